@@ -1,0 +1,59 @@
+// Internal keys: the user key plus a sequence number and a kind. Every write gets a new
+// sequence number, so one user key can have many versions; they sort newest first.
+//
+// Encoded form (docs/format.md#internal-key): user key bytes, then an 8-byte trailer whose
+// first byte is the kind and whose next 7 bytes are the sequence number, little-endian.
+// Read as one little-endian u64 the trailer is (sequence << 8) | kind, as in LevelDB.
+
+import { compareBytes } from '../util/bytes.js'
+
+/** On-disk values: never renumber. */
+export const ValueKind = { Deletion: 0, Value: 1 } as const
+export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind]
+
+export const TRAILER_SIZE = 8
+/** Sequence numbers are 56 bits on disk; JS numbers are exact to 2^53, which is our cap. */
+export const MAX_SEQUENCE = Number.MAX_SAFE_INTEGER
+
+/** Order of (user key asc, sequence desc). */
+export function compareInternal(aKey: Uint8Array, aSeq: number, bKey: Uint8Array, bSeq: number): number {
+  const c = compareBytes(aKey, bKey)
+  if (c !== 0) return c
+  return bSeq - aSeq
+}
+
+export function encodeInternalKey(userKey: Uint8Array, seq: number, kind: ValueKind): Uint8Array {
+  const out = new Uint8Array(userKey.length + TRAILER_SIZE)
+  out.set(userKey, 0)
+  writeTrailer(out, userKey.length, seq, kind)
+  return out
+}
+
+export function writeTrailer(out: Uint8Array, at: number, seq: number, kind: ValueKind): void {
+  out[at] = kind
+  let s = seq
+  for (let i = 1; i < TRAILER_SIZE; i++) {
+    out[at + i] = s % 256
+    s = Math.floor(s / 256)
+  }
+}
+
+/** The user-key part of an encoded internal key, as a view. */
+export function userKeyOf(ikey: Uint8Array): Uint8Array {
+  return ikey.subarray(0, ikey.length - TRAILER_SIZE)
+}
+
+export function kindOf(ikey: Uint8Array): number {
+  return ikey[ikey.length - TRAILER_SIZE]!
+}
+
+export function sequenceOf(ikey: Uint8Array): number {
+  let seq = 0
+  for (let i = ikey.length - 1; i > ikey.length - TRAILER_SIZE; i--) seq = seq * 256 + ikey[i]!
+  return seq
+}
+
+/** Compares two encoded internal keys. */
+export function compareEncoded(a: Uint8Array, b: Uint8Array): number {
+  return compareInternal(userKeyOf(a), sequenceOf(a), userKeyOf(b), sequenceOf(b))
+}

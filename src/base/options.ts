@@ -1,0 +1,94 @@
+// Database options, their defaults and validation. Every option is checked once at open,
+// so a typo or an out-of-range value fails fast with INVALID_ARGUMENT.
+
+import { invalidArgument } from '../errors.js'
+import type { FileSystem } from '../vfs/file-system.js'
+
+export interface Options {
+  /** Create the directory and an empty database when missing (default true). */
+  createIfMissing?: boolean
+  /** Fail if a database already exists there (default false). */
+  errorIfExists?: boolean
+  /** Memtable size that triggers a flush to an SSTable, in bytes (default 4 MiB). */
+  memtableSize?: number
+  /** Target size of an SSTable data block before compression, in bytes (default 4 KiB). */
+  blockSize?: number
+  /** Entries between full keys (restart points) in a data block (default 16). */
+  blockRestartInterval?: number
+  /** Bloom filter bits per key; 0 disables filters (default 10, about 1% false positives). */
+  bloomBitsPerKey?: number
+  /** Bytes of decoded blocks kept in the LRU block cache (default 8 MiB). */
+  blockCacheSize?: number
+  /** Table files kept open at once (default 500). */
+  maxOpenFiles?: number
+  /**
+   * What to do with a damaged write-ahead log on open. 'tolerate-tail' (default) cuts a torn
+   * or corrupt tail but refuses to open when valid records follow the damage, because those
+   * may be acknowledged writes. 'point-in-time' stops at the first damage and drops the rest.
+   */
+  walRecovery?: 'tolerate-tail' | 'point-in-time'
+  /** Verify block checksums on every read, not only on first load (default true). */
+  paranoidChecks?: boolean
+  /** How a block is searched. 'linear' exists for the design notebook's ablation benchmark. */
+  blockSearch?: 'binary' | 'linear'
+  /** Substitute file system (tests inject faults through it). */
+  fileSystem?: FileSystem
+}
+
+export type ResolvedOptions = Required<Omit<Options, 'fileSystem'>> & { fileSystem: FileSystem | undefined }
+
+export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fileSystem'> = {
+  createIfMissing: true,
+  errorIfExists: false,
+  memtableSize: 4 * 1024 * 1024,
+  blockSize: 4096,
+  blockRestartInterval: 16,
+  bloomBitsPerKey: 10,
+  blockCacheSize: 8 * 1024 * 1024,
+  maxOpenFiles: 500,
+  walRecovery: 'tolerate-tail',
+  paranoidChecks: true,
+  blockSearch: 'binary',
+}
+
+/** Keys are bounded so an index entry and a memtable node stay small; values so one record fits in memory comfortably. */
+export const MAX_KEY_SIZE = 64 * 1024
+export const MAX_VALUE_SIZE = 64 * 1024 * 1024
+
+function checkInt(name: string, v: unknown, min: number, max: number): void {
+  if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) {
+    throw invalidArgument(`Invalid option ${name}: expected an integer from ${min} to ${max}, got ${String(v)}`)
+  }
+}
+
+function checkBool(name: string, v: unknown): void {
+  if (typeof v !== 'boolean') throw invalidArgument(`Invalid option ${name}: expected a boolean, got ${String(v)}`)
+}
+
+export function resolveOptions(options: Options | undefined): ResolvedOptions {
+  if (options !== undefined && (typeof options !== 'object' || options === null)) {
+    throw invalidArgument(`Invalid options: expected an object, got ${String(options)}`)
+  }
+  const known = new Set([...Object.keys(DEFAULT_OPTIONS), 'fileSystem'])
+  for (const name of Object.keys(options ?? {})) {
+    if (!known.has(name)) throw invalidArgument(`Invalid option ${name}: not a Shale option`)
+  }
+  const o: ResolvedOptions = { ...DEFAULT_OPTIONS, fileSystem: undefined }
+  for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined) (o as Record<string, unknown>)[k] = v
+  checkBool('createIfMissing', o.createIfMissing)
+  checkBool('errorIfExists', o.errorIfExists)
+  checkBool('paranoidChecks', o.paranoidChecks)
+  checkInt('memtableSize', o.memtableSize, 1024, 1024 * 1024 * 1024)
+  checkInt('blockSize', o.blockSize, 64, 4 * 1024 * 1024)
+  checkInt('blockRestartInterval', o.blockRestartInterval, 1, 1024)
+  checkInt('bloomBitsPerKey', o.bloomBitsPerKey, 0, 64)
+  checkInt('blockCacheSize', o.blockCacheSize, 0, 64 * 1024 * 1024 * 1024)
+  checkInt('maxOpenFiles', o.maxOpenFiles, 8, 1_000_000)
+  if (o.walRecovery !== 'tolerate-tail' && o.walRecovery !== 'point-in-time') {
+    throw invalidArgument(`Invalid option walRecovery: expected 'tolerate-tail' or 'point-in-time', got ${String(o.walRecovery)}`)
+  }
+  if (o.blockSearch !== 'binary' && o.blockSearch !== 'linear') {
+    throw invalidArgument(`Invalid option blockSearch: expected 'binary' or 'linear', got ${String(o.blockSearch)}`)
+  }
+  return o
+}

@@ -1,0 +1,41 @@
+// The one error type Shale throws. Callers branch on `code`, which is stable across
+// releases; the message is for humans and names what failed and where.
+
+export type ErrorCode =
+  | 'INVALID_ARGUMENT' // a caller passed something Shale cannot accept
+  | 'NOT_FOUND' // a named thing (database, file) does not exist
+  | 'CORRUPTION' // a checksum, length or structural check failed on stored bytes
+  | 'LOCKED' // another handle, in this process or another, holds the database
+  | 'CLOSED' // the database (or snapshot, iterator) was used after close/release
+  | 'IO' // the operating system refused an operation (EIO, EACCES, ...)
+  | 'NO_SPACE' // the disk is full (ENOSPC); writes fail until space returns
+  | 'READ_ONLY' // a background failure stopped writes; reads still work
+
+export class ShaleError extends Error {
+  readonly code: ErrorCode
+
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
+    super(message, options)
+    this.name = 'ShaleError'
+    this.code = code
+  }
+}
+
+export function invalidArgument(message: string): ShaleError {
+  return new ShaleError('INVALID_ARGUMENT', message)
+}
+
+/** Stored bytes failed a check. `where` names the file (and offset when known). */
+export function corruption(where: string, why: string): ShaleError {
+  return new ShaleError('CORRUPTION', `Corruption in ${where}: ${why}`)
+}
+
+/** Wraps an error thrown by node:fs into a ShaleError, keeping it as the cause. */
+export function ioError(action: string, cause: unknown): ShaleError {
+  if (cause instanceof ShaleError) return cause
+  const errno = (cause as NodeJS.ErrnoException | undefined)?.code
+  const detail = cause instanceof Error ? cause.message : String(cause)
+  if (errno === 'ENOSPC') return new ShaleError('NO_SPACE', `Cannot ${action}: disk is full (${detail})`, { cause })
+  if (errno === 'ENOENT') return new ShaleError('NOT_FOUND', `Cannot ${action}: ${detail}`, { cause })
+  return new ShaleError('IO', `Cannot ${action}: ${detail}`, { cause })
+}

@@ -1,0 +1,36 @@
+// Byte-string helpers over Uint8Array. Keys are compared as unsigned bytes, like memcmp.
+
+/** Lexicographic comparison of unsigned bytes: negative, zero or positive. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length < b.length ? a.length : b.length
+  // A JS loop beats Buffer.compare's native call for the short keys typical of an LSM.
+  for (let i = 0; i < n; i++) {
+    const d = a[i]! - b[i]!
+    if (d !== 0) return d
+  }
+  return a.length - b.length
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
+  return true
+}
+
+/** Length of the common prefix of a and b. */
+export function sharedPrefixLength(a: Uint8Array, b: Uint8Array): number {
+  const n = a.length < b.length ? a.length : b.length
+  let i = 0
+  while (i < n && a[i] === b[i]) i++
+  return i
+}
+
+/** A Buffer view over the same memory (no copy), for the public API edge. */
+export function toBuffer(u8: Uint8Array): Buffer {
+  return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength)
+}
+
+const encoder = new TextEncoder()
+export function utf8(s: string): Uint8Array {
+  return encoder.encode(s)
+}

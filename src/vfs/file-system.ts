@@ -1,0 +1,44 @@
+// The single seam between the engine and the disk. Everything Shale persists goes through
+// a FileSystem, so tests can substitute one that fails on demand or forgets unsynced data.
+//
+// Reads and appends are synchronous: on a page-cache hit they cost a few microseconds,
+// while a trip through libuv's thread pool costs tens. Durability barriers (sync, syncDir)
+// are asynchronous so the event loop keeps serving while the disk flushes, which is what
+// lets many sync writers share one fsync.
+
+export interface RandomAccessFile {
+  readonly size: number
+  /** Reads exactly `length` bytes at `offset`, or throws if the file is shorter. */
+  read(offset: number, length: number): Uint8Array
+  close(): void
+}
+
+export interface WritableFile {
+  /** Bytes appended so far (including any that existed when opened for append). */
+  readonly size: number
+  append(data: Uint8Array): void
+  /** Makes every appended byte durable (fdatasync). */
+  sync(): Promise<void>
+  close(): void
+}
+
+export interface FileLock {
+  release(): void
+}
+
+export interface FileSystem {
+  mkdir(dir: string): void
+  /** 'file', 'directory' or undefined when nothing is there. */
+  stat(path: string): 'file' | 'directory' | undefined
+  list(dir: string): string[]
+  /** Creates (truncating) a file for appending. */
+  create(path: string): WritableFile
+  openRead(path: string): RandomAccessFile
+  readAll(path: string): Uint8Array
+  rename(from: string, to: string): void
+  remove(path: string): void
+  /** Makes the directory's entries (creations, renames, removals) durable. */
+  syncDir(dir: string): Promise<void>
+  /** Takes the exclusive lock of a database directory, or throws a LOCKED ShaleError. */
+  lock(path: string): FileLock
+}

@@ -1,0 +1,212 @@
+// The real FileSystem over node:fs. Errors become ShaleErrors (IO, NO_SPACE, NOT_FOUND)
+// that keep the original as `cause`.
+
+import fs from 'node:fs'
+import { hostname } from 'node:os'
+import { ShaleError, ioError } from '../errors.js'
+import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './file-system.js'
+
+class NodeRandomAccessFile implements RandomAccessFile {
+  readonly #fd: number
+  readonly #path: string
+  readonly size: number
+
+  constructor(path: string) {
+    this.#path = path
+    try {
+      this.#fd = fs.openSync(path, 'r')
+      this.size = fs.fstatSync(this.#fd).size
+    } catch (err) {
+      throw ioError(`open ${path} for reading`, err)
+    }
+  }
+
+  read(offset: number, length: number): Uint8Array {
+    const out = Buffer.allocUnsafe(length)
+    let done = 0
+    try {
+      while (done < length) {
+        const n = fs.readSync(this.#fd, out, done, length - done, offset + done)
+        if (n === 0) break
+        done += n
+      }
+    } catch (err) {
+      throw ioError(`read ${length} bytes at offset ${offset} of ${this.#path}`, err)
+    }
+    if (done < length) {
+      throw new ShaleError('CORRUPTION', `Corruption in ${this.#path}: wanted ${length} bytes at offset ${offset}, file ends at ${offset + done}`)
+    }
+    return out
+  }
+
+  close(): void {
+    try {
+      fs.closeSync(this.#fd)
+    } catch {
+      // Closing a read-only descriptor cannot lose data; nothing useful to report.
+    }
+  }
+}
+
+class NodeWritableFile implements WritableFile {
+  readonly #fd: number
+  readonly #path: string
+  size = 0
+
+  constructor(path: string) {
+    this.#path = path
+    try {
+      this.#fd = fs.openSync(path, 'w')
+    } catch (err) {
+      throw ioError(`create ${path}`, err)
+    }
+  }
+
+  append(data: Uint8Array): void {
+    let done = 0
+    try {
+      while (done < data.length) done += fs.writeSync(this.#fd, data, done, data.length - done)
+    } catch (err) {
+      // A partial append leaves a torn tail that readers detect by checksum; report it.
+      this.size += done
+      throw ioError(`append ${data.length} bytes to ${this.#path}`, err)
+    }
+    this.size += done
+  }
+
+  sync(): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.fdatasync(this.#fd, (err) => (err ? reject(ioError(`sync ${this.#path}`, err)) : resolve()))
+    })
+  }
+
+  close(): void {
+    try {
+      fs.closeSync(this.#fd)
+    } catch (err) {
+      throw ioError(`close ${this.#path}`, err)
+    }
+  }
+}
+
+/** Paths locked by this process; a second open in the same process must fail too. */
+const heldLocks = new Set<string>()
+
+function processIsAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM'
+  }
+}
+
+export class NodeFileSystem implements FileSystem {
+  mkdir(dir: string): void {
+    try {
+      fs.mkdirSync(dir, { recursive: true })
+    } catch (err) {
+      throw ioError(`create directory ${dir}`, err)
+    }
+  }
+
+  stat(path: string): 'file' | 'directory' | undefined {
+    try {
+      const s = fs.statSync(path)
+      return s.isDirectory() ? 'directory' : 'file'
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return undefined
+      throw ioError(`stat ${path}`, err)
+    }
+  }
+
+  list(dir: string): string[] {
+    try {
+      return fs.readdirSync(dir)
+    } catch (err) {
+      throw ioError(`list ${dir}`, err)
+    }
+  }
+
+  create(path: string): WritableFile {
+    return new NodeWritableFile(path)
+  }
+
+  openRead(path: string): RandomAccessFile {
+    return new NodeRandomAccessFile(path)
+  }
+
+  readAll(path: string): Uint8Array {
+    try {
+      return fs.readFileSync(path)
+    } catch (err) {
+      throw ioError(`read ${path}`, err)
+    }
+  }
+
+  rename(from: string, to: string): void {
+    try {
+      fs.renameSync(from, to)
+    } catch (err) {
+      throw ioError(`rename ${from} to ${to}`, err)
+    }
+  }
+
+  remove(path: string): void {
+    try {
+      fs.rmSync(path, { force: true })
+    } catch (err) {
+      throw ioError(`remove ${path}`, err)
+    }
+  }
+
+  syncDir(dir: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      fs.open(dir, 'r', (openErr, fd) => {
+        if (openErr) return reject(ioError(`open directory ${dir} to sync it`, openErr))
+        fs.fsync(fd, (syncErr) => {
+          fs.close(fd, () => (syncErr ? reject(ioError(`sync directory ${dir}`, syncErr)) : resolve()))
+        })
+      })
+    })
+  }
+
+  /**
+   * Node has no flock(), so the lock is a LOCK file holding "pid host", created with O_EXCL.
+   * A LOCK left by a process that died (kill -9) is taken over when its pid is gone.
+   */
+  lock(path: string): FileLock {
+    if (heldLocks.has(path)) {
+      throw new ShaleError('LOCKED', `Cannot lock ${path}: the database is already open in this process`)
+    }
+    const owner = `${process.pid} ${hostname()}\n`
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        const fd = fs.openSync(path, 'wx')
+        fs.writeSync(fd, owner)
+        fs.closeSync(fd)
+        heldLocks.add(path)
+        return {
+          release: () => {
+            heldLocks.delete(path)
+            fs.rmSync(path, { force: true })
+          },
+        }
+      } catch (err) {
+        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(`create lock file ${path}`, err)
+      }
+      const [pidText, host] = fs.readFileSync(path, 'utf8').trim().split(' ')
+      const pid = Number(pidText)
+      // Unreadable contents mean the owner died between creating and writing the file. Our own
+      // pid without an entry in heldLocks means a previous process had our pid (containers).
+      const unreadable = !(Number.isInteger(pid) && pid > 0)
+      const sameHost = host === hostname()
+      const stale = unreadable || (sameHost && (pid === process.pid || !processIsAlive(pid)))
+      if (!stale) {
+        throw new ShaleError('LOCKED', `Cannot lock ${path}: the database is in use by process ${pidText} on ${host ?? 'unknown host'}`)
+      }
+      fs.rmSync(path, { force: true })
+    }
+    throw new ShaleError('LOCKED', `Cannot lock ${path}: another process took the lock first`)
+  }
+}
