@@ -1,0 +1,42 @@
+// Validation of what callers pass to the public API: keys, values, write options and
+// iterator ranges. Bad input fails with INVALID_ARGUMENT before anything is written.
+
+import { invalidArgument } from '../errors.js'
+import { MAX_KEY_SIZE, MAX_VALUE_SIZE } from '../base/options.js'
+import { utf8 } from '../util/bytes.js'
+
+export type Bytes = Uint8Array | string
+
+function toBytes(x: unknown, what: string): Uint8Array {
+  if (typeof x === 'string') return utf8(x)
+  if (x instanceof Uint8Array) return x
+  throw invalidArgument(`Invalid ${what}: expected a string or Uint8Array, got ${x === null ? 'null' : typeof x}`)
+}
+
+export function keyArg(x: unknown, what = 'key'): Uint8Array {
+  const k = toBytes(x, what)
+  if (k.length === 0) throw invalidArgument(`Invalid ${what}: must not be empty`)
+  if (k.length > MAX_KEY_SIZE) throw invalidArgument(`Invalid ${what}: ${k.length} bytes exceeds the limit of ${MAX_KEY_SIZE}`)
+  return k
+}
+
+/** Values are copied: the caller may reuse its buffer once the write returns. */
+export function valueArg(x: unknown): Uint8Array {
+  const v = toBytes(x, 'value')
+  if (v.length > MAX_VALUE_SIZE) throw invalidArgument(`Invalid value: ${v.length} bytes exceeds the limit of ${MAX_VALUE_SIZE}`)
+  return typeof x === 'string' ? v : v.slice()
+}
+
+export interface WriteOptions {
+  /** Return only once the write is durable on disk (fdatasync). Default false. */
+  sync?: boolean
+}
+
+export function syncArg(options: unknown): boolean {
+  if (options === undefined || options === null) return false
+  if (typeof options !== 'object') throw invalidArgument(`Invalid write options: expected an object, got ${typeof options}`)
+  const sync = (options as WriteOptions).sync
+  if (sync === undefined) return false
+  if (typeof sync !== 'boolean') throw invalidArgument(`Invalid option sync: expected a boolean, got ${typeof sync}`)
+  return sync
+}

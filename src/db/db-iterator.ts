@@ -1,0 +1,136 @@
+// Turns the merged stream of internal entries into what a user sees: for each user key in
+// range, the newest version visible at the read sequence, skipping keys whose newest
+// visible version is a tombstone. Works forward or in reverse, with bounds and a limit.
+
+import type { InternalIterator } from '../base/internal-iterator.js'
+import { MAX_SEQUENCE, ValueKind } from '../base/internal-key.js'
+import { bytesEqual, compareBytes } from '../util/bytes.js'
+
+export interface Bound {
+  key: Uint8Array
+  inclusive: boolean
+}
+
+export interface RangeOptions {
+  lower: Bound | undefined
+  upper: Bound | undefined
+  reverse: boolean
+  /** Maximum entries to return; Infinity for no limit. */
+  limit: number
+}
+
+export class DbIterator {
+  readonly #iter: InternalIterator
+  readonly #seq: number
+  readonly #range: RangeOptions
+  #started = false
+  #done = false
+  #returned = 0
+  /** In forward mode: the user key last returned (or skipped), whose older versions must be passed over. */
+  #skipKey: Uint8Array | undefined
+
+  constructor(iter: InternalIterator, seq: number, range: RangeOptions) {
+    this.#iter = iter
+    this.#seq = seq
+    this.#range = range
+  }
+
+  /** Repositions so the next entry is the first one at or after `target` in iteration order (within bounds). */
+  seek(target: Uint8Array): void {
+    this.#started = true
+    this.#done = false
+    this.#skipKey = undefined
+    const { lower, upper, reverse } = this.#range
+    if (!reverse) {
+      // Clamp to the lower bound so seeking before the range starts at its beginning.
+      if (lower !== undefined && compareBytes(target, lower.key) <= 0) return this.#seekStart()
+      this.#iter.seek(target, MAX_SEQUENCE)
+    } else {
+      if (upper !== undefined && compareBytes(target, upper.key) >= 0) return this.#seekStart()
+      this.#iter.seekForPrev(target, 0)
+    }
+  }
+
+  #seekStart(): void {
+    const { lower, upper, reverse } = this.#range
+    if (!reverse) {
+      if (lower === undefined) this.#iter.seekToFirst()
+      else {
+        this.#iter.seek(lower.key, MAX_SEQUENCE)
+        if (!lower.inclusive) this.#skipKey = lower.key
+      }
+    } else if (upper === undefined) this.#iter.seekToLast()
+    else if (upper.inclusive) this.#iter.seekForPrev(upper.key, 0)
+    else this.#iter.seekForPrev(upper.key, MAX_SEQUENCE)
+  }
+
+  /** The next visible entry as fresh copies, or undefined at the end. */
+  next(): [Uint8Array, Uint8Array] | undefined {
+    if (this.#done) return undefined
+    if (!this.#started) {
+      this.#started = true
+      this.#seekStart()
+    }
+    if (this.#returned >= this.#range.limit) return this.#finish()
+    const entry = this.#range.reverse ? this.#prevVisible() : this.#nextVisible()
+    if (entry === undefined) return this.#finish()
+    this.#returned++
+    return entry
+  }
+
+  #finish(): undefined {
+    this.#done = true
+    return undefined
+  }
+
+  #nextVisible(): [Uint8Array, Uint8Array] | undefined {
+    const it = this.#iter
+    const upper = this.#range.upper
+    for (; it.valid(); it.next()) {
+      if (it.seq() > this.#seq) continue
+      const key = it.key()
+      if (this.#skipKey !== undefined && bytesEqual(key, this.#skipKey)) continue
+      if (upper !== undefined) {
+        const c = compareBytes(key, upper.key)
+        if (c > 0 || (c === 0 && !upper.inclusive)) return undefined
+      }
+      const k = key.slice()
+      this.#skipKey = k
+      if (it.kind() === ValueKind.Deletion) continue
+      const v = it.value().slice()
+      it.next()
+      return [k, v]
+    }
+    return undefined
+  }
+
+  // In reverse, a user key's versions arrive oldest first; the newest visible one is the
+  // last seen before the key changes.
+  #prevVisible(): [Uint8Array, Uint8Array] | undefined {
+    const it = this.#iter
+    const lower = this.#range.lower
+    let savedKey: Uint8Array | undefined
+    let savedValue: Uint8Array | undefined
+    for (; it.valid(); it.prev()) {
+      if (it.seq() > this.#seq) continue
+      const key = it.key()
+      if (savedKey !== undefined && !bytesEqual(key, savedKey)) {
+        if (savedValue !== undefined) break
+        savedKey = undefined
+      }
+      if (lower !== undefined) {
+        const c = compareBytes(key, lower.key)
+        if (c < 0 || (c === 0 && !lower.inclusive)) break
+      }
+      savedKey ??= key.slice()
+      savedValue = it.kind() === ValueKind.Deletion ? undefined : it.value().slice()
+    }
+    if (savedKey === undefined || savedValue === undefined) return undefined
+    return [savedKey, savedValue]
+  }
+
+  close(): void {
+    this.#done = true
+    this.#iter.close()
+  }
+}

@@ -1,0 +1,111 @@
+// The public iterator: an async iterable of [key, value] Buffers over a DbIterator. The
+// underlying cursor is synchronous, so next() never waits on I/O scheduling; the async
+// shape is for `for await` and for parity with the Level ecosystem.
+
+import { ShaleError } from '../errors.js'
+import type { Bytes } from './arguments.js'
+import { keyArg } from './arguments.js'
+import type { DbIterator } from './db-iterator.js'
+import type { Snapshot } from './snapshot.js'
+
+export interface IteratorOptions {
+  gt?: Bytes
+  gte?: Bytes
+  lt?: Bytes
+  lte?: Bytes
+  reverse?: boolean
+  /** Maximum number of entries; -1 or undefined for no limit. */
+  limit?: number
+  snapshot?: Snapshot
+}
+
+export type Entry = [key: Buffer, value: Buffer]
+
+export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Entry> {
+  readonly #inner: DbIterator
+  readonly #onClose: () => void
+  #closed = false
+
+  /** @internal */
+  constructor(inner: DbIterator, onClose: () => void) {
+    this.#inner = inner
+    this.#onClose = onClose
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** The next entry, or undefined at the end (which also closes the iterator). */
+  nextSync(): Entry | undefined {
+    if (this.#closed) throw new ShaleError('CLOSED', 'Cannot read from an iterator after close()')
+    let e: [Uint8Array, Uint8Array] | undefined
+    try {
+      e = this.#inner.next()
+    } catch (err) {
+      this.close()
+      throw err
+    }
+    if (e === undefined) {
+      this.close()
+      return undefined
+    }
+    return [Buffer.from(e[0].buffer, e[0].byteOffset, e[0].byteLength), Buffer.from(e[1].buffer, e[1].byteOffset, e[1].byteLength)]
+  }
+
+  /** Up to `size` entries at once; fewer only at the end. */
+  nextv(size: number): Entry[] {
+    const out: Entry[] = []
+    while (out.length < size && !this.#closed) {
+      const e = this.nextSync()
+      if (e === undefined) break
+      out.push(e)
+    }
+    return out
+  }
+
+  /** Moves so the next entry is the first at or after target (at or before it in reverse). */
+  seek(target: Bytes): void {
+    if (this.#closed) throw new ShaleError('CLOSED', 'Cannot seek an iterator after close()')
+    this.#inner.seek(keyArg(target, 'seek target'))
+  }
+
+  next(): Promise<IteratorResult<Entry>> {
+    try {
+      if (this.#closed) return Promise.resolve({ done: true, value: undefined })
+      const e = this.nextSync()
+      return Promise.resolve(e === undefined ? { done: true, value: undefined } : { done: false, value: e })
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  return(): Promise<IteratorResult<Entry>> {
+    this.close()
+    return Promise.resolve({ done: true, value: undefined })
+  }
+
+  [Symbol.asyncIterator](): this {
+    return this
+  }
+
+  *[Symbol.iterator](): Iterator<Entry> {
+    try {
+      for (let e = this.nextSync(); e !== undefined; e = this.nextSync()) yield e
+    } finally {
+      this.close()
+    }
+  }
+
+  /** Releases the files the iterator pins. Idempotent; done automatically at the end. */
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#inner.close()
+    this.#onClose()
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.close()
+  }
+}

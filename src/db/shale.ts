@@ -1,0 +1,492 @@
+// The database: the public API over the write path (log → memtable → flush to tables) and
+// the read path (memtable → immutable memtable → tables, newest first). See docs/design.md.
+
+import { join, resolve } from 'node:path'
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { ShaleError, invalidArgument } from '../errors.js'
+import { currentFileName, lockFileName, logFileName, parseFileName } from '../base/file-names.js'
+import { ValueKind } from '../base/internal-key.js'
+import { resolveOptions, type Options, type ResolvedOptions } from '../base/options.js'
+import { LruCache } from '../util/lru-cache.js'
+import { Memtable } from '../memtable/memtable.js'
+import { MergingIterator } from '../iterators/merging-iterator.js'
+import type { Block } from '../table/block.js'
+import { TableCache } from '../table/table-cache.js'
+import { emptyEdit } from '../version/version-edit.js'
+import { VersionSet } from '../version/version-set.js'
+import type { Version } from '../version/version.js'
+import type { FileLock, FileSystem } from '../vfs/file-system.js'
+import { NodeFileSystem } from '../vfs/node-file-system.js'
+import { LogWriter } from '../wal/log-writer.js'
+import { encodeBatch, type BatchOp } from '../wal/write-batch.js'
+import { keyArg, syncArg, valueArg, type Bytes, type WriteOptions } from './arguments.js'
+import { DbIterator, type Bound } from './db-iterator.js'
+import { writeLevel0Table } from './flush.js'
+import { GroupCommit } from './group-commit.js'
+import { deleteObsoleteFiles } from './obsolete-files.js'
+import { replayLogs } from './recovery.js'
+import { Snapshot, SnapshotList } from './snapshot.js'
+import { ShaleIterator, type IteratorOptions } from './shale-iterator.js'
+import { StatsCounters, type DbStats } from './stats.js'
+
+export type BatchOperation = { type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes }
+
+export interface ReadOptions {
+  snapshot?: Snapshot
+}
+
+export class Shale {
+  readonly location: string
+  readonly #options: ResolvedOptions
+  readonly #fs: FileSystem
+  readonly #lock: FileLock
+  readonly #versions: VersionSet
+  readonly #tables: TableCache
+  readonly #commit: GroupCommit
+  readonly #snapshots = new SnapshotList()
+  readonly #iterators = new Set<ShaleIterator>()
+  readonly #counters = new StatsCounters()
+  #mem: Memtable
+  #log: LogWriter
+  #imm: { memtable: Memtable; log: LogWriter } | undefined
+  /** Settles when the running flush ends; writers stalled on a full memtable wait on it. */
+  #flushing: Promise<void> | undefined
+  /** Background work (flush, manifest change, file deletion) runs one step at a time on this chain. */
+  #background: Promise<void> = Promise.resolve()
+  /** A failed fsync, flush or manifest write: writes stop, reads go on. */
+  #bgError: ShaleError | undefined
+  #closed = false
+  #closing: Promise<void> | undefined
+  #flushTimer: NodeJS.Immediate | undefined
+
+  private constructor(location: string, options: ResolvedOptions, fs: FileSystem, lock: FileLock, versions: VersionSet, mem: Memtable, log: LogWriter) {
+    this.location = location
+    this.#options = options
+    this.#fs = fs
+    this.#lock = lock
+    this.#versions = versions
+    this.#mem = mem
+    this.#log = log
+    const blockCache = options.blockCacheSize > 0 ? new LruCache<string, Block>(options.blockCacheSize) : undefined
+    this.#tables = new TableCache(location, fs, {
+      maxOpenFiles: options.maxOpenFiles,
+      blockCache,
+      paranoidChecks: options.paranoidChecks,
+      search: options.blockSearch,
+    })
+    this.#commit = new GroupCommit(fs, location)
+    this.#commit.addLog(log)
+  }
+
+  /** Opens (or creates) the database in directory `location`. */
+  static async open(location: string, options?: Options): Promise<Shale> {
+    if (typeof location !== 'string' || location.length === 0) throw invalidArgument('Invalid location: expected a non-empty directory path')
+    const opts = resolveOptions(options)
+    const fs = opts.fileSystem ?? new NodeFileSystem()
+    const dir = resolve(location)
+    const exists = prepareDirectory(fs, dir, opts)
+    const lock = fs.lock(lockFileName(dir))
+    try {
+      const versions = exists ? await VersionSet.recover(dir, fs) : await VersionSet.create(dir, fs)
+      return await Shale.#recoverLogs(dir, opts, fs, lock, versions)
+    } catch (err) {
+      lock.release()
+      throw err
+    }
+  }
+
+  // Replays the logs the manifest does not cover, writes them to a level-0 table, and
+  // starts a fresh log, so every open begins from tables plus one empty log.
+  static async #recoverLogs(dir: string, opts: ResolvedOptions, fs: FileSystem, lock: FileLock, versions: VersionSet): Promise<Shale> {
+    try {
+      const logNumbers = fs
+        .list(dir)
+        .map((n) => parseFileName(n))
+        .filter((f) => f?.kind === 'log' && f.number >= versions.logNumber)
+        .map((f) => f!.number)
+        .sort((a, b) => a - b)
+      const recovered = new Memtable(0)
+      const replay = replayLogs(fs, dir, logNumbers, recovered, versions.lastSequence, opts.walRecovery)
+      versions.lastSequence = replay.lastSequence
+      const logNumber = versions.newFileNumber()
+      const edit = emptyEdit()
+      edit.logNumber = logNumber
+      if (recovered.count > 0) {
+        const meta = await writeLevel0Table(recovered, versions.newFileNumber(), dir, fs, opts)
+        edit.newFiles.push({ level: 0, file: meta })
+      }
+      const log = new LogWriter(fs.create(logFileName(dir, logNumber)))
+      await fs.syncDir(dir)
+      await versions.logAndApply(edit)
+      const db = new Shale(dir, opts, fs, lock, versions, new Memtable(logNumber), log)
+      db.#counters.recoveredRecords = replay.records
+      db.#deleteObsoleteFiles()
+      return db
+    } catch (err) {
+      versions.close()
+      throw err
+    }
+  }
+
+  // ---- writes ----
+
+  put(key: Bytes, value: Bytes, options?: WriteOptions): Promise<void> {
+    try {
+      const op: BatchOp = { kind: ValueKind.Value, key: keyArg(key), value: valueArg(value) }
+      return this.#write([op], syncArg(options))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  delete(key: Bytes, options?: WriteOptions): Promise<void> {
+    try {
+      return this.#write([{ kind: ValueKind.Deletion, key: keyArg(key), value: undefined }], syncArg(options))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** Applies all operations atomically: after a crash, either all or none are present. */
+  write(operations: readonly BatchOperation[], options?: WriteOptions): Promise<void> {
+    try {
+      if (!Array.isArray(operations)) throw invalidArgument('Invalid batch: expected an array of operations')
+      const ops: BatchOp[] = operations.map((o, i) => {
+        if (typeof o !== 'object' || o === null) throw invalidArgument(`Invalid batch operation ${i}: expected an object`)
+        if (o.type === 'put') return { kind: ValueKind.Value, key: keyArg(o.key, `key of operation ${i}`), value: valueArg(o.value) }
+        if (o.type === 'del') return { kind: ValueKind.Deletion, key: keyArg(o.key, `key of operation ${i}`), value: undefined }
+        throw invalidArgument(`Invalid batch operation ${i}: type must be 'put' or 'del', got ${String((o as { type: unknown }).type)}`)
+      })
+      if (ops.length === 0) return this.#checkWritable() ?? Promise.resolve()
+      return this.#write(ops, syncArg(options))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  #checkWritable(): Promise<void> | undefined {
+    if (this.#closed) return Promise.reject(closedError())
+    if (this.#bgError) return Promise.reject(this.#bgError)
+    return undefined
+  }
+
+  async #write(ops: BatchOp[], sync: boolean): Promise<void> {
+    const rejected = this.#checkWritable()
+    if (rejected) return rejected
+    // Make room: freeze a full memtable; if the previous one is still flushing, wait.
+    while (this.#mem.approximateBytes >= this.#options.memtableSize) {
+      if (this.#imm === undefined) {
+        this.#rotateMemtable()
+        break
+      }
+      this.#counters.writeStalls++
+      await this.#flushing
+      const again = this.#checkWritable()
+      if (again) return again
+    }
+    const seq = this.#versions.lastSequence + 1
+    try {
+      this.#log.addRecord(encodeBatch(seq, ops))
+    } catch (err) {
+      throw this.#fail('append to the write-ahead log', err)
+    }
+    this.#versions.lastSequence = seq + ops.length - 1
+    const mem = this.#mem
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!
+      mem.add(op.key, seq + i, op.kind, op.value ?? EMPTY)
+      this.#counters.userBytes += op.key.length + (op.value?.length ?? 0)
+    }
+    this.#counters.writes += ops.length
+    if (sync) {
+      this.#counters.syncWrites++
+      try {
+        await this.#commit.sync()
+      } catch (err) {
+        throw this.#fail('sync the write-ahead log', err)
+      }
+    } else {
+      this.#scheduleLogFlush()
+    }
+  }
+
+  // Non-sync writes sit in the log writer's buffer until it fills or the event loop turns,
+  // so a burst of puts costs one write() system call, not one each.
+  #scheduleLogFlush(): void {
+    if (this.#flushTimer !== undefined) return
+    this.#flushTimer = setImmediate(() => {
+      this.#flushTimer = undefined
+      if (this.#closed || this.#bgError) return
+      try {
+        this.#log.flush()
+      } catch (err) {
+        this.#fail('write the write-ahead log', err)
+      }
+    })
+    this.#flushTimer.unref()
+  }
+
+  /** Records a fatal background failure: later writes fail with READ_ONLY, reads continue. */
+  #fail(action: string, err: unknown): ShaleError {
+    const cause = err instanceof ShaleError ? err : new ShaleError('IO', String(err), { cause: err })
+    this.#bgError ??= new ShaleError('READ_ONLY', `Database ${this.location} is read-only after a failure to ${action}: ${cause.message}`, { cause })
+    return cause
+  }
+
+  #rotateMemtable(): void {
+    const number = this.#versions.newFileNumber()
+    let log: LogWriter
+    try {
+      this.#log.flush()
+      log = new LogWriter(this.#fs.create(logFileName(this.location, number)))
+    } catch (err) {
+      throw this.#fail('start a new write-ahead log', err)
+    }
+    this.#imm = { memtable: this.#mem, log: this.#log }
+    this.#mem = new Memtable(number)
+    this.#log = log
+    this.#commit.addLog(log)
+    this.#flushing = this.#schedule(() => this.#flushImmutable())
+  }
+
+  /** Runs fn after the background work already queued; failures make the database read-only. */
+  #schedule(fn: () => Promise<void>): Promise<void> {
+    const run = this.#background.then(async () => {
+      if (this.#bgError) return
+      try {
+        await fn()
+      } catch (err) {
+        this.#fail('flush the memtable', err)
+      }
+    })
+    this.#background = run
+    return run
+  }
+
+  async #flushImmutable(): Promise<void> {
+    const imm = this.#imm
+    if (imm === undefined) return
+    const started = performance.now()
+    const number = this.#versions.newFileNumber()
+    this.#pendingOutputs.add(number)
+    try {
+      const meta = await writeLevel0Table(imm.memtable, number, this.location, this.#fs, this.#options)
+      await this.#fs.syncDir(this.location)
+      const edit = emptyEdit()
+      edit.logNumber = this.#mem.logNumber
+      edit.newFiles.push({ level: 0, file: meta })
+      await this.#versions.logAndApply(edit)
+      this.#counters.flushes++
+      this.#counters.flushBytes += meta.size
+      this.#counters.flushMillis += performance.now() - started
+    } finally {
+      this.#pendingOutputs.delete(number)
+    }
+    this.#imm = undefined
+    await this.#commit.retire(imm.log)
+    this.#deleteObsoleteFiles()
+  }
+
+  readonly #pendingOutputs = new Set<number>()
+
+  #deleteObsoleteFiles(): void {
+    const tables = this.#versions.liveTableNumbers()
+    for (const n of this.#pendingOutputs) tables.add(n)
+    const minLogNumber = Math.min(this.#versions.logNumber, this.#imm?.memtable.logNumber ?? Infinity)
+    const removed = deleteObsoleteFiles(this.#fs, this.location, { tables, minLogNumber, manifestNumber: this.#versions.manifestNumber })
+    for (const name of removed) {
+      const f = parseFileName(name)
+      if (f?.kind === 'table') this.#tables.evict(f.number)
+    }
+  }
+
+  /** Writes the memtable to a table now and waits until it is recorded in the manifest. */
+  async flush(): Promise<void> {
+    const rejected = this.#checkWritable()
+    if (rejected) return rejected
+    if (this.#imm !== undefined) await this.#flushing
+    if (this.#mem.count > 0 && this.#imm === undefined) this.#rotateMemtable()
+    await this.#flushing
+    if (this.#bgError) throw this.#bgError
+  }
+
+  // ---- reads ----
+
+  #readSequence(options: ReadOptions | undefined): number {
+    if (this.#closed) throw closedError()
+    if (options === undefined || options === null) return this.#versions.lastSequence
+    if (typeof options !== 'object') throw invalidArgument(`Invalid read options: expected an object, got ${typeof options}`)
+    const snap = options.snapshot
+    if (snap === undefined) return this.#versions.lastSequence
+    if (!(snap instanceof Snapshot)) throw invalidArgument('Invalid option snapshot: expected a Snapshot from db.snapshot()')
+    snap.checkUsable()
+    return snap.sequence
+  }
+
+  /** The value of key, or undefined when it is absent or deleted. Synchronous: no I/O wait beyond a positioned read. */
+  getSync(key: Bytes, options?: ReadOptions): Buffer | undefined {
+    const seq = this.#readSequence(options)
+    const k = keyArg(key)
+    this.#counters.gets++
+    const hit = this.#mem.get(k, seq) ?? this.#imm?.memtable.get(k, seq) ?? this.#versions.current.get(k, seq, this.#tables, this.#counters)
+    if (hit === undefined || hit.kind === ValueKind.Deletion) return undefined
+    return Buffer.from(hit.value)
+  }
+
+  get(key: Bytes, options?: ReadOptions): Promise<Buffer | undefined> {
+    try {
+      return Promise.resolve(this.getSync(key, options))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  getMany(keys: readonly Bytes[], options?: ReadOptions): Promise<(Buffer | undefined)[]> {
+    try {
+      if (!Array.isArray(keys)) throw invalidArgument('Invalid keys: expected an array')
+      return Promise.resolve(keys.map((k) => this.getSync(k, options)))
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  has(key: Bytes, options?: ReadOptions): Promise<boolean> {
+    return this.get(key, options).then((v) => v !== undefined)
+  }
+
+  /** A consistent view as of now; release() it when done. */
+  snapshot(): Snapshot {
+    if (this.#closed) throw closedError()
+    return this.#snapshots.create(this.#versions.lastSequence)
+  }
+
+  /** Iterates [key, value] pairs in key order (or reverse) within optional bounds. */
+  iterator(options?: IteratorOptions): ShaleIterator {
+    if (options !== undefined && (typeof options !== 'object' || options === null)) {
+      throw invalidArgument(`Invalid iterator options: expected an object, got ${String(options)}`)
+    }
+    const seq = this.#readSequence(options)
+    const o = options ?? {}
+    const lower = bound(o.gte, true, 'gte') ?? bound(o.gt, false, 'gt')
+    const upper = bound(o.lte, true, 'lte') ?? bound(o.lt, false, 'lt')
+    const reverse = o.reverse ?? false
+    if (typeof reverse !== 'boolean') throw invalidArgument('Invalid option reverse: expected a boolean')
+    const limit = o.limit === undefined || o.limit === -1 || o.limit === Infinity ? Infinity : o.limit
+    if (typeof limit !== 'number' || !(limit >= 0) || (limit !== Infinity && !Number.isInteger(limit))) {
+      throw invalidArgument(`Invalid option limit: expected a non-negative integer, got ${String(o.limit)}`)
+    }
+    // Pin what the iterator reads: the memtables are plain objects kept alive by reference;
+    // the version is referenced so its tables are not deleted under the iterator.
+    const version: Version = this.#versions.current
+    version.ref()
+    const sources = [this.#mem.iterator()]
+    if (this.#imm) sources.push(this.#imm.memtable.iterator())
+    sources.push(...version.iterators(this.#tables))
+    const inner = new DbIterator(new MergingIterator(sources), seq, { lower, upper, reverse, limit })
+    const it = new ShaleIterator(inner, () => {
+      this.#iterators.delete(it)
+      version.unref()
+    })
+    this.#iterators.add(it)
+    return it
+  }
+
+  // ---- maintenance ----
+
+  stats(): DbStats {
+    if (this.#closed) throw closedError()
+    const version = this.#versions.current
+    return this.#counters.snapshot({
+      memtableBytes: this.#mem.approximateBytes,
+      memtableEntries: this.#mem.count,
+      immutableMemtableBytes: this.#imm?.memtable.approximateBytes ?? 0,
+      walBytes: this.#log.size + (this.#imm?.log.size ?? 0),
+      lastSequence: this.#versions.lastSequence,
+      levels: version.levels.map((files, level) => ({ level, files: files.length, bytes: files.reduce((s, f) => s + f.size, 0) })),
+      snapshots: this.#snapshots.size,
+      openIterators: this.#iterators.size,
+      fsyncs: this.#commit.syncs,
+      backgroundError: this.#bgError?.message,
+    })
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  /** Finishes background work, syncs the log and releases the directory lock. */
+  close(): Promise<void> {
+    this.#closing ??= this.#close()
+    return this.#closing
+  }
+
+  async #close(): Promise<void> {
+    this.#closed = true
+    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer)
+    for (const it of [...this.#iterators]) it.close()
+    this.#snapshots.releaseAll()
+    let failure: unknown
+    try {
+      await this.#background
+      await this.#commit.drain()
+      if (!this.#bgError) {
+        // Unsynced writes are handed to the OS so a clean close loses nothing on a process exit.
+        this.#log.flush()
+      }
+    } catch (err) {
+      failure = err
+    }
+    try {
+      this.#log.close()
+    } catch (err) {
+      failure ??= err
+    }
+    this.#imm?.log.close()
+    this.#tables.close()
+    this.#versions.close()
+    this.#lock.release()
+    await yieldToLoop()
+    if (failure !== undefined) throw failure
+  }
+}
+
+const EMPTY = new Uint8Array(0)
+
+function closedError(): ShaleError {
+  return new ShaleError('CLOSED', 'Database is closed')
+}
+
+function bound(x: unknown, inclusive: boolean, name: string): Bound | undefined {
+  if (x === undefined) return undefined
+  // Empty bounds are allowed: an empty gte matches every key.
+  if (typeof x === 'string' || x instanceof Uint8Array) return { key: typeof x === 'string' ? new TextEncoder().encode(x) : x, inclusive }
+  throw invalidArgument(`Invalid option ${name}: expected a string or Uint8Array`)
+}
+
+/** Checks the path and says whether a database already exists there. */
+function prepareDirectory(fs: FileSystem, dir: string, opts: ResolvedOptions): boolean {
+  const kind = fs.stat(dir)
+  if (kind === 'file') throw invalidArgument(`Cannot open ${dir}: it is a file, not a database directory`)
+  if (kind === undefined) {
+    if (!opts.createIfMissing) throw new ShaleError('NOT_FOUND', `Cannot open ${dir}: no database there and createIfMissing is false`)
+    fs.mkdir(dir)
+    return false
+  }
+  const names = fs.list(dir)
+  if (fs.stat(currentFileName(dir)) === 'file') {
+    if (opts.errorIfExists) throw invalidArgument(`Cannot open ${dir}: a database exists there and errorIfExists is true`)
+    return true
+  }
+  const ours = names.map((n) => parseFileName(n))
+  if (ours.some((f) => f?.kind === 'table' || f?.kind === 'log')) {
+    throw new ShaleError('CORRUPTION', `Corruption in ${join(dir, 'CURRENT')}: missing, but the directory holds tables or logs`)
+  }
+  // Without CURRENT a database was never fully created; leftovers of that attempt are ours
+  // to reuse. Anything else means the directory belongs to someone else.
+  const foreign = names.filter((n, i) => ours[i] === undefined)
+  if (foreign.length > 0) {
+    throw invalidArgument(`Cannot open ${dir}: the directory is not empty and is not a Shale database (found ${foreign.slice(0, 3).join(', ')})`)
+  }
+  if (!opts.createIfMissing) throw new ShaleError('NOT_FOUND', `Cannot open ${dir}: no database there and createIfMissing is false`)
+  return false
+}

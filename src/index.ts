@@ -1,0 +1,10 @@
+// Shale's public surface. Everything a user imports comes from here.
+
+export { Shale, type BatchOperation, type ReadOptions } from './db/shale.js'
+export { ShaleIterator, type IteratorOptions, type Entry } from './db/shale-iterator.js'
+export { Snapshot } from './db/snapshot.js'
+export type { DbStats, LevelStats } from './db/stats.js'
+export type { WriteOptions, Bytes } from './db/arguments.js'
+export { ShaleError, type ErrorCode } from './errors.js'
+export { MAX_KEY_SIZE, MAX_VALUE_SIZE, type Options } from './base/options.js'
+export type { FileSystem, RandomAccessFile, WritableFile, FileLock } from './vfs/file-system.js'

@@ -1,0 +1,125 @@
+// A cursor over a run of sorted, non-overlapping tables (one level, or a single L0 table):
+// it opens one table at a time through the table cache and moves to the neighbouring
+// table at either end. The table it is positioned in stays acquired until it moves on.
+
+import type { InternalIterator } from '../base/internal-iterator.js'
+import type { ValueKind } from '../base/internal-key.js'
+import { compareBytes } from '../util/bytes.js'
+import type { TableCache } from '../table/table-cache.js'
+import type { FileMetadata } from './file-metadata.js'
+
+export class LevelIterator implements InternalIterator {
+  readonly #files: readonly FileMetadata[]
+  readonly #tables: TableCache
+  #index = -1
+  #cursor: InternalIterator | undefined
+
+  constructor(files: readonly FileMetadata[], tables: TableCache) {
+    this.#files = files
+    this.#tables = tables
+  }
+
+  #open(index: number): InternalIterator | undefined {
+    if (this.#index === index && this.#cursor !== undefined) return this.#cursor
+    this.#closeCursor()
+    const f = this.#files[index]
+    if (f === undefined) return undefined
+    this.#index = index
+    this.#cursor = this.#tables.acquire(f.number).iterator()
+    return this.#cursor
+  }
+
+  #closeCursor(): void {
+    if (this.#cursor === undefined) return
+    this.#cursor.close()
+    this.#tables.release(this.#files[this.#index]!.number)
+    this.#cursor = undefined
+    this.#index = -1
+  }
+
+  /** Moves forward over exhausted tables until a valid entry or the end. */
+  #skipForward(): void {
+    while (this.#cursor !== undefined && !this.#cursor.valid()) {
+      const next = this.#open(this.#index + 1)
+      next?.seekToFirst()
+    }
+  }
+
+  #skipBackward(): void {
+    while (this.#cursor !== undefined && !this.#cursor.valid()) {
+      if (this.#index === 0) return this.#closeCursor()
+      const prev = this.#open(this.#index - 1)
+      prev?.seekToLast()
+    }
+  }
+
+  valid(): boolean {
+    return this.#cursor !== undefined && this.#cursor.valid()
+  }
+  key(): Uint8Array {
+    return this.#cursor!.key()
+  }
+  seq(): number {
+    return this.#cursor!.seq()
+  }
+  kind(): ValueKind {
+    return this.#cursor!.kind()
+  }
+  value(): Uint8Array {
+    return this.#cursor!.value()
+  }
+
+  seekToFirst(): void {
+    this.#open(0)?.seekToFirst()
+    this.#skipForward()
+  }
+
+  seekToLast(): void {
+    this.#open(this.#files.length - 1)?.seekToLast()
+    this.#skipBackward()
+  }
+
+  seek(key: Uint8Array, seq: number): void {
+    // The first file whose largest key is >= key may hold it; earlier ones cannot.
+    let lo = 0
+    let hi = this.#files.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (compareBytes(this.#files[mid]!.largestKey, key) < 0) lo = mid + 1
+      else hi = mid
+    }
+    const c = this.#open(lo)
+    if (c === undefined) return this.#closeCursor()
+    c.seek(key, seq)
+    this.#skipForward()
+  }
+
+  seekForPrev(key: Uint8Array, seq: number): void {
+    // The last file whose smallest key is <= key may hold it; later ones cannot.
+    let lo = 0
+    let hi = this.#files.length
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1
+      if (compareBytes(this.#files[mid]!.smallestKey, key) <= 0) lo = mid + 1
+      else hi = mid
+    }
+    const c = this.#open(lo - 1)
+    if (c === undefined) return this.#closeCursor()
+    c.seekForPrev(key, seq)
+    this.#skipBackward()
+  }
+
+  next(): void {
+    this.#cursor!.next()
+    this.#skipForward()
+  }
+
+  prev(): void {
+    this.#cursor!.prev()
+    this.#skipBackward()
+  }
+
+  close(): void {
+    this.#closeCursor()
+  }
+}

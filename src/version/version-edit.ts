@@ -1,0 +1,126 @@
+// A change to the set of live files, as one MANIFEST record (docs/format.md#manifest).
+// Each field is a varint tag followed by its value. Tags are written to disk: never
+// renumber or reuse one. Tags >= SAFE_IGNORE_TAG carry optional data that an older
+// reader may skip; any other unknown tag is an error, since skipping it could lose files.
+
+import { corruption } from '../errors.js'
+import { ByteWriter, getLengthPrefixed, getVarint } from '../util/coding.js'
+import { encodeInternalKey, sequenceOf, userKeyOf } from '../base/internal-key.js'
+import { ValueKind } from '../base/internal-key.js'
+import type { FileMetadata } from './file-metadata.js'
+
+export const Tag = {
+  Comparator: 1,
+  LogNumber: 2,
+  NextFileNumber: 3,
+  LastSequence: 4,
+  DeletedFile: 6,
+  NewFile: 7,
+} as const
+export const SAFE_IGNORE_TAG = 1 << 13
+
+/** Names the key order; a manifest with another name was written for different keys. */
+export const COMPARATOR_NAME = 'shale.BytewiseComparator'
+export const NUM_LEVELS = 7
+
+export interface VersionEdit {
+  comparator?: string
+  logNumber?: number
+  nextFileNumber?: number
+  lastSequence?: number
+  deletedFiles: { level: number; number: number }[]
+  newFiles: { level: number; file: FileMetadata }[]
+}
+
+export function emptyEdit(): VersionEdit {
+  return { deletedFiles: [], newFiles: [] }
+}
+
+export function encodeEdit(edit: VersionEdit): Uint8Array {
+  const w = new ByteWriter(64)
+  if (edit.comparator !== undefined) w.varint(Tag.Comparator).lengthPrefixed(new TextEncoder().encode(edit.comparator))
+  if (edit.logNumber !== undefined) w.varint(Tag.LogNumber).varint(edit.logNumber)
+  if (edit.nextFileNumber !== undefined) w.varint(Tag.NextFileNumber).varint(edit.nextFileNumber)
+  if (edit.lastSequence !== undefined) w.varint(Tag.LastSequence).varint(edit.lastSequence)
+  for (const d of edit.deletedFiles) w.varint(Tag.DeletedFile).varint(d.level).varint(d.number)
+  for (const { level, file } of edit.newFiles) {
+    w.varint(Tag.NewFile).varint(level).varint(file.number).varint(file.size)
+    // Bounds are stored as internal keys, so a range carries its sequence numbers too.
+    w.lengthPrefixed(encodeInternalKey(file.smallestKey, file.smallestSeq, ValueKind.Value))
+    w.lengthPrefixed(encodeInternalKey(file.largestKey, file.largestSeq, ValueKind.Value))
+  }
+  return w.finish()
+}
+
+export function decodeEdit(bytes: Uint8Array, where: string): VersionEdit {
+  const edit = emptyEdit()
+  let p = 0
+  const level = (v: number): number => {
+    if (v >= NUM_LEVELS) throw new RangeError(`level ${v} is out of range`)
+    return v
+  }
+  const internalKey = (b: Uint8Array): Uint8Array => {
+    if (b.length < 8) throw new RangeError(`internal key of ${b.length} bytes is shorter than its trailer`)
+    return b
+  }
+  try {
+    while (p < bytes.length) {
+      let tag: number
+      ;[tag, p] = getVarint(bytes, p)
+      switch (tag) {
+        case Tag.Comparator: {
+          let name: Uint8Array
+          ;[name, p] = getLengthPrefixed(bytes, p)
+          edit.comparator = new TextDecoder().decode(name)
+          break
+        }
+        case Tag.LogNumber:
+          ;[edit.logNumber, p] = getVarint(bytes, p)
+          break
+        case Tag.NextFileNumber:
+          ;[edit.nextFileNumber, p] = getVarint(bytes, p)
+          break
+        case Tag.LastSequence:
+          ;[edit.lastSequence, p] = getVarint(bytes, p)
+          break
+        case Tag.DeletedFile: {
+          let lv: number, num: number
+          ;[lv, p] = getVarint(bytes, p)
+          ;[num, p] = getVarint(bytes, p)
+          edit.deletedFiles.push({ level: level(lv), number: num })
+          break
+        }
+        case Tag.NewFile: {
+          let lv: number, num: number, size: number, small: Uint8Array, large: Uint8Array
+          ;[lv, p] = getVarint(bytes, p)
+          ;[num, p] = getVarint(bytes, p)
+          ;[size, p] = getVarint(bytes, p)
+          ;[small, p] = getLengthPrefixed(bytes, p)
+          ;[large, p] = getLengthPrefixed(bytes, p)
+          small = internalKey(small).slice()
+          large = internalKey(large).slice()
+          edit.newFiles.push({
+            level: level(lv),
+            file: {
+              number: num,
+              size,
+              smallestKey: userKeyOf(small),
+              smallestSeq: sequenceOf(small),
+              largestKey: userKeyOf(large),
+              largestSeq: sequenceOf(large),
+            },
+          })
+          break
+        }
+        default:
+          if (tag < SAFE_IGNORE_TAG) throw new RangeError(`unknown tag ${tag} (written by a newer Shale?)`)
+          // Optional field: its value is length-prefixed so it can be skipped.
+          ;[, p] = getLengthPrefixed(bytes, p)
+      }
+    }
+  } catch (err) {
+    if (err instanceof RangeError) throw corruption(where, `bad version edit at byte ${p}: ${err.message}`)
+    throw err
+  }
+  return edit
+}

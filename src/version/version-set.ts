@@ -1,0 +1,192 @@
+// The current version, the counters that go with it (next file number, last sequence, live
+// log), and the MANIFEST that makes every change to them atomic and durable.
+//
+// A change is appended to the MANIFEST as one log record and synced before it takes
+// effect. CURRENT names the MANIFEST in use; it is replaced by writing a temp file,
+// syncing it, renaming it over CURRENT and syncing the directory, so a crash leaves either
+// the old or the new name, never a torn one.
+
+import { basename, join } from 'node:path'
+import { ShaleError, corruption } from '../errors.js'
+import { currentFileName, manifestFileName, parseFileName, tempFileName } from '../base/file-names.js'
+import type { FileSystem } from '../vfs/file-system.js'
+import { LogReader } from '../wal/log-reader.js'
+import { LogWriter } from '../wal/log-writer.js'
+import { Version } from './version.js'
+import { COMPARATOR_NAME, NUM_LEVELS, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
+
+/** Past this size the next change starts a fresh MANIFEST holding one snapshot record. */
+const MAX_MANIFEST_SIZE = 64 * 1024 * 1024
+
+export class VersionSet {
+  readonly #dir: string
+  readonly #fs: FileSystem
+  readonly #live = new Set<Version>()
+  #current: Version
+  #manifest: LogWriter | undefined
+  #manifestNumber = 0
+  nextFileNumber = 1
+  lastSequence = 0
+  /** Logs numbered below this are fully contained in tables and may be deleted. */
+  logNumber = 0
+
+  private constructor(dir: string, fs: FileSystem) {
+    this.#dir = dir
+    this.#fs = fs
+    this.#current = this.#install(new Version(Array.from({ length: NUM_LEVELS }, () => []), this.#onUnused))
+  }
+
+  get current(): Version {
+    return this.#current
+  }
+
+  get manifestNumber(): number {
+    return this.#manifestNumber
+  }
+
+  newFileNumber(): number {
+    return this.nextFileNumber++
+  }
+
+  /** Numbers of every table listed by a version that some reader still holds. */
+  liveTableNumbers(): Set<number> {
+    const out = new Set<number>()
+    for (const v of this.#live) for (const f of v.allFiles()) out.add(f.number)
+    return out
+  }
+
+  /** A new, empty database: MANIFEST-000001 with an empty version, then CURRENT. */
+  static async create(dir: string, fs: FileSystem): Promise<VersionSet> {
+    const vs = new VersionSet(dir, fs)
+    await vs.#startManifest(vs.#current, vs.logNumber)
+    return vs
+  }
+
+  /** Rebuilds the version from CURRENT and its MANIFEST, then starts a fresh MANIFEST. */
+  static async recover(dir: string, fs: FileSystem): Promise<VersionSet> {
+    const vs = new VersionSet(dir, fs)
+    const currentPath = currentFileName(dir)
+    const text = new TextDecoder().decode(fs.readAll(currentPath))
+    const name = text.endsWith('\n') ? text.slice(0, -1) : undefined
+    const parsed = name === undefined ? undefined : parseFileName(name)
+    if (parsed?.kind !== 'manifest') throw corruption(currentPath, `expected a MANIFEST file name and a newline, found ${JSON.stringify(text.slice(0, 40))}`)
+    const manifestPath = join(dir, name!)
+    if (fs.stat(manifestPath) !== 'file') throw corruption(currentPath, `names ${name}, which does not exist`)
+
+    let sawComparator = false
+    const file = fs.openRead(manifestPath)
+    const reader = new LogReader(file, manifestPath)
+    try {
+      let damage: { offset: number; reason: string } | undefined
+      for (;;) {
+        const r = reader.next()
+        if (r.type === 'eof') break
+        if (r.type === 'damage') {
+          damage ??= r
+          continue
+        }
+        // A record after damage means the damage is not a torn tail: refuse to guess.
+        if (damage) throw corruption(manifestPath, `damaged record at offset ${damage.offset} (${damage.reason}) is followed by valid records`)
+        const e = decodeEdit(r.record, `${manifestPath} at offset ${r.offset}`)
+        if (e.comparator !== undefined) {
+          if (e.comparator !== COMPARATOR_NAME) throw new ShaleError('INVALID_ARGUMENT', `Cannot open ${dir}: it was written with key order ${e.comparator}, not ${COMPARATOR_NAME}`)
+          sawComparator = true
+        }
+        if (!sawComparator) throw corruption(manifestPath, 'the first record does not name the key order')
+        vs.#applyCounters(e)
+        vs.#current = vs.#install(vs.#current.apply(e, vs.#onUnused), vs.#current)
+      }
+    } finally {
+      file.close()
+    }
+    if (!sawComparator) throw corruption(manifestPath, 'no valid records')
+    vs.#manifestNumber = parsed.number
+    // Counters must stay ahead of every file already on disk, even ones we will delete.
+    for (const f of fs.list(dir)) {
+      const p = parseFileName(f)
+      if (p !== undefined && p.number >= vs.nextFileNumber) vs.nextFileNumber = p.number + 1
+    }
+    await vs.#startManifest(vs.#current, vs.logNumber)
+    return vs
+  }
+
+  /**
+   * Makes an edit durable in the MANIFEST, then installs the resulting version. Callers
+   * serialize their calls (one flush or compaction installs at a time).
+   */
+  async logAndApply(edit: VersionEdit): Promise<void> {
+    if (this.#manifest === undefined) throw new ShaleError('CLOSED', 'Cannot change the manifest: the version set is closed')
+    edit.nextFileNumber = this.nextFileNumber
+    edit.lastSequence = this.lastSequence
+    const next = this.#current.apply(edit, this.#onUnused)
+    if (this.#manifest.size > MAX_MANIFEST_SIZE) {
+      await this.#startManifest(next, edit.logNumber ?? this.logNumber)
+    } else {
+      this.#manifest.addRecord(encodeEdit(edit))
+      await this.#manifest.sync()
+    }
+    this.#applyCounters(edit)
+    this.#current = this.#install(next, this.#current)
+  }
+
+  close(): void {
+    this.#manifest?.close()
+    this.#manifest = undefined
+  }
+
+  #applyCounters(e: VersionEdit): void {
+    if (e.logNumber !== undefined) this.logNumber = e.logNumber
+    if (e.nextFileNumber !== undefined) this.nextFileNumber = Math.max(this.nextFileNumber, e.nextFileNumber)
+    if (e.lastSequence !== undefined) this.lastSequence = Math.max(this.lastSequence, e.lastSequence)
+  }
+
+  readonly #onUnused = (v: Version): void => {
+    this.#live.delete(v)
+  }
+
+  /** Makes v current-able: the set holds one reference for as long as v is current. */
+  #install(v: Version, previous?: Version): Version {
+    this.#live.add(v)
+    v.ref()
+    previous?.unref()
+    return v
+  }
+
+  /** Writes a new MANIFEST holding the whole of `version`, then points CURRENT at it. */
+  async #startManifest(version: Version, logNumber: number): Promise<void> {
+    const number = this.newFileNumber()
+    const path = manifestFileName(this.#dir, number)
+    const writer = new LogWriter(this.#fs.create(path))
+    const snapshot: VersionEdit = {
+      ...emptyEdit(),
+      comparator: COMPARATOR_NAME,
+      logNumber,
+      nextFileNumber: this.nextFileNumber,
+      lastSequence: this.lastSequence,
+    }
+    version.levels.forEach((files, level) => {
+      for (const file of files) snapshot.newFiles.push({ level, file })
+    })
+    try {
+      writer.addRecord(encodeEdit(snapshot))
+      await writer.sync()
+      await this.#setCurrent(number)
+    } catch (err) {
+      writer.close()
+      throw err
+    }
+    this.#manifest?.close()
+    this.#manifest = writer
+    this.#manifestNumber = number
+  }
+
+  async #setCurrent(manifestNumber: number): Promise<void> {
+    const temp = tempFileName(this.#dir, manifestNumber)
+    const file = this.#fs.create(temp)
+    file.append(new TextEncoder().encode(`${basename(manifestFileName(this.#dir, manifestNumber))}\n`))
+    await file.sync()
+    file.close()
+    this.#fs.rename(temp, currentFileName(this.#dir))
+    await this.#fs.syncDir(this.#dir)
+  }
+}

@@ -1,0 +1,108 @@
+// An immutable snapshot of which tables are live, per level. Readers (gets, iterators,
+// snapshots) hold a reference; a table is deleted only when no referenced version lists it.
+//
+// Level 0 holds flushed memtables, whose key ranges may overlap; they are kept newest
+// first. Levels 1 and deeper hold sorted, non-overlapping files, found by binary search.
+
+import type { InternalIterator } from '../base/internal-iterator.js'
+import type { ValueKind } from '../base/internal-key.js'
+import { compareBytes } from '../util/bytes.js'
+import type { TableCache } from '../table/table-cache.js'
+import { fileContains, type FileMetadata } from './file-metadata.js'
+import { LevelIterator } from './level-iterator.js'
+import { NUM_LEVELS, type VersionEdit } from './version-edit.js'
+
+export interface TableLookup {
+  seq: number
+  kind: ValueKind
+  value: Uint8Array
+}
+
+/** Counts the tables a read consulted (read amplification). */
+export interface ReadCounter {
+  tablesConsulted: number
+}
+
+export class Version {
+  readonly levels: readonly (readonly FileMetadata[])[]
+  #refs = 0
+  readonly #onUnused: (v: Version) => void
+
+  constructor(levels: readonly (readonly FileMetadata[])[], onUnused: (v: Version) => void) {
+    this.levels = levels
+    this.#onUnused = onUnused
+  }
+
+  ref(): void {
+    this.#refs++
+  }
+
+  unref(): void {
+    if (--this.#refs === 0) this.#onUnused(this)
+  }
+
+  /** A new version with the edit's deletions and additions applied. */
+  apply(edit: VersionEdit, onUnused: (v: Version) => void): Version {
+    const levels = this.levels.map((files) => [...files])
+    for (const d of edit.deletedFiles) {
+      const files = levels[d.level]!
+      const i = files.findIndex((f) => f.number === d.number)
+      if (i >= 0) files.splice(i, 1)
+    }
+    for (const { level, file } of edit.newFiles) levels[level]!.push(file)
+    // Newest first in L0 (higher file numbers are newer); key order elsewhere.
+    levels[0]!.sort((a, b) => b.number - a.number)
+    for (let l = 1; l < NUM_LEVELS; l++) levels[l]!.sort((a, b) => compareBytes(a.smallestKey, b.smallestKey))
+    return new Version(levels, onUnused)
+  }
+
+  fileCount(level: number): number {
+    return this.levels[level]!.length
+  }
+
+  *allFiles(): Iterable<FileMetadata> {
+    for (const files of this.levels) yield* files
+  }
+
+  /** The newest version of key with sequence <= seq across all tables, tombstones included. */
+  get(key: Uint8Array, seq: number, tables: TableCache, counter: ReadCounter): TableLookup | undefined {
+    for (let level = 0; level < this.levels.length; level++) {
+      const files = this.levels[level]!
+      const candidates = level === 0 ? files.filter((f) => fileContains(f, key)) : oneFile(files, key)
+      for (const f of candidates) {
+        counter.tablesConsulted++
+        const table = tables.acquire(f.number)
+        try {
+          const hit = table.get(key, seq)
+          if (hit !== undefined) return hit
+        } finally {
+          tables.release(f.number)
+        }
+      }
+    }
+    return undefined
+  }
+
+  /** One cursor per L0 table (newest first), then one per deeper level. */
+  iterators(tables: TableCache): InternalIterator[] {
+    const out: InternalIterator[] = []
+    for (const f of this.levels[0]!) out.push(new LevelIterator([f], tables))
+    for (let level = 1; level < this.levels.length; level++) {
+      if (this.levels[level]!.length > 0) out.push(new LevelIterator(this.levels[level]!, tables))
+    }
+    return out
+  }
+}
+
+/** In a sorted, non-overlapping level: the one file that may hold key. */
+function oneFile(files: readonly FileMetadata[], key: Uint8Array): FileMetadata[] {
+  let lo = 0
+  let hi = files.length
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1
+    if (compareBytes(files[mid]!.largestKey, key) < 0) lo = mid + 1
+    else hi = mid
+  }
+  const f = files[lo]
+  return f !== undefined && compareBytes(key, f.smallestKey) >= 0 ? [f] : []
+}

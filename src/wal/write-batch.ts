@@ -1,0 +1,154 @@
+// The write batch: the payload of one log record, holding every operation of one atomic
+// write. Recovery decodes it to replay the log; the write path encodes it once and the
+// memtable applies the same operations. Layout (docs/format.md#write-batch):
+//
+//   sequence fixed64 LE | count fixed32 LE | count x operation
+//   operation = kind u8 | varint key length | key | (Value only) varint value length | value
+//
+// Operation i gets sequence number `sequence + i`.
+
+import { corruption, invalidArgument } from '../errors.js'
+import { type ByteWriter, getU32, getU64, getVarint } from '../util/coding.js'
+import { ValueKind } from '../base/internal-key.js'
+
+export type BatchOp = { kind: ValueKind; key: Uint8Array; value: Uint8Array | undefined }
+
+export const BATCH_HEADER_SIZE = 12
+
+function varintSize(v: number): number {
+  let n = 1
+  while (v >= 0x80) {
+    v = Math.floor(v / 0x80)
+    n++
+  }
+  return n
+}
+
+function checkOp(op: BatchOp): void {
+  if (op.kind === ValueKind.Value) {
+    if (op.value === undefined) throw invalidArgument('A Value operation in a write batch needs a value')
+  } else if (op.kind !== ValueKind.Deletion) {
+    throw invalidArgument(`Unknown operation kind ${String(op.kind)} in a write batch`)
+  }
+}
+
+/** Exact encoded size of a batch holding `ops`. */
+export function batchSize(ops: readonly BatchOp[]): number {
+  let size = BATCH_HEADER_SIZE
+  for (const op of ops) {
+    size += 1 + varintSize(op.key.length) + op.key.length
+    if (op.kind === ValueKind.Value && op.value !== undefined) size += varintSize(op.value.length) + op.value.length
+  }
+  return size
+}
+
+/**
+ * Encodes a batch into a new array of exactly batchSize(ops) bytes. Throws INVALID_ARGUMENT
+ * for an unknown kind or a Value without a value.
+ */
+export function encodeBatch(seq: number, ops: readonly BatchOp[]): Uint8Array {
+  const out = new Uint8Array(batchSize(ops))
+  putHeader(out, seq, ops.length)
+  let at = BATCH_HEADER_SIZE
+  for (const op of ops) {
+    checkOp(op)
+    out[at++] = op.kind
+    at = putVarint(out, at, op.key.length)
+    out.set(op.key, at)
+    at += op.key.length
+    if (op.kind === ValueKind.Value) {
+      const value = op.value!
+      at = putVarint(out, at, value.length)
+      out.set(value, at)
+      at += value.length
+    }
+  }
+  return out
+}
+
+/**
+ * Appends the same bytes as encodeBatch to `w`; with a reused ByteWriter the hot path can
+ * hand w.view() to LogWriter.addRecord (which copies) without allocating a batch.
+ */
+export function writeBatch(w: ByteWriter, seq: number, ops: readonly BatchOp[]): void {
+  w.u64(seq).u32(ops.length)
+  for (const op of ops) {
+    checkOp(op)
+    w.u8(op.kind).lengthPrefixed(op.key)
+    if (op.kind === ValueKind.Value) w.lengthPrefixed(op.value!)
+  }
+}
+
+/**
+ * Decodes a batch. Keys and values are views into `payload`, not copies. Throws CORRUPTION
+ * naming `where` when the bytes are not exactly one well-formed batch.
+ */
+export function decodeBatch(payload: Uint8Array, where: string): { seq: number; ops: BatchOp[] } {
+  if (payload.length < BATCH_HEADER_SIZE) {
+    throw corruption(where, `write batch of ${payload.length} bytes is shorter than its ${BATCH_HEADER_SIZE}-byte header`)
+  }
+  let seq: number
+  try {
+    seq = getU64(payload, 0)
+  } catch {
+    throw corruption(where, 'write batch sequence number exceeds 2^53')
+  }
+  const count = getU32(payload, 8)
+  const ops: BatchOp[] = []
+  let at = BATCH_HEADER_SIZE
+  while (ops.length < count) {
+    if (at === payload.length) {
+      throw corruption(where, `write batch header counts ${count} operations but only ${ops.length} are present`)
+    }
+    const opAt = at
+    const kind = payload[at++]!
+    if (kind !== ValueKind.Value && kind !== ValueKind.Deletion) {
+      throw corruption(where, `write batch operation ${ops.length} at byte ${opAt} has unknown kind ${kind}`)
+    }
+    let key: Uint8Array
+    ;[key, at] = field(payload, at, where, ops.length, 'key')
+    let value: Uint8Array | undefined
+    if (kind === ValueKind.Value) [value, at] = field(payload, at, where, ops.length, 'value')
+    ops.push({ kind, key, value })
+  }
+  if (at !== payload.length) {
+    throw corruption(where, `write batch has ${payload.length - at} trailing bytes after its ${count} operations`)
+  }
+  return { seq, ops }
+}
+
+/** Reads a varint-length-prefixed field, turning a RangeError into CORRUPTION. */
+function field(buf: Uint8Array, at: number, where: string, index: number, what: string): [Uint8Array, number] {
+  let length: number
+  let p: number
+  try {
+    ;[length, p] = getVarint(buf, at)
+  } catch (err) {
+    throw corruption(where, `write batch operation ${index} ${what} length at byte ${at}: ${(err as Error).message}`)
+  }
+  if (length > buf.length - p) {
+    throw corruption(where, `write batch operation ${index} ${what} of ${length} bytes at byte ${p} runs past the end (${buf.length} bytes)`)
+  }
+  return [buf.subarray(p, p + length), p + length]
+}
+
+function putHeader(out: Uint8Array, seq: number, count: number): void {
+  let s = seq
+  for (let i = 0; i < 8; i++) {
+    out[i] = s % 256
+    s = Math.floor(s / 256)
+  }
+  out[8] = count & 0xff
+  out[9] = (count >>> 8) & 0xff
+  out[10] = (count >>> 16) & 0xff
+  out[11] = (count >>> 24) & 0xff
+}
+
+function putVarint(out: Uint8Array, at: number, v: number): number {
+  while (v >= 0x80) {
+    out[at++] = (v % 0x80) | 0x80
+    v = Math.floor(v / 0x80)
+  }
+  out[at++] = v
+  return at
+}
