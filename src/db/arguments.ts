@@ -3,7 +3,7 @@
 
 import { invalidArgument } from '../errors.js'
 import { MAX_KEY_SIZE, MAX_VALUE_SIZE } from '../base/options.js'
-import { utf8 } from '../util/bytes.js'
+import { copyBytes, utf8 } from '../util/bytes.js'
 
 export type Bytes = Uint8Array | string
 
@@ -24,7 +24,13 @@ export function keyArg(x: unknown, what = 'key'): Uint8Array {
 export function valueArg(x: unknown): Uint8Array {
   const v = toBytes(x, 'value')
   if (v.length > MAX_VALUE_SIZE) throw invalidArgument(`Invalid value: ${v.length} bytes exceeds the limit of ${MAX_VALUE_SIZE}`)
-  return typeof x === 'string' ? v : v.slice()
+  return typeof x === 'string' ? v : copyBytes(v)
+}
+
+/** A key to be stored: copied, so the caller may reuse its buffer. */
+export function storedKeyArg(x: unknown, what = 'key'): Uint8Array {
+  const k = keyArg(x, what)
+  return typeof x === 'string' ? k : copyBytes(k)
 }
 
 export interface WriteOptions {

@@ -4,7 +4,7 @@
 
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { MAX_SEQUENCE, ValueKind } from '../base/internal-key.js'
-import { bytesEqual, compareBytes } from '../util/bytes.js'
+import { bytesEqual, compareBytes, copyBytes } from '../util/bytes.js'
 
 export interface Bound {
   key: Uint8Array
@@ -94,10 +94,10 @@ export class DbIterator {
         const c = compareBytes(key, upper.key)
         if (c > 0 || (c === 0 && !upper.inclusive)) return undefined
       }
-      const k = key.slice()
+      const k = copyBytes(key)
       this.#skipKey = k
       if (it.kind() === ValueKind.Deletion) continue
-      const v = it.value().slice()
+      const v = copyBytes(it.value())
       it.next()
       return [k, v]
     }
@@ -122,8 +122,8 @@ export class DbIterator {
         const c = compareBytes(key, lower.key)
         if (c < 0 || (c === 0 && !lower.inclusive)) break
       }
-      savedKey ??= key.slice()
-      savedValue = it.kind() === ValueKind.Deletion ? undefined : it.value().slice()
+      savedKey ??= copyBytes(key)
+      savedValue = it.kind() === ValueKind.Deletion ? undefined : copyBytes(it.value())
     }
     if (savedKey === undefined || savedValue === undefined) return undefined
     return [savedKey, savedValue]

@@ -25,6 +25,8 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   readonly #inner: DbIterator
   readonly #onClose: () => void
   #closed = false
+  /** Reached the end: further reads return undefined instead of failing. */
+  #exhausted = false
 
   /** @internal */
   constructor(inner: DbIterator, onClose: () => void) {
@@ -38,7 +40,10 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
 
   /** The next entry, or undefined at the end (which also closes the iterator). */
   nextSync(): Entry | undefined {
-    if (this.#closed) throw new ShaleError('CLOSED', 'Cannot read from an iterator after close()')
+    if (this.#closed) {
+      if (this.#exhausted) return undefined
+      throw new ShaleError('CLOSED', 'Cannot read from an iterator after close()')
+    }
     let e: [Uint8Array, Uint8Array] | undefined
     try {
       e = this.#inner.next()
@@ -47,6 +52,7 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
       throw err
     }
     if (e === undefined) {
+      this.#exhausted = true
       this.close()
       return undefined
     }

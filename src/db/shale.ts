@@ -19,7 +19,7 @@ import type { FileLock, FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { LogWriter } from '../wal/log-writer.js'
 import { encodeBatch, type BatchOp } from '../wal/write-batch.js'
-import { keyArg, syncArg, valueArg, type Bytes, type WriteOptions } from './arguments.js'
+import { keyArg, storedKeyArg, syncArg, valueArg, type Bytes, type WriteOptions } from './arguments.js'
 import { DbIterator, type Bound } from './db-iterator.js'
 import { writeLevel0Table } from './flush.js'
 import { GroupCommit } from './group-commit.js'
@@ -132,7 +132,7 @@ export class Shale {
 
   put(key: Bytes, value: Bytes, options?: WriteOptions): Promise<void> {
     try {
-      const op: BatchOp = { kind: ValueKind.Value, key: keyArg(key), value: valueArg(value) }
+      const op: BatchOp = { kind: ValueKind.Value, key: storedKeyArg(key), value: valueArg(value) }
       return this.#write([op], syncArg(options))
     } catch (err) {
       return Promise.reject(err)
@@ -141,7 +141,7 @@ export class Shale {
 
   delete(key: Bytes, options?: WriteOptions): Promise<void> {
     try {
-      return this.#write([{ kind: ValueKind.Deletion, key: keyArg(key), value: undefined }], syncArg(options))
+      return this.#write([{ kind: ValueKind.Deletion, key: storedKeyArg(key), value: undefined }], syncArg(options))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -153,8 +153,8 @@ export class Shale {
       if (!Array.isArray(operations)) throw invalidArgument('Invalid batch: expected an array of operations')
       const ops: BatchOp[] = operations.map((o, i) => {
         if (typeof o !== 'object' || o === null) throw invalidArgument(`Invalid batch operation ${i}: expected an object`)
-        if (o.type === 'put') return { kind: ValueKind.Value, key: keyArg(o.key, `key of operation ${i}`), value: valueArg(o.value) }
-        if (o.type === 'del') return { kind: ValueKind.Deletion, key: keyArg(o.key, `key of operation ${i}`), value: undefined }
+        if (o.type === 'put') return { kind: ValueKind.Value, key: storedKeyArg(o.key, `key of operation ${i}`), value: valueArg(o.value) }
+        if (o.type === 'del') return { kind: ValueKind.Deletion, key: storedKeyArg(o.key, `key of operation ${i}`), value: undefined }
         throw invalidArgument(`Invalid batch operation ${i}: type must be 'put' or 'del', got ${String((o as { type: unknown }).type)}`)
       })
       if (ops.length === 0) return this.#checkWritable() ?? Promise.resolve()

@@ -25,6 +25,16 @@ export function sharedPrefixLength(a: Uint8Array, b: Uint8Array): number {
   return i
 }
 
+/**
+ * A copy that owns its memory. (Buffer#slice returns a view, so `.slice()` on a value that
+ * may be a Buffer is not a copy.)
+ */
+export function copyBytes(u8: Uint8Array): Uint8Array {
+  const out = new Uint8Array(u8.length)
+  out.set(u8)
+  return out
+}
+
 /** A Buffer view over the same memory (no copy), for the public API edge. */
 export function toBuffer(u8: Uint8Array): Buffer {
   return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength)

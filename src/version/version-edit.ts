@@ -4,6 +4,7 @@
 // reader may skip; any other unknown tag is an error, since skipping it could lose files.
 
 import { corruption } from '../errors.js'
+import { copyBytes } from '../util/bytes.js'
 import { ByteWriter, getLengthPrefixed, getVarint } from '../util/coding.js'
 import { encodeInternalKey, sequenceOf, userKeyOf } from '../base/internal-key.js'
 import { ValueKind } from '../base/internal-key.js'
@@ -97,8 +98,8 @@ export function decodeEdit(bytes: Uint8Array, where: string): VersionEdit {
           ;[size, p] = getVarint(bytes, p)
           ;[small, p] = getLengthPrefixed(bytes, p)
           ;[large, p] = getLengthPrefixed(bytes, p)
-          small = internalKey(small).slice()
-          large = internalKey(large).slice()
+          small = copyBytes(internalKey(small))
+          large = copyBytes(internalKey(large))
           edit.newFiles.push({
             level: level(lv),
             file: {

@@ -25,6 +25,8 @@ export class LogWriter {
   /** Framed bytes not yet handed to the file occupy #buf[0, #pending). */
   readonly #buf: Uint8Array
   #pending = 0
+  /** Scratch for a header that must be split across a flush. */
+  readonly #header = new Uint8Array(HEADER_SIZE)
   /** Bytes handed to file.append successfully, counting what the file held at open. */
   #appended: number
   #synced: number
@@ -197,7 +199,7 @@ export class LogWriter {
       this.#pending = at
       return
     }
-    const header = new Uint8Array(HEADER_SIZE)
+    const header = this.#header
     header[0] = crc & 0xff
     header[1] = (crc >>> 8) & 0xff
     header[2] = (crc >>> 16) & 0xff

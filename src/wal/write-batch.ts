@@ -24,6 +24,10 @@ function varintSize(v: number): number {
   return n
 }
 
+function checkSeq(seq: number): void {
+  if (!Number.isSafeInteger(seq) || seq < 0) throw invalidArgument(`Write batch sequence must be a non-negative safe integer, got ${seq}`)
+}
+
 function checkOp(op: BatchOp): void {
   if (op.kind === ValueKind.Value) {
     if (op.value === undefined) throw invalidArgument('A Value operation in a write batch needs a value')
@@ -44,9 +48,11 @@ export function batchSize(ops: readonly BatchOp[]): number {
 
 /**
  * Encodes a batch into a new array of exactly batchSize(ops) bytes. Throws INVALID_ARGUMENT
- * for an unknown kind or a Value without a value.
+ * for an unknown kind or a Value without a value. Allocating a small Uint8Array costs more
+ * than encoding into it, so the per-write path should prefer writeBatch with a reused writer.
  */
 export function encodeBatch(seq: number, ops: readonly BatchOp[]): Uint8Array {
+  checkSeq(seq)
   const out = new Uint8Array(batchSize(ops))
   putHeader(out, seq, ops.length)
   let at = BATCH_HEADER_SIZE
@@ -71,9 +77,11 @@ export function encodeBatch(seq: number, ops: readonly BatchOp[]): Uint8Array {
  * hand w.view() to LogWriter.addRecord (which copies) without allocating a batch.
  */
 export function writeBatch(w: ByteWriter, seq: number, ops: readonly BatchOp[]): void {
+  checkSeq(seq)
+  // Validate first so a rejected batch leaves nothing half-written in `w`.
+  for (const op of ops) checkOp(op)
   w.u64(seq).u32(ops.length)
   for (const op of ops) {
-    checkOp(op)
     w.u8(op.kind).lengthPrefixed(op.key)
     if (op.kind === ValueKind.Value) w.lengthPrefixed(op.value!)
   }
@@ -109,10 +117,10 @@ export function decodeBatch(payload: Uint8Array, where: string): { seq: number; 
     ;[key, at] = field(payload, at, where, ops.length, 'key')
     let value: Uint8Array | undefined
     if (kind === ValueKind.Value) [value, at] = field(payload, at, where, ops.length, 'value')
-    ops.push({ kind, key, value })
+    ops.push({ kind: kind as ValueKind, key, value })
   }
   if (at !== payload.length) {
-    throw corruption(where, `write batch has ${payload.length - at} trailing bytes after its ${count} operations`)
+    throw corruption(where, `write batch has ${payload.length - at} trailing bytes after the ${count} operation(s) its header counts`)
   }
   return { seq, ops }
 }

@@ -1,0 +1,248 @@
+// SSTable constants and the small codecs that the table builder and reader share: block
+// handles, the 5-byte block trailer and the fixed-size footer. The prose version of this
+// layout is docs/format.md#table; the two must change together.
+
+import { corruption } from '../errors.js'
+import { compareBytes, utf8 } from '../util/bytes.js'
+import { ByteWriter, getU32, getVarint, putU32 } from '../util/coding.js'
+import { crc32c, maskCrc, unmaskCrc } from '../util/crc32c.js'
+import { type Block, BlockCursor } from './block.js'
+import { BlockBuilder } from './block-builder.js'
+
+/** Stored in each block trailer; on-disk values, never renumber. */
+export const CompressionType = { None: 0 } as const
+export type CompressionType = (typeof CompressionType)[keyof typeof CompressionType]
+
+/** Bumped when the table layout changes incompatibly. 1: the layout described here. */
+export const TABLE_FORMAT_VERSION = 1
+
+/** Compression type byte plus masked CRC-32C, after every block. */
+export const BLOCK_TRAILER_SIZE = 5
+
+/**
+ * The last 8 bytes of every table: ASCII "SHALETBL". Read as a little-endian u64 this is
+ * 0x4C4254454C414853. Stored as two u32 halves because JS numbers stop at 2^53.
+ */
+export const TABLE_MAGIC_LO = 0x4c414853
+export const TABLE_MAGIC_HI = 0x4c425445
+
+/** Three handles of 12 bytes, version, checksum, magic. */
+export const FOOTER_SIZE = 3 * 12 + 4 + 4 + 8
+const FOOTER_CHECKSUM_AT = 40
+const FOOTER_MAGIC_AT = 44
+
+/** Where a block lives: `size` counts the block contents, not its trailer. */
+export interface BlockHandle {
+  offset: number
+  size: number
+}
+
+export interface Footer {
+  /** size 0 (and offset 0) when the table has no bloom filter. */
+  filter: BlockHandle
+  index: BlockHandle
+  properties: BlockHandle
+  version: number
+}
+
+/** Appends a handle as varint offset then varint size. */
+export function encodeBlockHandle(out: ByteWriter, handle: BlockHandle): void {
+  out.varint(handle.offset).varint(handle.size)
+}
+
+/**
+ * Decodes a handle from buf at `at` (index values hold exactly one). Throws RangeError on
+ * a truncated or overlong varint; the caller knows the file and block to blame.
+ */
+export function decodeBlockHandle(buf: Uint8Array, at = 0): BlockHandle {
+  // Hand-rolled instead of getVarint: this runs on every table lookup, and avoiding the
+  // [value, next] tuples keeps it allocation-free apart from the result.
+  let offset = 0
+  let scale = 1
+  let p = at
+  for (let i = 0; ; i++) {
+    if (i === 8) throw new RangeError(`block handle offset at ${at} is longer than 8 bytes`)
+    if (p >= buf.length) throw new RangeError(`block handle at ${at} runs past ${buf.length} bytes`)
+    const b = buf[p++]!
+    offset += (b & 0x7f) * scale
+    if (b < 0x80) break
+    scale *= 0x80
+  }
+  let size = 0
+  scale = 1
+  for (let i = 0; ; i++) {
+    if (i === 8) throw new RangeError(`block handle size at ${at} is longer than 8 bytes`)
+    if (p >= buf.length) throw new RangeError(`block handle at ${at} runs past ${buf.length} bytes`)
+    const b = buf[p++]!
+    size += (b & 0x7f) * scale
+    if (b < 0x80) break
+    scale *= 0x80
+  }
+  return { offset, size }
+}
+
+const typeByte = new Uint8Array(1)
+
+/** Masked CRC-32C over the block contents followed by the compression type byte. */
+export function blockChecksum(contents: Uint8Array, type: number): number {
+  typeByte[0] = type
+  return maskCrc(crc32c(typeByte, crc32c(contents)))
+}
+
+/** Appends the 5-byte trailer for `contents` (which the caller has already written). */
+export function writeBlockTrailer(out: ByteWriter, contents: Uint8Array, type: CompressionType = CompressionType.None): void {
+  out.u8(type).u32(blockChecksum(contents, type))
+}
+
+/**
+ * Checks a block read from disk as contents + trailer, and returns the contents as a view.
+ * With verifyChecksum false only the length and type are checked.
+ */
+export function checkBlock(raw: Uint8Array, handle: BlockHandle, fileName: string, verifyChecksum: boolean): Uint8Array {
+  const where = `block at offset ${handle.offset}`
+  if (raw.length !== handle.size + BLOCK_TRAILER_SIZE) {
+    throw corruption(fileName, `${where}: read ${raw.length} bytes, expected ${handle.size + BLOCK_TRAILER_SIZE}`)
+  }
+  const contents = raw.subarray(0, handle.size)
+  const type = raw[handle.size]!
+  if (type !== CompressionType.None) throw corruption(fileName, `${where}: unknown compression type ${type} in block trailer`)
+  if (verifyChecksum) {
+    const stored = getU32(raw, handle.size + 1)
+    const actual = blockChecksum(contents, type)
+    if (stored !== actual) {
+      throw corruption(
+        fileName,
+        `${where}: checksum mismatch (stored 0x${unmaskCrc(stored).toString(16)}, computed 0x${unmaskCrc(actual).toString(16)})`,
+      )
+    }
+  }
+  return contents
+}
+
+function putHandle(buf: Uint8Array, at: number, h: BlockHandle): void {
+  if (h.size > 0xffffffff) throw new RangeError(`Cannot encode footer: block of ${h.size} bytes exceeds 4 GiB`)
+  putU32(buf, at, h.offset >>> 0)
+  putU32(buf, at + 4, Math.floor(h.offset / 0x100000000))
+  putU32(buf, at + 8, h.size)
+}
+
+export function encodeFooter(footer: Omit<Footer, 'version'>): Uint8Array {
+  const buf = new Uint8Array(FOOTER_SIZE)
+  putHandle(buf, 0, footer.filter)
+  putHandle(buf, 12, footer.index)
+  putHandle(buf, 24, footer.properties)
+  putU32(buf, 36, TABLE_FORMAT_VERSION)
+  putU32(buf, FOOTER_CHECKSUM_AT, maskCrc(crc32c(buf, 0, 0, FOOTER_CHECKSUM_AT)))
+  putU32(buf, FOOTER_MAGIC_AT, TABLE_MAGIC_LO)
+  putU32(buf, FOOTER_MAGIC_AT + 4, TABLE_MAGIC_HI)
+  return buf
+}
+
+/**
+ * Decodes and validates the last FOOTER_SIZE bytes of a table of `fileSize` bytes: magic,
+ * checksum, version, and that every handle (plus its trailer) ends before the footer.
+ */
+export function decodeFooter(bytes: Uint8Array, fileSize: number, fileName: string): Footer {
+  const footerAt = fileSize - FOOTER_SIZE
+  const where = `footer at offset ${footerAt}`
+  if (bytes.length !== FOOTER_SIZE) throw corruption(fileName, `${where}: read ${bytes.length} bytes, expected ${FOOTER_SIZE}`)
+  // Magic first: a wrong magic usually means "not a table" or a truncated file, which is a
+  // more useful report than the checksum mismatch that would follow.
+  if (getU32(bytes, FOOTER_MAGIC_AT) !== TABLE_MAGIC_LO || getU32(bytes, FOOTER_MAGIC_AT + 4) !== TABLE_MAGIC_HI) {
+    throw corruption(fileName, `${where}: bad magic number (not a Shale table, or truncated)`)
+  }
+  const stored = getU32(bytes, FOOTER_CHECKSUM_AT)
+  const actual = maskCrc(crc32c(bytes, 0, 0, FOOTER_CHECKSUM_AT))
+  if (stored !== actual) {
+    throw corruption(fileName, `${where}: checksum mismatch (stored 0x${unmaskCrc(stored).toString(16)}, computed 0x${unmaskCrc(actual).toString(16)})`)
+  }
+  const version = getU32(bytes, 36)
+  if (version !== TABLE_FORMAT_VERSION) throw corruption(fileName, `${where}: unsupported table format version ${version}`)
+  const handle = (at: number, name: string, optional: boolean): BlockHandle => {
+    const lo = getU32(bytes, at)
+    const hi = getU32(bytes, at + 4)
+    if (hi > 0x1fffff) throw corruption(fileName, `${where}: ${name} block offset exceeds 2^53`)
+    const h = { offset: hi * 0x100000000 + lo, size: getU32(bytes, at + 8) }
+    if (optional && h.size === 0) {
+      if (h.offset !== 0) throw corruption(fileName, `${where}: empty ${name} block has nonzero offset ${h.offset}`)
+      return h
+    }
+    if (h.offset + h.size + BLOCK_TRAILER_SIZE > footerAt) {
+      throw corruption(fileName, `${where}: ${name} block (offset ${h.offset}, ${h.size} bytes) runs past the data region ending at ${footerAt}`)
+    }
+    return h
+  }
+  return {
+    filter: handle(0, 'filter', true),
+    index: handle(12, 'index', false),
+    properties: handle(24, 'properties', false),
+    version,
+  }
+}
+
+/** Table-wide statistics, stored in the properties block. */
+export interface TableProperties {
+  entries: number
+  deletions: number
+  dataBlocks: number
+  /** Sum of user key lengths (without the 8-byte internal trailer). */
+  rawKeyBytes: number
+  rawValueBytes: number
+  /** Lowest and highest sequence number of any entry. */
+  smallestSeq: number
+  largestSeq: number
+}
+
+/** Property names as stored; on-disk strings, never rename. */
+export const PropertyName: { readonly [K in keyof TableProperties]: string } = {
+  dataBlocks: 'shale.data.blocks',
+  deletions: 'shale.num.deletions',
+  entries: 'shale.num.entries',
+  rawKeyBytes: 'shale.raw.key.bytes',
+  rawValueBytes: 'shale.raw.value.bytes',
+  largestSeq: 'shale.seq.largest',
+  smallestSeq: 'shale.seq.smallest',
+}
+
+const propertyFields = (Object.keys(PropertyName) as (keyof TableProperties)[]).sort((a, b) =>
+  compareBytes(utf8(PropertyName[a]), utf8(PropertyName[b])),
+)
+
+/** The properties block contents: names (bytewise sorted) mapping to varint values. */
+export function encodeProperties(props: TableProperties): Uint8Array {
+  const block = new BlockBuilder(1, 256)
+  const value = new ByteWriter(16)
+  for (const field of propertyFields) {
+    value.reset()
+    value.varint(props[field])
+    block.add(utf8(PropertyName[field]), value.view())
+  }
+  return block.finish().slice()
+}
+
+/** Reads a properties block; unknown names are skipped so later versions can add some. */
+export function decodeProperties(block: Block): TableProperties {
+  const byName = new Map<string, keyof TableProperties>()
+  for (const field of propertyFields) byName.set(PropertyName[field], field)
+  const found: Partial<TableProperties> = {}
+  const decoder = new TextDecoder()
+  const cursor = new BlockCursor(block, compareBytes)
+  for (cursor.seekToFirst(); cursor.valid(); cursor.next()) {
+    const field = byName.get(decoder.decode(cursor.key()))
+    if (field === undefined) continue
+    const raw = cursor.value()
+    let decoded: number
+    try {
+      const [v, next] = getVarint(raw, 0)
+      if (next !== raw.length) throw new RangeError(`${raw.length - next} trailing bytes`)
+      decoded = v
+    } catch (err) {
+      throw block.corrupt(`property ${PropertyName[field]} has a bad value: ${(err as Error).message}`)
+    }
+    found[field] = decoded
+  }
+  for (const field of propertyFields) {
+    if (found[field] === undefined) throw block.corrupt(`property ${PropertyName[field]} is missing`)
+  }
+  return found as TableProperties
+}

@@ -1,0 +1,253 @@
+// Writes one SSTable from entries that arrive in internal-key order. File layout
+// (docs/format.md#table): data blocks, filter block, properties block, index block, footer;
+// every block is followed by its 5-byte trailer.
+
+import type { WritableFile } from '../vfs/file-system.js'
+import { ValueKind, compareInternal, writeTrailer, TRAILER_SIZE, MAX_SEQUENCE } from '../base/internal-key.js'
+import { ByteWriter } from '../util/coding.js'
+import { bytesEqual } from '../util/bytes.js'
+import { BlockBuilder } from './block-builder.js'
+import { bloomHash, buildBloomFilter } from './bloom.js'
+import { type BlockHandle, CompressionType, encodeBlockHandle, encodeFooter, encodeProperties, writeBlockTrailer } from './format.js'
+
+export interface TableBuilderOptions {
+  /** Target size of a data block's contents, in bytes. */
+  blockSize: number
+  restartInterval: number
+  /** 0 writes no filter. */
+  bloomBitsPerKey: number
+}
+
+export interface TableBuildResult {
+  fileSize: number
+  entries: number
+  deletions: number
+  dataBlocks: number
+  /** User key and sequence of the first entry. */
+  smallestKey: Uint8Array
+  smallestSeq: number
+  /** User key and sequence of the last entry. */
+  largestKey: Uint8Array
+  largestSeq: number
+  /** Lowest and highest sequence number anywhere in the table. */
+  minSeq: number
+  maxSeq: number
+}
+
+/** Output is gathered into chunks of about this size before each file.append. */
+const APPEND_CHUNK = 64 * 1024
+
+export class TableBuilder {
+  readonly #file: WritableFile
+  readonly #fileName: string
+  readonly #blockSize: number
+  readonly #bloomBitsPerKey: number
+  readonly #data: BlockBuilder
+  readonly #index = new BlockBuilder(1, 1024)
+  readonly #pending = new ByteWriter(APPEND_CHUNK + 8192)
+  readonly #handleScratch = new ByteWriter(32)
+  /** File offset of the first byte in #pending. */
+  #flushedTo: number
+
+  // Two key buffers that swap roles, so the previous internal key stays readable for the
+  // order check without allocating per entry.
+  #key = new Uint8Array(64)
+  #prevKey = new Uint8Array(64)
+  #prevUserKeyLength = -1
+  #prevSeq = 0
+
+  #hashes = new Uint32Array(1024)
+  #hashCount = 0
+
+  #entries = 0
+  #deletions = 0
+  #dataBlocks = 0
+  #rawKeyBytes = 0
+  #rawValueBytes = 0
+  #minSeq = MAX_SEQUENCE
+  #maxSeq = 0
+  #smallestKey: Uint8Array | undefined
+  #smallestSeq = 0
+  #state: 'open' | 'finished' | 'failed' = 'open'
+
+  constructor(file: WritableFile, options: TableBuilderOptions, fileName: string) {
+    const { blockSize, restartInterval, bloomBitsPerKey } = options
+    if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError(`Cannot build ${fileName}: block size ${blockSize} is not a positive integer`)
+    if (!(bloomBitsPerKey >= 0)) throw new RangeError(`Cannot build ${fileName}: bloomBitsPerKey ${bloomBitsPerKey} is negative`)
+    this.#file = file
+    this.#fileName = fileName
+    this.#blockSize = blockSize
+    this.#bloomBitsPerKey = bloomBitsPerKey
+    this.#data = new BlockBuilder(restartInterval, Math.min(blockSize, 1 << 20) + 1024)
+    // Offsets are absolute, so a file that already holds bytes would still be consistent,
+    // but a table reader expects the table to start at offset 0.
+    this.#flushedTo = file.size
+  }
+
+  get entries(): number {
+    return this.#entries
+  }
+
+  /**
+   * Adds an entry. REQUIRES: (userKey, seq) sorts strictly after the previous entry in
+   * internal order (user key ascending, sequence descending); violations throw.
+   */
+  add(userKey: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array): void {
+    if (this.#state !== 'open') throw new Error(`Cannot add to ${this.#fileName}: the table builder is ${this.#state}`)
+    if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQUENCE) throw new RangeError(`Cannot add to ${this.#fileName}: bad sequence number ${seq}`)
+    if (kind !== ValueKind.Value && kind !== ValueKind.Deletion) throw new RangeError(`Cannot add to ${this.#fileName}: bad value kind ${String(kind)}`)
+
+    let newUserKey = true
+    if (this.#prevUserKeyLength >= 0) {
+      const prevUserKey = this.#prevKey.subarray(0, this.#prevUserKeyLength)
+      const c = compareInternal(userKey, seq, prevUserKey, this.#prevSeq)
+      if (c <= 0) {
+        throw new Error(`Cannot add to ${this.#fileName}: entry (seq ${seq}) does not sort after the previous entry (seq ${this.#prevSeq})`)
+      }
+      newUserKey = !bytesEqual(userKey, prevUserKey)
+    }
+
+    const ikeyLength = userKey.length + TRAILER_SIZE
+    if (ikeyLength > this.#key.length) this.#key = new Uint8Array(Math.max(ikeyLength, this.#key.length * 2))
+    this.#key.set(userKey, 0)
+    writeTrailer(this.#key, userKey.length, seq, kind)
+    const ikey = this.#key.subarray(0, ikeyLength)
+
+    try {
+      // An entry that alone fills a block gets a block of its own, so lookups of its
+      // neighbours never have to read it.
+      const entrySize = ikeyLength + value.length + 15
+      if (entrySize >= this.#blockSize && !this.#data.isEmpty()) this.#flushDataBlock()
+
+      this.#data.add(ikey, value)
+      if (this.#entries === 0) {
+        this.#smallestKey = userKey.slice()
+        this.#smallestSeq = seq
+      }
+      if (newUserKey && this.#bloomBitsPerKey > 0) this.#addHash(bloomHash(userKey))
+      this.#entries++
+      if (kind === ValueKind.Deletion) this.#deletions++
+      this.#rawKeyBytes += userKey.length
+      this.#rawValueBytes += value.length
+      if (seq < this.#minSeq) this.#minSeq = seq
+      if (seq > this.#maxSeq) this.#maxSeq = seq
+
+      const swap = this.#prevKey
+      this.#prevKey = this.#key
+      this.#key = swap
+      this.#prevUserKeyLength = userKey.length
+      this.#prevSeq = seq
+
+      if (this.#data.estimatedSize() >= this.#blockSize) this.#flushDataBlock()
+    } catch (err) {
+      this.#state = 'failed'
+      throw err
+    }
+  }
+
+  /** Bytes written so far plus the data block being built; the metadata is not counted. */
+  estimatedFileSize(): number {
+    return this.#flushedTo + this.#pending.length + (this.#data.isEmpty() ? 0 : this.#data.estimatedSize())
+  }
+
+  /**
+   * Writes the remaining data block, the filter, properties and index blocks and the footer
+   * through file.append. The caller syncs and closes the file. A table must hold at least
+   * one entry: an empty table has no smallest or largest key to record, so it throws.
+   */
+  finish(): TableBuildResult {
+    if (this.#state !== 'open') throw new Error(`Cannot finish ${this.#fileName}: the table builder is ${this.#state}`)
+    if (this.#entries === 0) throw new Error(`Cannot finish ${this.#fileName}: a table needs at least one entry`)
+    try {
+      this.#flushDataBlock()
+
+      let filter: BlockHandle = { offset: 0, size: 0 }
+      if (this.#bloomBitsPerKey > 0) {
+        filter = this.#writeBlock(buildBloomFilter(this.#hashes.subarray(0, this.#hashCount), this.#bloomBitsPerKey))
+      }
+      const properties = this.#writeBlock(this.#propertiesBlock())
+      const index = this.#writeBlock(this.#index.finish())
+      this.#pending.bytes(encodeFooter({ filter, index, properties }))
+      this.#flushPending()
+      this.#state = 'finished'
+    } catch (err) {
+      this.#state = 'failed'
+      throw err
+    }
+    return {
+      fileSize: this.#flushedTo,
+      entries: this.#entries,
+      deletions: this.#deletions,
+      dataBlocks: this.#dataBlocks,
+      smallestKey: this.#smallestKey!,
+      smallestSeq: this.#smallestSeq,
+      largestKey: this.#prevKey.slice(0, this.#prevUserKeyLength),
+      largestSeq: this.#prevSeq,
+      minSeq: this.#minSeq,
+      maxSeq: this.#maxSeq,
+    }
+  }
+
+  /** Stops building without writing anything more; the caller deletes the file. */
+  abandon(): void {
+    if (this.#state === 'open') this.#state = 'failed'
+  }
+
+  #addHash(h: number): void {
+    if (this.#hashCount === this.#hashes.length) {
+      const grown = new Uint32Array(this.#hashes.length * 2)
+      grown.set(this.#hashes)
+      this.#hashes = grown
+    }
+    this.#hashes[this.#hashCount++] = h
+  }
+
+  #flushDataBlock(): void {
+    if (this.#data.isEmpty()) return
+    // Index key: the block's last internal key. A shorter separator between this block and
+    // the next would make the index smaller; that is a possible later optimization.
+    const lastKey = this.#data.lastKey()
+    const handle = this.#writeBlock(this.#data.finish())
+    const scratch = this.#handleScratch
+    scratch.reset()
+    encodeBlockHandle(scratch, handle)
+    this.#index.add(lastKey, scratch.view())
+    this.#data.reset()
+    this.#dataBlocks++
+  }
+
+  /** Queues contents + trailer for writing; returns the block's handle. */
+  #writeBlock(contents: Uint8Array): BlockHandle {
+    const handle = { offset: this.#flushedTo + this.#pending.length, size: contents.length }
+    if (contents.length >= APPEND_CHUNK) {
+      // Large blocks go straight to the file rather than being copied into #pending.
+      this.#flushPending()
+      this.#file.append(contents)
+      this.#flushedTo += contents.length
+    } else {
+      this.#pending.bytes(contents)
+    }
+    writeBlockTrailer(this.#pending, contents, CompressionType.None)
+    if (this.#pending.length >= APPEND_CHUNK) this.#flushPending()
+    return handle
+  }
+
+  #flushPending(): void {
+    if (this.#pending.length === 0) return
+    this.#file.append(this.#pending.view())
+    this.#flushedTo += this.#pending.length
+    this.#pending.reset()
+  }
+
+  #propertiesBlock(): Uint8Array {
+    return encodeProperties({
+      entries: this.#entries,
+      deletions: this.#deletions,
+      dataBlocks: this.#dataBlocks,
+      rawKeyBytes: this.#rawKeyBytes,
+      rawValueBytes: this.#rawValueBytes,
+      smallestSeq: this.#minSeq,
+      largestSeq: this.#maxSeq,
+    })
+  }
+}

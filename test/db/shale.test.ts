@@ -1,0 +1,242 @@
+// The public API: reads and writes, argument checking, error codes, locking, snapshots,
+// iterators pinned across flushes, stats and group commit.
+
+import assert from 'node:assert/strict'
+import { writeFileSync, mkdirSync } from 'node:fs'
+import { join } from 'node:path'
+import { test } from 'node:test'
+import { Shale, ShaleError } from '../../src/index.js'
+import { tempDir } from '../helpers/temp-dir.js'
+
+const code = (c: string) => (e: unknown) => e instanceof ShaleError && e.code === c
+
+async function withDb(fn: (db: Shale, dir: string) => Promise<void>, options = {}): Promise<void> {
+  const dir = tempDir()
+  const db = await Shale.open(dir.path, options)
+  try {
+    await fn(db, dir.path)
+  } finally {
+    await db.close()
+    dir.remove()
+  }
+}
+
+test('put, get, delete and overwrite with strings and buffers', async () => {
+  await withDb(async (db) => {
+    await db.put('a', '1')
+    await db.put(Buffer.from('b'), new Uint8Array([0, 255]))
+    assert.equal((await db.get('a'))?.toString(), '1')
+    assert.deepEqual([...(await db.get('b'))!], [0, 255])
+    assert.ok(Buffer.isBuffer(await db.get('a')))
+    await db.put('a', '2')
+    assert.equal(db.getSync('a')?.toString(), '2')
+    await db.delete('a')
+    assert.equal(await db.get('a'), undefined)
+    assert.equal(await db.has('b'), true)
+    assert.equal(await db.has('a'), false)
+    assert.deepEqual((await db.getMany(['a', 'b', 'c'])).map((v) => v?.length), [undefined, 2, undefined])
+    await db.put('empty', '')
+    assert.equal((await db.get('empty'))?.length, 0)
+  })
+})
+
+test('values are copied: mutating the caller buffer or the returned buffer changes nothing stored', async () => {
+  await withDb(async (db) => {
+    const v = Buffer.from('original')
+    await db.put('k', v)
+    v.write('XXXXXXXX')
+    const got = (await db.get('k'))!
+    assert.equal(got.toString(), 'original')
+    got.write('YYYYYYYY')
+    assert.equal((await db.get('k'))!.toString(), 'original')
+  })
+})
+
+test('atomic batch applies puts and deletes in order', async () => {
+  await withDb(async (db) => {
+    await db.put('x', 'old')
+    await db.write([
+      { type: 'put', key: 'a', value: '1' },
+      { type: 'del', key: 'x' },
+      { type: 'put', key: 'a', value: '2' },
+    ], { sync: true })
+    assert.equal((await db.get('a'))?.toString(), '2')
+    assert.equal(await db.get('x'), undefined)
+    await db.write([])
+  })
+})
+
+test('invalid arguments are rejected with INVALID_ARGUMENT and nothing is written', async () => {
+  await withDb(async (db) => {
+    await assert.rejects(db.put('', 'v'), code('INVALID_ARGUMENT'))
+    await assert.rejects(db.put(42 as unknown as string, 'v'), code('INVALID_ARGUMENT'))
+    await assert.rejects(db.put('k', null as unknown as string), code('INVALID_ARGUMENT'))
+    await assert.rejects(db.put('x'.repeat(64 * 1024 + 1), 'v'), code('INVALID_ARGUMENT'))
+    await assert.rejects(db.put('k', 'v', { sync: 'yes' as unknown as boolean }), code('INVALID_ARGUMENT'))
+    await assert.rejects(db.write([{ type: 'put', key: 'ok', value: '1' }, { type: 'nope' } as never]), code('INVALID_ARGUMENT'))
+    await assert.rejects(db.write('nope' as never), code('INVALID_ARGUMENT'))
+    assert.equal(await db.get('ok'), undefined, 'a batch with one bad operation writes nothing')
+    assert.throws(() => db.getSync(undefined as unknown as string), code('INVALID_ARGUMENT'))
+    assert.throws(() => db.iterator({ limit: -5 }), code('INVALID_ARGUMENT'))
+    assert.throws(() => db.iterator({ gte: 5 as unknown as string }), code('INVALID_ARGUMENT'))
+    assert.equal(db.stats().writes, 0)
+  })
+  await assert.rejects(Shale.open(tempDir().path, { memtableSize: -1 }), code('INVALID_ARGUMENT'))
+  await assert.rejects(Shale.open(tempDir().path, { nonsense: 1 } as never), code('INVALID_ARGUMENT'))
+  await assert.rejects(Shale.open(''), code('INVALID_ARGUMENT'))
+})
+
+test('use after close fails with CLOSED', async () => {
+  const dir = tempDir()
+  const db = await Shale.open(dir.path)
+  await db.put('k', 'v')
+  const it = db.iterator()
+  await db.close()
+  await db.close() // idempotent
+  await assert.rejects(db.put('k', 'v'), code('CLOSED'))
+  await assert.rejects(db.get('k'), code('CLOSED'))
+  assert.throws(() => db.iterator(), code('CLOSED'))
+  assert.throws(() => db.snapshot(), code('CLOSED'))
+  assert.throws(() => it.nextSync(), code('CLOSED'))
+  dir.remove()
+})
+
+test('a second open of the same directory fails with LOCKED, in this process and in another', async () => {
+  await withDb(async (_db, dir) => {
+    await assert.rejects(Shale.open(dir), code('LOCKED'))
+    const { spawnSync } = await import('node:child_process')
+    const script = `import('${new URL('../../src/index.js', import.meta.url).href}').then(async ({ Shale }) => { try { await Shale.open(${JSON.stringify(dir)}); console.log('opened') } catch (e) { console.log(e.code) } })`
+    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
+    assert.equal(out.stdout.trim(), 'LOCKED', out.stderr)
+  })
+})
+
+test('opening a file, a foreign directory or a missing one without createIfMissing fails clearly', async () => {
+  const dir = tempDir()
+  try {
+    const file = join(dir.path, 'plain-file')
+    writeFileSync(file, 'hello')
+    await assert.rejects(Shale.open(file), code('INVALID_ARGUMENT'))
+    const foreign = join(dir.path, 'foreign')
+    mkdirSync(foreign)
+    writeFileSync(join(foreign, 'photo.jpg'), 'x')
+    await assert.rejects(Shale.open(foreign), (e: unknown) => code('INVALID_ARGUMENT')(e) && /not a Shale database/.test((e as Error).message))
+    await assert.rejects(Shale.open(join(dir.path, 'missing'), { createIfMissing: false }), code('NOT_FOUND'))
+    // errorIfExists on a directory that already holds a database.
+    const existing = join(dir.path, "existing")
+    const db = await Shale.open(existing)
+    await db.close()
+    await assert.rejects(Shale.open(existing, { errorIfExists: true }), code('INVALID_ARGUMENT'))
+  } finally {
+    dir.remove()
+  }
+})
+
+test('data survives close and reopen, including after flushes', async () => {
+  const dir = tempDir()
+  try {
+    let db = await Shale.open(dir.path, { memtableSize: 4096, blockSize: 256 })
+    for (let i = 0; i < 2000; i++) await db.put(`key-${String(i).padStart(5, '0')}`, `value-${i}`)
+    for (let i = 0; i < 2000; i += 3) await db.delete(`key-${String(i).padStart(5, '0')}`)
+    assert.ok(db.stats().flushes > 0, 'tiny memtable forces flushes')
+    await db.close()
+    db = await Shale.open(dir.path, { memtableSize: 4096, blockSize: 256 })
+    for (let i = 0; i < 2000; i++) {
+      const v = await db.get(`key-${String(i).padStart(5, '0')}`)
+      assert.equal(v?.toString(), i % 3 === 0 ? undefined : `value-${i}`)
+    }
+    let count = 0
+    for await (const _ of db.iterator()) count++
+    assert.equal(count, 2000 - Math.ceil(2000 / 3))
+    await db.close()
+  } finally {
+    dir.remove()
+  }
+})
+
+test('snapshots see the state at their creation; released snapshots are rejected', async () => {
+  await withDb(async (db) => {
+    await db.put('a', '1')
+    const snap = db.snapshot()
+    await db.put('a', '2')
+    await db.put('b', '1')
+    await db.flush()
+    await db.delete('a')
+    assert.equal((await db.get('a', { snapshot: snap }))?.toString(), '1')
+    assert.equal(await db.get('b', { snapshot: snap }), undefined)
+    const seen = []
+    for await (const [k, v] of db.iterator({ snapshot: snap })) seen.push(`${k}=${v}`)
+    assert.deepEqual(seen, ['a=1'])
+    snap.release()
+    assert.throws(() => db.getSync('a', { snapshot: snap }), code('CLOSED'))
+  })
+})
+
+test('an open iterator keeps its view and its files across flushes', async () => {
+  await withDb(
+    async (db) => {
+      for (let i = 0; i < 500; i++) await db.put(`k${String(i).padStart(4, '0')}`, `v${i}`)
+      await db.flush()
+      const it = db.iterator()
+      const first = it.nextSync()
+      for (let i = 0; i < 500; i++) await db.put(`k${String(i).padStart(4, '0')}`, `new${i}`)
+      await db.flush()
+      await db.flush()
+      let n = first ? 1 : 0
+      for (const [, v] of it) {
+        assert.match(v.toString(), /^v\d+$/)
+        n++
+      }
+      assert.equal(n, 500)
+    },
+    { memtableSize: 4096 },
+  )
+})
+
+test('iterator bounds, reverse and limit', async () => {
+  await withDb(async (db) => {
+    for (const k of ['a', 'b', 'c', 'd', 'e']) await db.put(k, k.toUpperCase())
+    const keys = async (o: object) => {
+      const out: string[] = []
+      for await (const [k] of db.iterator(o)) out.push(k.toString())
+      return out.join('')
+    }
+    assert.equal(await keys({}), 'abcde')
+    assert.equal(await keys({ gt: 'a', lte: 'd' }), 'bcd')
+    assert.equal(await keys({ gte: 'b', lt: 'd', reverse: true }), 'cb')
+    assert.equal(await keys({ reverse: true, limit: 2 }), 'ed')
+    assert.equal(await keys({ limit: 0 }), '')
+    assert.equal(await keys({ gt: 'e' }), '')
+    const it = db.iterator()
+    it.seek('c')
+    assert.equal(it.nextSync()?.[0].toString(), 'c')
+    it.close()
+  })
+})
+
+test('concurrent sync writers share fsyncs (group commit)', async () => {
+  await withDb(async (db) => {
+    const before = db.stats().fsyncs
+    await Promise.all(Array.from({ length: 200 }, (_, i) => db.put(`k${i}`, 'v', { sync: true })))
+    const fsyncs = db.stats().fsyncs - before
+    assert.ok(fsyncs >= 1, 'at least one fsync happened')
+    assert.ok(fsyncs < 50, `200 concurrent sync writes took ${fsyncs} fsyncs`)
+  })
+})
+
+test('stats report memtable, levels, WAL and counters', async () => {
+  await withDb(async (db) => {
+    await db.put('a', 'b')
+    db.getSync('a')
+    let s = db.stats()
+    assert.equal(s.writes, 1)
+    assert.equal(s.gets, 1)
+    assert.ok(s.memtableBytes > 0)
+    assert.ok(s.walBytes > 0)
+    await db.flush()
+    s = db.stats()
+    assert.equal(s.levels[0]!.files, 1)
+    assert.ok(s.levels[0]!.bytes > 0)
+    assert.equal(s.memtableBytes, 0)
+  })
+})

@@ -1,0 +1,142 @@
+// An in-memory FileSystem for tests. It models what survives a power loss: crash() returns
+// a new file system holding only the bytes each file had synced, and only the directory
+// entries (creations, renames, removals) that a syncDir made durable.
+
+import { dirname } from 'node:path'
+import { ShaleError } from '../../src/errors.js'
+import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from '../../src/vfs/file-system.js'
+
+class Inode {
+  data = new Uint8Array(256)
+  length = 0
+  synced = 0
+
+  append(bytes: Uint8Array): void {
+    if (this.length + bytes.length > this.data.length) {
+      let cap = this.data.length * 2
+      while (cap < this.length + bytes.length) cap *= 2
+      const next = new Uint8Array(cap)
+      next.set(this.data.subarray(0, this.length))
+      this.data = next
+    }
+    this.data.set(bytes, this.length)
+    this.length += bytes.length
+  }
+
+  bytes(): Uint8Array {
+    return this.data.subarray(0, this.length)
+  }
+}
+
+export class MemoryFileSystem implements FileSystem {
+  /** Current view: path → inode. */
+  readonly files = new Map<string, Inode>()
+  /** What a crash would keep: path → inode, as of each directory's last sync. */
+  readonly durable = new Map<string, Inode>()
+  readonly dirs = new Set<string>()
+  readonly #locks = new Set<string>()
+
+  mkdir(dir: string): void {
+    for (let d = dir; !this.dirs.has(d) && d !== dirname(d); d = dirname(d)) this.dirs.add(d)
+  }
+
+  stat(path: string): 'file' | 'directory' | undefined {
+    if (this.files.has(path)) return 'file'
+    if (this.dirs.has(path)) return 'directory'
+    return undefined
+  }
+
+  list(dir: string): string[] {
+    const out: string[] = []
+    for (const p of this.files.keys()) if (dirname(p) === dir) out.push(p.slice(dir.length + 1))
+    return out
+  }
+
+  create(path: string): WritableFile {
+    if (!this.dirs.has(dirname(path))) throw new ShaleError('NOT_FOUND', `Cannot create ${path}: no such directory`)
+    const inode = new Inode()
+    this.files.set(path, inode)
+    let open = true
+    return {
+      get size() {
+        return inode.length
+      },
+      append(data: Uint8Array) {
+        if (!open) throw new Error(`append to closed file ${path}`)
+        inode.append(data)
+      },
+      sync: async () => {
+        inode.synced = inode.length
+      },
+      close() {
+        open = false
+      },
+    }
+  }
+
+  openRead(path: string): RandomAccessFile {
+    const inode = this.files.get(path)
+    if (inode === undefined) throw new ShaleError('NOT_FOUND', `Cannot open ${path}: no such file`)
+    return {
+      size: inode.length,
+      read(offset: number, length: number) {
+        if (offset + length > inode.length) throw new ShaleError('CORRUPTION', `Corruption in ${path}: read past the end`)
+        return inode.data.slice(offset, offset + length)
+      },
+      close() {},
+    }
+  }
+
+  readAll(path: string): Uint8Array {
+    const inode = this.files.get(path)
+    if (inode === undefined) throw new ShaleError('NOT_FOUND', `Cannot read ${path}: no such file`)
+    return inode.bytes().slice()
+  }
+
+  rename(from: string, to: string): void {
+    const inode = this.files.get(from)
+    if (inode === undefined) throw new ShaleError('NOT_FOUND', `Cannot rename ${from}: no such file`)
+    this.files.delete(from)
+    this.files.set(to, inode)
+  }
+
+  remove(path: string): void {
+    this.files.delete(path)
+  }
+
+  async syncDir(dir: string): Promise<void> {
+    for (const p of [...this.durable.keys()]) if (dirname(p) === dir) this.durable.delete(p)
+    for (const [p, inode] of this.files) if (dirname(p) === dir) this.durable.set(p, inode)
+  }
+
+  lock(path: string): FileLock {
+    if (this.#locks.has(path)) throw new ShaleError('LOCKED', `Cannot lock ${path}: held`)
+    this.#locks.add(path)
+    return { release: () => this.#locks.delete(path) }
+  }
+
+  /** The file system as a power loss would leave it. */
+  crash(): MemoryFileSystem {
+    const after = new MemoryFileSystem()
+    for (const d of this.dirs) after.dirs.add(d)
+    for (const [p, inode] of this.durable) {
+      const copy = new Inode()
+      copy.append(inode.data.subarray(0, inode.synced))
+      copy.synced = copy.length
+      after.files.set(p, copy)
+      after.durable.set(p, copy)
+    }
+    return after
+  }
+
+  /** Raw bytes of a file, for corruption tests (a live view: edits change the file). */
+  bytesOf(path: string): Uint8Array {
+    return this.files.get(path)!.bytes()
+  }
+
+  truncate(path: string, length: number): void {
+    const inode = this.files.get(path)!
+    inode.length = Math.min(length, inode.length)
+    inode.synced = Math.min(inode.synced, inode.length)
+  }
+}

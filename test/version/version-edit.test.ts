@@ -1,0 +1,44 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { SAFE_IGNORE_TAG, decodeEdit, encodeEdit, type VersionEdit } from '../../src/version/version-edit.js'
+import { ShaleError } from '../../src/errors.js'
+import { ByteWriter } from '../../src/util/coding.js'
+
+const b = (s: string): Uint8Array => new TextEncoder().encode(s)
+
+test('version edit round-trips every field', () => {
+  const edit: VersionEdit = {
+    comparator: 'shale.BytewiseComparator',
+    logNumber: 12,
+    nextFileNumber: 99,
+    lastSequence: 2 ** 40 + 5,
+    deletedFiles: [{ level: 0, number: 7 }],
+    newFiles: [{ level: 1, file: { number: 8, size: 4096, smallestKey: b('a'), smallestSeq: 3, largestKey: b('zz'), largestSeq: 2 ** 33 } }],
+  }
+  const back = decodeEdit(encodeEdit(edit), 'test')
+  assert.deepEqual({ ...back, newFiles: back.newFiles.map((f) => ({ ...f, file: { ...f.file, smallestKey: [...f.file.smallestKey], largestKey: [...f.file.largestKey] } })) }, {
+    ...edit,
+    newFiles: edit.newFiles.map((f) => ({ ...f, file: { ...f.file, smallestKey: [...f.file.smallestKey], largestKey: [...f.file.largestKey] } })),
+  })
+})
+
+test('version edit skips unknown safe-to-ignore tags and rejects other unknown tags', () => {
+  const w = new ByteWriter().varint(2).varint(5).varint(SAFE_IGNORE_TAG + 1).lengthPrefixed(b('future'))
+  assert.equal(decodeEdit(w.finish(), 'test').logNumber, 5)
+  const bad = new ByteWriter().varint(50).varint(1).finish()
+  assert.throws(() => decodeEdit(bad, 'MANIFEST-000001'), (e: unknown) => e instanceof ShaleError && e.code === 'CORRUPTION' && /MANIFEST-000001/.test(e.message))
+})
+
+// Record checksums catch truncation in the MANIFEST; the decoder's job is to never read
+// past the end or invent a file from half a field.
+test('version edit truncated at any byte is an error or a shorter valid edit', () => {
+  const full = encodeEdit({ logNumber: 3, deletedFiles: [], newFiles: [{ level: 0, file: { number: 4, size: 10, smallestKey: b('k'), smallestSeq: 1, largestKey: b('m'), largestSeq: 2 } }] })
+  for (let cut = 1; cut < full.length; cut++) {
+    try {
+      const e = decodeEdit(full.subarray(0, cut), 'm')
+      assert.equal(e.newFiles.length, 0, `cut at ${cut} decoded a partial file`)
+    } catch (e) {
+      assert.ok(e instanceof ShaleError && e.code === 'CORRUPTION', `cut at ${cut}: ${String(e)}`)
+    }
+  }
+})

@@ -1,0 +1,181 @@
+// Write batches: golden bytes, round trips (fixed and random), and one test per way a
+// stored batch can be malformed.
+
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import fc from 'fast-check'
+import { type BatchOp, BATCH_HEADER_SIZE, batchSize, decodeBatch, encodeBatch, writeBatch } from '../../src/wal/write-batch.js'
+import { ValueKind } from '../../src/base/internal-key.js'
+import { ByteWriter } from '../../src/util/coding.js'
+import { ShaleError } from '../../src/errors.js'
+
+const u = (s: string): Uint8Array => new TextEncoder().encode(s)
+const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
+const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'))
+const put = (k: string | Uint8Array, v: string | Uint8Array): BatchOp => ({
+  kind: ValueKind.Value,
+  key: typeof k === 'string' ? u(k) : k,
+  value: typeof v === 'string' ? u(v) : v,
+})
+const del = (k: string | Uint8Array): BatchOp => ({ kind: ValueKind.Deletion, key: typeof k === 'string' ? u(k) : k, value: undefined })
+
+function isCorruption(pattern: RegExp): (e: unknown) => boolean {
+  return (e: unknown) => {
+    assert.ok(e instanceof ShaleError, String(e))
+    assert.equal(e.code, 'CORRUPTION')
+    assert.match(e.message, /000009\.log offset 40/)
+    assert.match(e.message, pattern)
+    return true
+  }
+}
+const WHERE = '000009.log offset 40'
+
+test('golden bytes: put k=v1, delete old at sequence 7', () => {
+  // Pinned, and used as the worked example in docs/format.md#write-batch.
+  const bytes = encodeBatch(7, [put('k', 'v1'), del('old')])
+  assert.equal(hex(bytes), '0700000000000000' + '02000000' + '01' + '01' + '6b' + '02' + '7631' + '00' + '03' + '6f6c64')
+})
+
+test('round trip: puts, deletions, empty key and value, long fields', () => {
+  const ops = [put('a', 'b'), del('gone'), put('', ''), put(new Uint8Array(300).fill(7), new Uint8Array(70_000).fill(9)), del('')]
+  const seq = 123_456_789
+  const { seq: got, ops: decoded } = decodeBatch(encodeBatch(seq, ops), WHERE)
+  assert.equal(got, seq)
+  assert.deepEqual(decoded, ops)
+})
+
+test('round trip: empty batch', () => {
+  const bytes = encodeBatch(5, [])
+  assert.equal(bytes.length, BATCH_HEADER_SIZE)
+  assert.deepEqual(decodeBatch(bytes, WHERE), { seq: 5, ops: [] })
+})
+
+test('round trip: largest sequence number', () => {
+  const seq = Number.MAX_SAFE_INTEGER
+  assert.equal(decodeBatch(encodeBatch(seq, [put('k', 'v')]), WHERE).seq, seq)
+})
+
+test('writeBatch into a ByteWriter produces the encodeBatch bytes', () => {
+  const ops = [put('key', 'value'), del('x'), put(new Uint8Array(200), u('v'))]
+  const w = new ByteWriter(4)
+  w.u8(0xee) // something already in the writer stays in front
+  writeBatch(w, 42, ops)
+  assert.deepEqual(w.view().subarray(1), encodeBatch(42, ops))
+})
+
+test('batchSize is exact', () => {
+  const ops = [put('key', 'value'), del('x'), put(new Uint8Array(200), new Uint8Array(20_000))]
+  assert.equal(batchSize(ops), encodeBatch(1, ops).length)
+  assert.equal(batchSize([]), BATCH_HEADER_SIZE)
+})
+
+test('decoded keys and values are views into the payload', () => {
+  const bytes = encodeBatch(1, [put('k', 'v')])
+  const [op] = decodeBatch(bytes, WHERE).ops
+  assert.equal(op!.key.buffer, bytes.buffer)
+})
+
+test('round trip property: random operations', () => {
+  const op = fc.oneof(
+    fc.record({ kind: fc.constant(ValueKind.Value), key: fc.uint8Array({ maxLength: 300 }), value: fc.uint8Array({ maxLength: 300 }) }),
+    fc.record({ kind: fc.constant(ValueKind.Deletion), key: fc.uint8Array({ maxLength: 300 }), value: fc.constant(undefined) }),
+  )
+  fc.assert(
+    fc.property(fc.integer({ min: 0, max: Number.MAX_SAFE_INTEGER }), fc.array(op, { maxLength: 30 }), (seq, ops) => {
+      const plain: BatchOp[] = ops.map((o) => ({ kind: o.kind, key: o.key, value: o.value }))
+      const bytes = encodeBatch(seq, plain)
+      assert.equal(bytes.length, batchSize(plain))
+      assert.deepEqual(decodeBatch(bytes, WHERE), { seq, ops: plain })
+    }),
+    { numRuns: 200 },
+  )
+})
+
+test('encode rejects a Value without a value, an unknown kind, a bad sequence', () => {
+  const invalid = (e: unknown): boolean => e instanceof ShaleError && e.code === 'INVALID_ARGUMENT'
+  assert.throws(() => encodeBatch(1, [{ kind: ValueKind.Value, key: u('k'), value: undefined }]), invalid)
+  assert.throws(() => encodeBatch(1, [{ kind: 5 as ValueKind, key: u('k'), value: undefined }]), invalid)
+  assert.throws(() => encodeBatch(-1, []), invalid)
+  assert.throws(() => writeBatch(new ByteWriter(), 1.5, []), invalid)
+})
+
+// ---- malformed batches ------------------------------------------------------------------
+
+test('decode error: header shorter than 12 bytes', () => {
+  for (const n of [0, 1, 11]) {
+    assert.throws(() => decodeBatch(new Uint8Array(n), WHERE), isCorruption(/shorter than its 12-byte header/))
+  }
+})
+
+test('decode error: sequence number beyond 2^53', () => {
+  const bytes = encodeBatch(1, [])
+  bytes[7] = 0xff
+  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/sequence number exceeds 2\^53/))
+})
+
+test('decode error: count larger than the operations present', () => {
+  const bytes = encodeBatch(1, [put('a', 'b'), del('c')])
+  bytes[8] = 3
+  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/counts 3 operations but only 2 are present/))
+})
+
+test('decode error: count smaller than the operations present (trailing operation)', () => {
+  const bytes = encodeBatch(1, [put('a', 'b'), del('c')])
+  bytes[8] = 1
+  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/3 trailing bytes after the 1 operation\(s\) its header counts/))
+})
+
+test('decode error: trailing garbage after the counted operations', () => {
+  const good = encodeBatch(1, [put('a', 'b')])
+  const bytes = new Uint8Array(good.length + 1)
+  bytes.set(good)
+  bytes[good.length] = 0xaa
+  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/1 trailing bytes/))
+})
+
+test('decode error: unknown operation kind', () => {
+  const bytes = encodeBatch(1, [put('a', 'b')])
+  bytes[12] = 2
+  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/operation 0 at byte 12 has unknown kind 2/))
+})
+
+test('decode error: key length past the end', () => {
+  const bytes = encodeBatch(1, [put('a', 'b')])
+  bytes[13] = 50
+  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/operation 0 key of 50 bytes at byte 14 runs past the end/))
+})
+
+test('decode error: value length past the end', () => {
+  const bytes = encodeBatch(1, [put('a', 'bc')])
+  bytes[15] = 3
+  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/operation 0 value of 3 bytes at byte 16 runs past the end/))
+})
+
+test('decode error: payload ends inside a length varint', () => {
+  // Header, kind Value, then a varint continuation byte with nothing after it.
+  const bytes = fromHex('010000000000000001000000' + '01' + '80')
+  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/operation 0 key length at byte 13: varint runs past/))
+})
+
+test('decode error: payload ends where a value length should be', () => {
+  const bytes = fromHex('010000000000000001000000' + '01' + '01' + '6b')
+  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/operation 0 value length at byte 15/))
+})
+
+test('decode error: over-long varint', () => {
+  const bytes = fromHex('010000000000000001000000' + '00' + 'ffffffffffffffff01')
+  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/longer than 8 bytes/))
+})
+
+test('decode never throws anything but CORRUPTION on random bytes', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 64 }), (bytes) => {
+      try {
+        decodeBatch(bytes, WHERE)
+      } catch (e) {
+        assert.ok(e instanceof ShaleError && e.code === 'CORRUPTION', String(e))
+      }
+    }),
+    { numRuns: 500 },
+  )
+})
