@@ -8,9 +8,10 @@
 
 import { basename, join } from 'node:path'
 import { ShaleError, corruption } from '../errors.js'
-import { currentFileName, manifestFileName, parseFileName, tempFileName } from '../base/file-names.js'
+import { currentFileName, manifestFileName, parseFileName, tableFileName, tempFileName } from '../base/file-names.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import { LogReader } from '../wal/log-reader.js'
+import { findValidChunkAfter } from '../wal/log-scan.js'
 import { LogWriter } from '../wal/log-writer.js'
 import { Version } from './version.js'
 import { COMPARATOR_NAME, NUM_LEVELS, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
@@ -80,7 +81,11 @@ export class VersionSet {
       let damage: { offset: number; reason: string } | undefined
       for (;;) {
         const r = reader.next()
-        if (r.type === 'eof') break
+        if (r.type === 'eof') {
+          const at = damage === undefined ? undefined : findValidChunkAfter(file, damage.offset)
+          if (at !== undefined) throw corruption(manifestPath, `damaged record at offset ${damage!.offset} (${damage!.reason}) is followed by a valid record at offset ${at}`)
+          break
+        }
         if (r.type === 'damage') {
           damage ??= r
           continue
@@ -100,6 +105,10 @@ export class VersionSet {
       file.close()
     }
     if (!sawComparator) throw corruption(manifestPath, 'no valid records')
+    for (const f of vs.#current.allFiles()) {
+      const table = tableFileName(dir, f.number)
+      if (fs.stat(table) !== 'file') throw corruption(manifestPath, `lists table ${basename(table)}, which is missing`)
+    }
     vs.#manifestNumber = parsed.number
     // Counters must stay ahead of every file already on disk, even ones we will delete.
     for (const f of fs.list(dir)) {
