@@ -7,6 +7,11 @@ import { corruption, type ShaleError } from '../errors.js'
 import { getU32 } from '../util/coding.js'
 
 export type Comparator = (a: Uint8Array, b: Uint8Array) => number
+/**
+ * The same order as a Comparator, applied to a[aStart, aEnd) and all of b. Seeks compare
+ * many stored keys against one target; this lets them do it without creating a view each.
+ */
+export type RangeComparator = (a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array) => number
 export type BlockSearch = 'binary' | 'linear'
 
 export class Block {
@@ -64,6 +69,7 @@ export class BlockCursor {
   #end: number
   #restarts: Uint32Array
   readonly #compare: Comparator
+  readonly #compareRange: RangeComparator
   readonly #linear: boolean
 
   /** Offset of the current entry; equals #end when the cursor is not valid. */
@@ -81,12 +87,14 @@ export class BlockCursor {
   /** Read position while decoding an entry header. */
   #pos = 0
 
-  constructor(block: Block, compare: Comparator, search: BlockSearch = 'binary') {
+  /** compareRange, when given, must order keys exactly like compare. */
+  constructor(block: Block, compare: Comparator, search: BlockSearch = 'binary', compareRange?: RangeComparator) {
     this.#block = block
     this.#data = block.data
     this.#end = block.entriesEnd
     this.#restarts = block.restarts
     this.#compare = compare
+    this.#compareRange = compareRange ?? ((a, aStart, aEnd, b) => compare(a.subarray(aStart, aEnd), b))
     this.#linear = search === 'linear'
     this.#current = this.#end
     this.#next = this.#end
@@ -150,6 +158,7 @@ export class BlockCursor {
   seek(target: Uint8Array): void {
     const n = this.#restarts.length
     if (n === 0) return this.invalidate()
+    const compareRange = this.#compareRange
     let region = 0
     if (!this.#linear) {
       // Last restart point whose key is < target; the answer is in its region or at the
@@ -158,14 +167,15 @@ export class BlockCursor {
       let hi = n - 1
       while (lo < hi) {
         const mid = (lo + hi + 1) >>> 1
-        if (this.#compare(this.#restartKey(mid), target) < 0) lo = mid
+        const keyStart = this.#restartKey(mid)
+        if (compareRange(this.#data, keyStart, this.#pos, target) < 0) lo = mid
         else hi = mid - 1
       }
       region = lo
     }
     this.#toRestart(region)
     while (this.#parseNext()) {
-      if (this.#compare(this.key(), target) >= 0) return
+      if (compareRange(this.#keyBuf, 0, this.#keyLength, target) >= 0) return
     }
   }
 
@@ -207,17 +217,29 @@ export class BlockCursor {
     this.#keyLength = 0
   }
 
-  /** The full key stored at a restart point, as a view into the block. */
-  #restartKey(region: number): Uint8Array {
+  /**
+   * Locates the full key stored at a restart point: returns where it starts in the block
+   * and leaves #pos at its end.
+   */
+  #restartKey(region: number): number {
     const at = this.#restarts[region]!
-    this.#pos = at
-    const shared = this.#varint(at)
-    const unshared = this.#varint(at)
-    const valueLength = this.#varint(at)
+    const data = this.#data
+    let shared: number
+    let unshared: number
+    let valueLength: number
+    if (at + 3 <= this.#end && (shared = data[at]!) < 0x80 && (unshared = data[at + 1]!) < 0x80 && (valueLength = data[at + 2]!) < 0x80) {
+      this.#pos = at + 3
+    } else {
+      this.#pos = at
+      shared = this.#varint(at)
+      unshared = this.#varint(at)
+      valueLength = this.#varint(at)
+    }
     if (shared !== 0) throw this.#block.corrupt(`entry at restart point ${at} shares ${shared} bytes with a previous key`)
     const keyStart = this.#pos
     if (keyStart + unshared + valueLength > this.#end) throw this.#entryOverrun(at)
-    return this.#data.subarray(keyStart, keyStart + unshared)
+    this.#pos = keyStart + unshared
+    return keyStart
   }
 
   /** Decodes the entry at #next into the cursor; returns false (invalid) at the end. */

@@ -5,7 +5,7 @@
 import { ShaleError, corruption } from '../errors.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
-import { type ValueKind, compareEncoded, kindOf, sequenceOf, writeTrailer, TRAILER_SIZE } from '../base/internal-key.js'
+import { type ValueKind, kindOf, sequenceOf, writeTrailer, TRAILER_SIZE } from '../base/internal-key.js'
 import type { LruCache } from '../util/lru-cache.js'
 import { Block, BlockCursor, type BlockSearch } from './block.js'
 import { bloomMayContain } from './bloom.js'
@@ -48,6 +48,36 @@ export interface TableReaderStats {
   cacheHits: number
   /** get() calls answered by the bloom filter alone. */
   filterSkips: number
+}
+
+/**
+ * Orders encoded internal keys exactly like compareEncoded in base/internal-key.ts (user
+ * key ascending, sequence descending, kind ignored) but without the two subarray views and
+ * the sequence decoding that makes that one allocate on every call: block seeks call this
+ * a dozen times per lookup. Keys shorter than the trailer (only possible in damaged files)
+ * still get a consistent, bounds-safe order.
+ */
+export function compareInternalKeys(a: Uint8Array, b: Uint8Array): number {
+  return compareInternalKeyRange(a, 0, a.length, b)
+}
+
+/** compareInternalKeys over a[aStart, aEnd) and b. */
+export function compareInternalKeyRange(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array): number {
+  const aUser = aEnd - aStart - TRAILER_SIZE
+  const bUser = b.length - TRAILER_SIZE
+  const n = aUser < bUser ? aUser : bUser
+  for (let i = 0; i < n; i++) {
+    const d = a[aStart + i]! - b[i]!
+    if (d !== 0) return d
+  }
+  if (aUser !== bUser) return aUser - bUser
+  if (aUser < 0) return 0
+  // Sequence: 7 little-endian bytes after the kind byte; compare from the most significant.
+  for (let i = 1; i < TRAILER_SIZE; i++) {
+    const d = b[b.length - i]! - a[aEnd - i]!
+    if (d !== 0) return d
+  }
+  return 0
 }
 
 /** Reads contents + trailer of a block and checks it; the handle is bounds-checked first. */
@@ -106,7 +136,7 @@ export class TableReader {
     this.#cachePrefix = `${options.cacheId}:`
     this.#verify = options.paranoidChecks
     this.#search = options.search
-    this.#getIndex = new BlockCursor(index, compareEncoded, options.search)
+    this.#getIndex = new BlockCursor(index, compareInternalKeys, options.search, compareInternalKeyRange)
   }
 
   /**
@@ -151,7 +181,7 @@ export class TableReader {
     const index = this.#getIndex
     index.seek(target)
     if (!index.valid()) return undefined
-    const data = (this.#getData ??= new BlockCursor(this.#index, compareEncoded, this.#search))
+    const data = (this.#getData ??= new BlockCursor(this.#index, compareInternalKeys, this.#search, compareInternalKeyRange))
     data.setBlock(this.dataBlock(this.indexHandle(index)))
     data.seek(target)
     // The index key promises an entry >= target in this block; if a damaged but
@@ -172,7 +202,7 @@ export class TableReader {
   /** A cursor over every entry; onClose runs once when it is closed. */
   iterator(onClose?: () => void): InternalIterator {
     if (this.#closed) throw this.#closedError()
-    return new TableIterator(this, new BlockCursor(this.#index, compareEncoded, this.#search), this.#search, onClose)
+    return new TableIterator(this, new BlockCursor(this.#index, compareInternalKeys, this.#search, compareInternalKeyRange), this.#search, onClose)
   }
 
   /** The data block a handle points at, from the cache or the file. For cursors. */
@@ -209,7 +239,7 @@ export class TableReader {
     const cache = this.#cache
     if (cache !== undefined && cache.size > 0) {
       try {
-        const index = new BlockCursor(this.#index, compareEncoded)
+        const index = new BlockCursor(this.#index, compareInternalKeys)
         for (index.seekToFirst(); index.valid(); index.next()) cache.delete(this.#cachePrefix + decodeBlockHandle(index.value()).offset)
       } catch {
         // A damaged index only means some blocks age out of the cache instead.
@@ -264,7 +294,7 @@ class TableIterator implements InternalIterator {
     this.#reader = reader
     this.#index = index
     // Starts on the index block only as a placeholder; it is invalid until positioned.
-    this.#data = new BlockCursor(index.block, compareEncoded, search)
+    this.#data = new BlockCursor(index.block, compareInternalKeys, search, compareInternalKeyRange)
     this.#onClose = onClose
   }
 
