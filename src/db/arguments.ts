@@ -3,7 +3,7 @@
 
 import { invalidArgument } from '../errors.js'
 import { MAX_KEY_SIZE, MAX_VALUE_SIZE } from '../base/options.js'
-import { copyBytes, utf8 } from '../util/bytes.js'
+import { binaryString, copyBytes, utf8 } from '../util/bytes.js'
 
 export type Bytes = Uint8Array | string
 
@@ -18,6 +18,14 @@ export function keyArg(x: unknown, what = 'key'): Uint8Array {
   if (k.length === 0) throw invalidArgument(`Invalid ${what}: must not be empty`)
   if (k.length > MAX_KEY_SIZE) throw invalidArgument(`Invalid ${what}: ${k.length} bytes exceeds the limit of ${MAX_KEY_SIZE}`)
   return k
+}
+
+/**
+ * The key as the memtable's binary string. An ASCII string key already is one (its UTF-8
+ * bytes equal its char codes, which is exactly when the byte count equals the length).
+ */
+export function binaryKey(x: Bytes, bytes: Uint8Array): string {
+  return typeof x === 'string' && x.length === bytes.length ? x : binaryString(bytes)
 }
 
 /** Values are copied: the caller may reuse its buffer once the write returns. */

@@ -18,8 +18,9 @@ import type { Version } from '../version/version.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { LogWriter } from '../wal/log-writer.js'
-import { encodeBatch, type BatchOp } from '../wal/write-batch.js'
-import { keyArg, storedKeyArg, syncArg, valueArg, type Bytes, type WriteOptions } from './arguments.js'
+import { writeBatch, type BatchOp } from '../wal/write-batch.js'
+import { ByteWriter } from '../util/coding.js'
+import { binaryKey, keyArg, storedKeyArg, syncArg, valueArg, type Bytes, type WriteOptions } from './arguments.js'
 import { DbIterator, type Bound } from './db-iterator.js'
 import { writeLevel0Table } from './flush.js'
 import { GroupCommit } from './group-commit.js'
@@ -28,6 +29,14 @@ import { replayLogs } from './recovery.js'
 import { Snapshot, SnapshotList } from './snapshot.js'
 import { ShaleIterator, type IteratorOptions } from './shale-iterator.js'
 import { StatsCounters, type DbStats } from './stats.js'
+
+/** A validated operation, with its key also as the memtable's binary string. */
+type PendingOp = BatchOp & { skey: string }
+
+function pendingOp(kind: ValueKind, key: unknown, value: unknown, what = 'key'): PendingOp {
+  const k = storedKeyArg(key, what)
+  return { kind, key: k, value: kind === ValueKind.Value ? valueArg(value) : undefined, skey: binaryKey(key as Bytes, k) }
+}
 
 export type BatchOperation = { type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes }
 
@@ -58,6 +67,7 @@ export class Shale {
   #closed = false
   #closing: Promise<void> | undefined
   #flushTimer: NodeJS.Immediate | undefined
+  readonly #batchBuffer = new ByteWriter(1024)
 
   private constructor(location: string, options: ResolvedOptions, fs: FileSystem, lock: FileLock, versions: VersionSet, mem: Memtable, log: LogWriter) {
     this.location = location
@@ -132,8 +142,7 @@ export class Shale {
 
   put(key: Bytes, value: Bytes, options?: WriteOptions): Promise<void> {
     try {
-      const op: BatchOp = { kind: ValueKind.Value, key: storedKeyArg(key), value: valueArg(value) }
-      return this.#write([op], syncArg(options))
+      return this.#write([pendingOp(ValueKind.Value, key, value)], syncArg(options))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -141,7 +150,7 @@ export class Shale {
 
   delete(key: Bytes, options?: WriteOptions): Promise<void> {
     try {
-      return this.#write([{ kind: ValueKind.Deletion, key: storedKeyArg(key), value: undefined }], syncArg(options))
+      return this.#write([pendingOp(ValueKind.Deletion, key, undefined)], syncArg(options))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -151,10 +160,10 @@ export class Shale {
   write(operations: readonly BatchOperation[], options?: WriteOptions): Promise<void> {
     try {
       if (!Array.isArray(operations)) throw invalidArgument('Invalid batch: expected an array of operations')
-      const ops: BatchOp[] = operations.map((o, i) => {
+      const ops = operations.map((o, i) => {
         if (typeof o !== 'object' || o === null) throw invalidArgument(`Invalid batch operation ${i}: expected an object`)
-        if (o.type === 'put') return { kind: ValueKind.Value, key: storedKeyArg(o.key, `key of operation ${i}`), value: valueArg(o.value) }
-        if (o.type === 'del') return { kind: ValueKind.Deletion, key: storedKeyArg(o.key, `key of operation ${i}`), value: undefined }
+        if (o.type === 'put') return pendingOp(ValueKind.Value, o.key, o.value, `key of operation ${i}`)
+        if (o.type === 'del') return pendingOp(ValueKind.Deletion, o.key, undefined, `key of operation ${i}`)
         throw invalidArgument(`Invalid batch operation ${i}: type must be 'put' or 'del', got ${String((o as { type: unknown }).type)}`)
       })
       if (ops.length === 0) return this.#checkWritable() ?? Promise.resolve()
@@ -170,7 +179,7 @@ export class Shale {
     return undefined
   }
 
-  async #write(ops: BatchOp[], sync: boolean): Promise<void> {
+  async #write(ops: PendingOp[], sync: boolean): Promise<void> {
     const rejected = this.#checkWritable()
     if (rejected) return rejected
     // Make room: freeze a full memtable; if the previous one is still flushing, wait.
@@ -186,7 +195,10 @@ export class Shale {
     }
     const seq = this.#versions.lastSequence + 1
     try {
-      this.#log.addRecord(encodeBatch(seq, ops))
+      // Encoded into one reused buffer; the log writer copies it into its own.
+      this.#batchBuffer.reset()
+      writeBatch(this.#batchBuffer, seq, ops)
+      this.#log.addRecord(this.#batchBuffer.view())
     } catch (err) {
       throw this.#fail('append to the write-ahead log', err)
     }
@@ -194,7 +206,7 @@ export class Shale {
     const mem = this.#mem
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!
-      mem.add(op.key, seq + i, op.kind, op.value ?? EMPTY)
+      mem.add(op.key, seq + i, op.kind, op.value ?? EMPTY, op.skey)
       this.#counters.userBytes += op.key.length + (op.value?.length ?? 0)
     }
     this.#counters.writes += ops.length
@@ -327,8 +339,9 @@ export class Shale {
   getSync(key: Bytes, options?: ReadOptions): Buffer | undefined {
     const seq = this.#readSequence(options)
     const k = keyArg(key)
+    const skey = binaryKey(key, k)
     this.#counters.gets++
-    const hit = this.#mem.get(k, seq) ?? this.#imm?.memtable.get(k, seq) ?? this.#versions.current.get(k, seq, this.#tables, this.#counters)
+    const hit = this.#mem.get(k, seq, skey) ?? this.#imm?.memtable.get(k, seq, skey) ?? this.#versions.current.get(k, seq, this.#tables, this.#counters)
     if (hit === undefined || hit.kind === ValueKind.Deletion) return undefined
     return Buffer.from(hit.value)
   }

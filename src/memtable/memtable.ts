@@ -3,7 +3,7 @@
 
 import type { InternalIterator } from '../base/internal-iterator.js'
 import type { ValueKind } from '../base/internal-key.js'
-import { bytesEqual } from '../util/bytes.js'
+import { binaryString } from '../util/bytes.js'
 import { SkipList, type SkipNode } from './skip-list.js'
 
 /** Rough per-entry bookkeeping cost (node object, arrays), so size tracks real memory. */
@@ -34,16 +34,17 @@ export class Memtable {
     return this.#list.count
   }
 
-  add(key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array): void {
-    this.#list.insert(key, seq, kind, value)
+  /** `skey` is the key as a binary string (see skip-list.ts); pass it when already known. */
+  add(key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array, skey = binaryString(key)): void {
+    this.#list.insert(skey, key, seq, kind, value)
     this.#bytes += key.length + value.length + ENTRY_OVERHEAD
     if (seq > this.largestSeq) this.largestSeq = seq
   }
 
   /** The newest version of key with sequence <= seq, tombstones included. */
-  get(key: Uint8Array, seq: number): Lookup | undefined {
-    const n = this.#list.seekGE(key, seq)
-    if (n === undefined || !bytesEqual(n.key, key)) return undefined
+  get(key: Uint8Array, seq: number, skey = binaryString(key)): Lookup | undefined {
+    const n = this.#list.seekGE(skey, seq)
+    if (n === undefined || n.skey !== skey) return undefined
     return n
   }
 
@@ -82,25 +83,20 @@ class MemtableCursor implements InternalIterator {
     this.#node = this.#list.seekLT()
   }
   seek(key: Uint8Array, seq: number): void {
-    this.#node = this.#list.seekGE(key, seq)
+    this.#node = this.#list.seekGE(binaryString(key), seq)
   }
   seekForPrev(key: Uint8Array, seq: number): void {
-    // Last entry <= (key, seq) is the entry before the first one > (key, seq); in internal
-    // order (key, seq - 1) is the immediate successor of (key, seq).
-    if (seq === 0) {
-      const n = this.#list.seekGE(key, 0)
-      // (key, 0) is the largest internal key for `key`; include it when present.
-      this.#node = n !== undefined && n.seq === 0 && bytesEqual(n.key, key) ? n : this.#list.seekLT(key, 0)
-      return
-    }
-    this.#node = this.#list.seekLT(key, seq - 1)
+    const skey = binaryString(key)
+    // The last entry <= (key, seq) is the one before the first entry > (key, seq).
+    const n = this.#list.seekGE(skey, seq)
+    this.#node = n !== undefined && n.skey === skey && n.seq === seq ? n : this.#list.seekLT(skey, seq)
   }
   next(): void {
     this.#node = this.#node!.next[0]
   }
   prev(): void {
     const n = this.#node!
-    this.#node = this.#list.seekLT(n.key, n.seq)
+    this.#node = this.#list.seekLT(n.skey, n.seq)
   }
   close(): void {
     this.#node = undefined

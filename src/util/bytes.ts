@@ -40,6 +40,11 @@ export function toBuffer(u8: Uint8Array): Buffer {
   return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength)
 }
 
+/** The bytes as a one-byte-per-char string, whose JS ordering is the bytes' ordering. */
+export function binaryString(u8: Uint8Array): string {
+  return toBuffer(u8).toString('latin1')
+}
+
 const encoder = new TextEncoder()
 export function utf8(s: string): Uint8Array {
   return encoder.encode(s)
