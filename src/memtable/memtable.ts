@@ -6,8 +6,8 @@ import type { ValueKind } from '../base/internal-key.js'
 import { binaryString } from '../util/bytes.js'
 import { SkipList, type SkipNode } from './skip-list.js'
 
-/** Rough per-entry bookkeeping cost (node object, arrays), so size tracks real memory. */
-const ENTRY_OVERHEAD = 64
+/** Rough per-entry bookkeeping cost (node object, arrays, hash entry), so size tracks real memory. */
+const ENTRY_OVERHEAD = 96
 
 export interface Lookup {
   seq: number
@@ -17,6 +17,11 @@ export interface Lookup {
 
 export class Memtable {
   readonly #list = new SkipList()
+  /**
+   * The newest version of each key. Most reads are at the latest sequence, and this answers
+   * them (and every miss) in one hash lookup instead of a skip-list search.
+   */
+  readonly #newest = new Map<string, SkipNode>()
   #bytes = 0
   /** Number of the write-ahead log file that holds this memtable's writes. */
   readonly logNumber: number
@@ -36,13 +41,17 @@ export class Memtable {
 
   /** `skey` is the key as a binary string (see skip-list.ts); pass it when already known. */
   add(key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array, skey = binaryString(key)): void {
-    this.#list.insert(skey, key, seq, kind, value)
+    const node = this.#list.insert(skey, key, seq, kind, value)
+    const newest = this.#newest.get(skey)
+    if (newest === undefined || newest.seq < seq) this.#newest.set(skey, node)
     this.#bytes += key.length + value.length + ENTRY_OVERHEAD
     if (seq > this.largestSeq) this.largestSeq = seq
   }
 
   /** The newest version of key with sequence <= seq, tombstones included. */
   get(key: Uint8Array, seq: number, skey = binaryString(key)): Lookup | undefined {
+    const newest = this.#newest.get(skey)
+    if (newest === undefined || newest.seq <= seq) return newest
     const n = this.#list.seekGE(skey, seq)
     if (n === undefined || n.skey !== skey) return undefined
     return n

@@ -55,7 +55,7 @@ export class SkipList {
   }
 
   /** Inserts an entry; (key, seq) pairs are unique because every write has its own sequence. */
-  insert(skey: string, key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array): void {
+  insert(skey: string, key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array): SkipNode {
     const prev = this.#prev
     let x = this.head
     for (let level = this.#height - 1; level >= 0; level--) {
@@ -73,6 +73,7 @@ export class SkipList {
       prev[level]!.next[level] = node
     }
     this.#count++
+    return node
   }
 
   /** First node >= (skey, seq), or undefined. */
