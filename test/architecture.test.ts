@@ -22,7 +22,8 @@ const ALLOWED: Record<string, string[]> = {
   iterators: ['util', 'base'],
   table: ['util', 'vfs', 'base', 'iterators'],
   version: ['util', 'vfs', 'base', 'wal', 'table', 'iterators'],
-  db: ['util', 'vfs', 'base', 'wal', 'memtable', 'table', 'iterators', 'version'],
+  compaction: ['util', 'vfs', 'base', 'table', 'iterators', 'version'],
+  db: ['util', 'vfs', 'base', 'wal', 'memtable', 'table', 'iterators', 'version', 'compaction'],
 }
 
 function sources(dir: string): string[] {

@@ -31,6 +31,18 @@ export interface Options {
   paranoidChecks?: boolean
   /** How a block is searched. 'linear' exists for the design notebook's ablation benchmark. */
   blockSearch?: 'binary' | 'linear'
+  /** Level-0 files that trigger a compaction into level 1 (default 4). */
+  l0CompactionTrigger?: number
+  /** Level-0 files at which each write yields to let compaction catch up (default 8). */
+  l0SlowdownTrigger?: number
+  /** Level-0 files at which writes wait for compaction (default 12). */
+  l0StopTrigger?: number
+  /** Target size of level 1 in bytes; deeper levels grow by levelMultiplier (default 10 MiB). */
+  l1TargetSize?: number
+  /** Size ratio between adjacent levels (default 10). */
+  levelMultiplier?: number
+  /** Compaction output files are cut at about this size (default 2 MiB). */
+  targetFileSize?: number
   /** Substitute file system (tests inject faults through it). */
   fileSystem?: FileSystem
 }
@@ -49,6 +61,12 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fileSystem'> = {
   walRecovery: 'tolerate-tail',
   paranoidChecks: true,
   blockSearch: 'binary',
+  l0CompactionTrigger: 4,
+  l0SlowdownTrigger: 8,
+  l0StopTrigger: 12,
+  l1TargetSize: 10 * 1024 * 1024,
+  levelMultiplier: 10,
+  targetFileSize: 2 * 1024 * 1024,
 }
 
 /** Keys are bounded so an index entry and a memtable node stay small; values so one record fits in memory comfortably. */
@@ -84,6 +102,12 @@ export function resolveOptions(options: Options | undefined): ResolvedOptions {
   checkInt('bloomBitsPerKey', o.bloomBitsPerKey, 0, 64)
   checkInt('blockCacheSize', o.blockCacheSize, 0, 64 * 1024 * 1024 * 1024)
   checkInt('maxOpenFiles', o.maxOpenFiles, 8, 1_000_000)
+  checkInt('l0CompactionTrigger', o.l0CompactionTrigger, 1, 1000)
+  checkInt('l0SlowdownTrigger', o.l0SlowdownTrigger, o.l0CompactionTrigger, 1000)
+  checkInt('l0StopTrigger', o.l0StopTrigger, o.l0SlowdownTrigger, 1000)
+  checkInt('l1TargetSize', o.l1TargetSize, 1024, 2 ** 40)
+  checkInt('levelMultiplier', o.levelMultiplier, 2, 1000)
+  checkInt('targetFileSize', o.targetFileSize, 1024, 2 ** 32)
   if (o.walRecovery !== 'tolerate-tail' && o.walRecovery !== 'point-in-time') {
     throw invalidArgument(`Invalid option walRecovery: expected 'tolerate-tail' or 'point-in-time', got ${String(o.walRecovery)}`)
   }

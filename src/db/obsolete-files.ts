@@ -23,8 +23,9 @@ export function deleteObsoleteFiles(fs: FileSystem, dir: string, live: LiveFiles
     const obsolete =
       (f.kind === 'table' && !live.tables.has(f.number)) ||
       (f.kind === 'log' && f.number < live.minLogNumber) ||
-      (f.kind === 'manifest' && f.number !== live.manifestNumber) ||
-      f.kind === 'temp'
+      // A higher-numbered MANIFEST or temp file may be one being written right now.
+      (f.kind === 'manifest' && f.number < live.manifestNumber) ||
+      (f.kind === 'temp' && f.number <= live.manifestNumber)
     if (!obsolete) continue
     fs.remove(join(dir, name))
     removed.push(name)

@@ -12,7 +12,9 @@ import { Memtable } from '../memtable/memtable.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
 import type { Block } from '../table/block.js'
 import { TableCache } from '../table/table-cache.js'
-import { emptyEdit } from '../version/version-edit.js'
+import { emptyEdit, NUM_LEVELS } from '../version/version-edit.js'
+import { levelScores, manualTask, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
+import { runCompaction } from '../compaction/compaction-job.js'
 import { VersionSet } from '../version/version-set.js'
 import type { Version } from '../version/version.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
@@ -60,8 +62,14 @@ export class Shale {
   #imm: { memtable: Memtable; log: LogWriter } | undefined
   /** Settles when the running flush ends; writers stalled on a full memtable wait on it. */
   #flushing: Promise<void> | undefined
-  /** Background work (flush, manifest change, file deletion) runs one step at a time on this chain. */
+  /** Flushes run one at a time on this chain. */
   #background: Promise<void> = Promise.resolve()
+  /** Compactions (automatic and manual) run one at a time on this chain, beside flushes. */
+  #compactions: Promise<void> = Promise.resolve()
+  /** Settles when the compactions queued so far are done; writers stalled on L0 wait on it. */
+  #compacting: Promise<void> | undefined
+  /** Per level: the largest key of the last compaction there, so picks cycle through the key space. */
+  readonly #compactPointers: (Uint8Array | undefined)[] = new Array(NUM_LEVELS).fill(undefined)
   /** A failed fsync, flush or manifest write: writes stop, reads go on. */
   #bgError: ShaleError | undefined
   #closed = false
@@ -182,6 +190,22 @@ export class Shale {
   async #write(ops: PendingOp[], sync: boolean): Promise<void> {
     const rejected = this.#checkWritable()
     if (rejected) return rejected
+    // Backpressure from level 0: past the stop trigger wait for compaction; past the
+    // slowdown trigger give it one turn of the event loop per write.
+    const l0 = this.#versions.current.fileCount(0)
+    if (l0 >= this.#options.l0SlowdownTrigger) {
+      if (l0 >= this.#options.l0StopTrigger) {
+        this.#counters.writeStops++
+        while (this.#versions.current.fileCount(0) >= this.#options.l0StopTrigger && !this.#bgError && !this.#closed) {
+          await (this.#compacting ?? this.#scheduleCompaction())
+        }
+      } else {
+        this.#counters.writeSlowdowns++
+        await yieldToLoop()
+      }
+      const again = this.#checkWritable()
+      if (again) return again
+    }
     // Make room: freeze a full memtable; if the previous one is still flushing, wait.
     while (this.#mem.approximateBytes >= this.#options.memtableSize) {
       if (this.#imm === undefined) {
@@ -295,8 +319,92 @@ export class Shale {
       this.#pendingOutputs.delete(number)
     }
     this.#imm = undefined
+    this.#counters.walBytesWritten += imm.log.size
     await this.#commit.retire(imm.log)
     this.#deleteObsoleteFiles()
+    this.#scheduleCompaction()
+  }
+
+  /** Queues automatic compactions until every level scores below 1. */
+  #scheduleCompaction(): Promise<void> {
+    if (this.#compacting !== undefined) return this.#compacting
+    const run = (this.#compactions = this.#compactions.then(async () => {
+      try {
+        for (;;) {
+          if (this.#bgError || this.#closed) return
+          const task = pickCompaction(this.#versions.current, this.#options, this.#compactPointers)
+          if (task === undefined) return
+          await this.#compact(task)
+        }
+      } catch (err) {
+        this.#fail('compact tables', err)
+      } finally {
+        if (this.#compacting === run) this.#compacting = undefined
+      }
+    }))
+    this.#compacting = run
+    return run
+  }
+
+  /** Runs one compaction task and installs its result. */
+  async #compact(task: CompactionTask): Promise<void> {
+    const started = performance.now()
+    const version = this.#versions.current
+    version.ref()
+    const outputs: number[] = []
+    try {
+      const result = await runCompaction(task, {
+        dir: this.location,
+        fs: this.#fs,
+        tables: this.#tables,
+        options: this.#options,
+        version,
+        snapshots: this.#snapshots.sequences(),
+        newOutputNumber: () => {
+          const n = this.#versions.newFileNumber()
+          this.#pendingOutputs.add(n)
+          outputs.push(n)
+          return n
+        },
+      })
+      await this.#versions.logAndApply(result.edit)
+      this.#compactPointers[task.level] = task.largest
+      this.#counters.recordCompaction(task.level + 1, result.bytesRead, result.bytesWritten, performance.now() - started, task.trivialMove)
+      this.#counters.droppedShadowed += result.drops.shadowed
+      this.#counters.droppedTombstones += result.drops.tombstones
+    } finally {
+      for (const n of outputs) this.#pendingOutputs.delete(n)
+      version.unref()
+    }
+    this.#deleteObsoleteFiles()
+  }
+
+  /**
+   * Compacts every table overlapping [start, end] (all tables when both are omitted) down to
+   * the deepest level that holds data, after flushing the memtable. Reclaims the space of
+   * deleted and overwritten keys in that range.
+   */
+  async compactRange(start?: Bytes, end?: Bytes): Promise<void> {
+    const s = start === undefined ? undefined : keyArg(start, 'start')
+    const e = end === undefined ? undefined : keyArg(end, 'end')
+    await this.flush()
+    const run = (this.#compactions = this.#compactions.then(async () => {
+      const levels = this.#versions.current.levels
+      let bottom = 1
+      for (let l = 1; l < NUM_LEVELS; l++) if (levels[l]!.length > 0) bottom = l
+      for (let level = 0; level < bottom; level++) {
+        if (this.#bgError || this.#closed) return
+        const task = manualTask(this.#versions.current, level, s, e, this.#options)
+        if (task !== undefined) await this.#compact(task)
+      }
+    }))
+    try {
+      await run
+    } catch (err) {
+      throw this.#fail('compact tables', err)
+    }
+    if (this.#bgError) throw this.#bgError
+    this.#scheduleCompaction()
   }
 
   readonly #pendingOutputs = new Set<number>()
@@ -340,8 +448,9 @@ export class Shale {
     const seq = this.#readSequence(options)
     const k = keyArg(key)
     const skey = binaryKey(key, k)
-    this.#counters.gets++
+    const before = this.#counters.tablesConsulted
     const hit = this.#mem.get(k, seq, skey) ?? this.#imm?.memtable.get(k, seq, skey) ?? this.#versions.current.get(k, seq, this.#tables, this.#counters)
+    this.#counters.recordGet(this.#counters.tablesConsulted - before)
     if (hit === undefined || hit.kind === ValueKind.Deletion) return undefined
     return Buffer.from(hit.value)
   }
@@ -414,8 +523,9 @@ export class Shale {
       memtableEntries: this.#mem.count,
       immutableMemtableBytes: this.#imm?.memtable.approximateBytes ?? 0,
       walBytes: this.#log.size + (this.#imm?.log.size ?? 0),
+      walBytesWritten: this.#counters.walBytesWritten + this.#log.size + (this.#imm?.log.size ?? 0),
       lastSequence: this.#versions.lastSequence,
-      levels: version.levels.map((files, level) => ({ level, files: files.length, bytes: files.reduce((s, f) => s + f.size, 0) })),
+      levels: this.#counters.levelStats(version.levels, levelScores(version, this.#options)),
       snapshots: this.#snapshots.size,
       openIterators: this.#iterators.size,
       fsyncs: this.#commit.syncs,
@@ -441,6 +551,7 @@ export class Shale {
     let failure: unknown
     try {
       await this.#background
+      await this.#compactions
       await this.#commit.drain()
       if (!this.#bgError) {
         // Unsynced writes are handed to the OS so a clean close loses nothing on a process exit.

@@ -1,15 +1,27 @@
-// Counters the database keeps while running, and the plain object db.stats() returns.
+// Counters the database keeps while running, and the plain object db.stats() returns,
+// including the amplification figures: write amplification = (WAL + flush + compaction
+// bytes written) / user bytes; read amplification = tables consulted per get.
+
+import type { FileMetadata } from '../version/file-metadata.js'
 
 export interface LevelStats {
   level: number
   files: number
   bytes: number
+  /** Compaction priority: >= 1 means the level is over its target (L0: file count / trigger). */
+  score: number
+  /** Compactions that wrote into this level, and their bytes read and written. */
+  compactions: number
+  compactionBytesRead: number
+  compactionBytesWritten: number
+  compactionMillis: number
 }
 
 export interface DbStats {
   memtableBytes: number
   memtableEntries: number
   immutableMemtableBytes: number
+  /** Bytes in the live write-ahead logs. */
   walBytes: number
   lastSequence: number
   levels: LevelStats[]
@@ -21,45 +33,140 @@ export interface DbStats {
   writes: number
   syncWrites: number
   gets: number
-  /** Tables consulted by gets (read amplification = tablesConsulted / gets). */
-  tablesConsulted: number
   userBytes: number
+  walBytesWritten: number
   flushes: number
   flushBytes: number
   flushMillis: number
+  compactionBytesRead: number
+  compactionBytesWritten: number
+  trivialMoves: number
+  droppedShadowed: number
+  droppedTombstones: number
+  /** (WAL + flush + compaction bytes written) / user bytes written. */
+  writeAmplification: number
+  /** Tables consulted per get: mean and 99th percentile. */
+  readAmplification: { mean: number; p99: number }
+  /** Writes that waited for a full memtable's flush, were slowed, or stopped by level 0. */
   writeStalls: number
+  writeSlowdowns: number
+  writeStops: number
   recoveredRecords: number
 }
 
 type Live = Pick<
   DbStats,
-  'memtableBytes' | 'memtableEntries' | 'immutableMemtableBytes' | 'walBytes' | 'lastSequence' | 'levels' | 'snapshots' | 'openIterators' | 'fsyncs' | 'backgroundError'
+  | 'memtableBytes'
+  | 'memtableEntries'
+  | 'immutableMemtableBytes'
+  | 'walBytes'
+  | 'walBytesWritten'
+  | 'lastSequence'
+  | 'levels'
+  | 'snapshots'
+  | 'openIterators'
+  | 'fsyncs'
+  | 'backgroundError'
 >
+
+interface LevelCounters {
+  compactions: number
+  bytesRead: number
+  bytesWritten: number
+  millis: number
+}
+
+/** Per-get table counts above this share the last bucket. */
+const MAX_TRACKED_TABLES = 64
 
 export class StatsCounters {
   writes = 0
   syncWrites = 0
   gets = 0
+  /** Running count of tables consulted; Version.get increments it. */
   tablesConsulted = 0
+  readonly #tablesPerGet = new Array<number>(MAX_TRACKED_TABLES + 1).fill(0)
   userBytes = 0
+  walBytesWritten = 0
   flushes = 0
   flushBytes = 0
   flushMillis = 0
+  trivialMoves = 0
+  droppedShadowed = 0
+  droppedTombstones = 0
   writeStalls = 0
+  writeSlowdowns = 0
+  writeStops = 0
   recoveredRecords = 0
+  readonly #levels: LevelCounters[] = []
+
+  recordGet(tables: number): void {
+    this.gets++
+    this.#tablesPerGet[Math.min(tables, MAX_TRACKED_TABLES)]!++
+  }
+
+  recordCompaction(outputLevel: number, bytesRead: number, bytesWritten: number, millis: number, trivialMove: boolean): void {
+    const c = (this.#levels[outputLevel] ??= { compactions: 0, bytesRead: 0, bytesWritten: 0, millis: 0 })
+    c.compactions++
+    c.bytesRead += bytesRead
+    c.bytesWritten += bytesWritten
+    c.millis += millis
+    if (trivialMove) this.trivialMoves++
+  }
+
+  levelStats(levels: readonly (readonly FileMetadata[])[], scores: number[]): LevelStats[] {
+    return levels.map((files, level) => {
+      const c = this.#levels[level]
+      return {
+        level,
+        files: files.length,
+        bytes: files.reduce((s, f) => s + f.size, 0),
+        score: scores[level] ?? 0,
+        compactions: c?.compactions ?? 0,
+        compactionBytesRead: c?.bytesRead ?? 0,
+        compactionBytesWritten: c?.bytesWritten ?? 0,
+        compactionMillis: Math.round(c?.millis ?? 0),
+      }
+    })
+  }
+
+  #readAmplification(): { mean: number; p99: number } {
+    const total = this.#tablesPerGet.reduce((s, n) => s + n, 0)
+    if (total === 0) return { mean: 0, p99: 0 }
+    let sum = 0
+    let p99 = 0
+    let seen = 0
+    this.#tablesPerGet.forEach((n, tables) => {
+      sum += n * tables
+      if (seen < total * 0.99) p99 = tables
+      seen += n
+    })
+    return { mean: sum / total, p99 }
+  }
 
   snapshot(live: Live): DbStats {
+    const compactionBytesRead = live.levels.reduce((s, l) => s + l.compactionBytesRead, 0)
+    const compactionBytesWritten = live.levels.reduce((s, l) => s + l.compactionBytesWritten, 0)
+    const written = live.walBytesWritten + this.flushBytes + compactionBytesWritten
     return {
       ...live,
       writes: this.writes,
       syncWrites: this.syncWrites,
       gets: this.gets,
-      tablesConsulted: this.tablesConsulted,
       userBytes: this.userBytes,
       flushes: this.flushes,
       flushBytes: this.flushBytes,
       flushMillis: Math.round(this.flushMillis),
+      compactionBytesRead,
+      compactionBytesWritten,
+      trivialMoves: this.trivialMoves,
+      droppedShadowed: this.droppedShadowed,
+      droppedTombstones: this.droppedTombstones,
+      writeAmplification: this.userBytes === 0 ? 0 : written / this.userBytes,
+      readAmplification: this.#readAmplification(),
       writeStalls: this.writeStalls,
+      writeSlowdowns: this.writeSlowdowns,
+      writeStops: this.writeStops,
       recoveredRecords: this.recoveredRecords,
     }
   }

@@ -1,5 +1,5 @@
 // A charge-budgeted least-recently-used cache. A Map keeps insertion order, so re-inserting
-// a key on every hit makes the Map's first key the least recently used one: O(1) per call.
+// a key on every hit makes the Map's first live key the least recently used one.
 
 interface Slot<V> {
   value: V
@@ -10,6 +10,13 @@ export class LruCache<K, V> {
   readonly #capacity: number
   readonly #onEvict: ((key: K, value: V) => void) | undefined
   readonly #map = new Map<K, Slot<V>>()
+  /**
+   * A long-lived iterator that evictions advance. Starting a fresh iteration per eviction
+   * would walk over every deleted slot V8 keeps at the front of the Map until its next
+   * rehash, which made eviction O(cache size). Entries are only ever appended, so the
+   * oldest live entry is always at or after this iterator's position.
+   */
+  #oldest: IterableIterator<[K, Slot<V>]> | undefined
   #charge = 0
 
   /**
@@ -86,6 +93,7 @@ export class LruCache<K, V> {
   clear(): void {
     const entries = [...this.#map]
     this.#map.clear()
+    this.#oldest = undefined
     this.#charge = 0
     if (this.#onEvict !== undefined) for (const [key, slot] of entries) this.#onEvict(key, slot.value)
   }
@@ -96,9 +104,15 @@ export class LruCache<K, V> {
   }
 
   #evict(): void {
-    for (const [key, slot] of this.#map) {
-      if (this.#charge <= this.#capacity) break
-      // Deleting the key being visited is safe during Map iteration.
+    while (this.#charge > this.#capacity && this.#map.size > 0) {
+      this.#oldest ??= this.#map.entries()
+      const next = this.#oldest.next()
+      if (next.done === true) {
+        // An exhausted iterator stays exhausted even when entries are added later.
+        this.#oldest = undefined
+        continue
+      }
+      const [key, slot] = next.value
       this.#map.delete(key)
       this.#charge -= slot.charge
       this.#onEvict?.(key, slot.value)

@@ -119,11 +119,17 @@ export class VersionSet {
     return vs
   }
 
-  /**
-   * Makes an edit durable in the MANIFEST, then installs the resulting version. Callers
-   * serialize their calls (one flush or compaction installs at a time).
-   */
-  async logAndApply(edit: VersionEdit): Promise<void> {
+  /** Makes an edit durable in the MANIFEST, then installs the resulting version. */
+  logAndApply(edit: VersionEdit): Promise<void> {
+    // Serialized: each edit must be applied to the version the previous one produced.
+    const run = this.#applying.then(() => this.#logAndApply(edit))
+    this.#applying = run.catch(() => {})
+    return run
+  }
+
+  #applying: Promise<void> = Promise.resolve()
+
+  async #logAndApply(edit: VersionEdit): Promise<void> {
     if (this.#manifest === undefined) throw new ShaleError('CLOSED', 'Cannot change the manifest: the version set is closed')
     edit.nextFileNumber = this.nextFileNumber
     edit.lastSequence = this.lastSequence

@@ -1,0 +1,135 @@
+// Runs one compaction: merges the input tables, keeps what CompactionIterator lets through,
+// and writes it as new tables of the next level, cut at the target file size (and where an
+// output would overlap too much of the level below it). It yields to the event loop between
+// slices so foreground reads and writes keep flowing, and returns the version edit; the
+// caller makes it durable.
+
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { tableFileName } from '../base/file-names.js'
+import type { ResolvedOptions } from '../base/options.js'
+import type { InternalIterator } from '../base/internal-iterator.js'
+import { MergingIterator } from '../iterators/merging-iterator.js'
+import { compareBytes, copyBytes } from '../util/bytes.js'
+import { TableBuilder } from '../table/table-builder.js'
+import type { TableCache } from '../table/table-cache.js'
+import { fileContains, type FileMetadata } from '../version/file-metadata.js'
+import { LevelIterator } from '../version/level-iterator.js'
+import { emptyEdit, type VersionEdit } from '../version/version-edit.js'
+import type { Version } from '../version/version.js'
+import type { FileSystem, WritableFile } from '../vfs/file-system.js'
+import { CompactionIterator, type DropCounts } from './compaction-iterator.js'
+import { maxGrandparentOverlap, totalBytes, type CompactionTask } from './compaction-picker.js'
+
+/** Entries merged between yields to the event loop: about a millisecond of work. */
+const ENTRIES_PER_SLICE = 1000
+
+export interface CompactionEnvironment {
+  dir: string
+  fs: FileSystem
+  tables: TableCache
+  options: ResolvedOptions
+  /** The version the task was picked from (pinned by the caller for the job's duration). */
+  version: Version
+  snapshots: readonly number[]
+  /** Hands out a file number and protects the file from obsolete-file deletion. */
+  newOutputNumber: () => number
+}
+
+export interface CompactionResult {
+  edit: VersionEdit
+  outputs: FileMetadata[]
+  bytesRead: number
+  bytesWritten: number
+  drops: DropCounts
+}
+
+interface OpenOutput {
+  number: number
+  file: WritableFile
+  builder: TableBuilder
+}
+
+export async function runCompaction(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult> {
+  const edit = emptyEdit()
+  for (const f of task.inputs) edit.deletedFiles.push({ level: task.level, number: f.number })
+  for (const f of task.nextInputs) edit.deletedFiles.push({ level: task.level + 1, number: f.number })
+  const bytesRead = totalBytes(task.inputs) + totalBytes(task.nextInputs)
+  const drops: DropCounts = { shadowed: 0, tombstones: 0 }
+
+  if (task.trivialMove) {
+    edit.newFiles.push({ level: task.level + 1, file: task.inputs[0]! })
+    return { edit, outputs: [task.inputs[0]!], bytesRead: 0, bytesWritten: 0, drops }
+  }
+
+  // Sources newest first: each L0 file alone (they overlap), then the sorted levels.
+  const sources: InternalIterator[] =
+    task.level === 0 ? task.inputs.map((f) => new LevelIterator([f], env.tables)) : [new LevelIterator(task.inputs, env.tables)]
+  if (task.nextInputs.length > 0) sources.push(new LevelIterator(task.nextInputs, env.tables))
+  const input = new MergingIterator(sources)
+  const deeper = env.version.levels.slice(task.level + 2)
+  const isBottom = (key: Uint8Array): boolean => deeper.every((files) => !files.some((f) => fileContains(f, key)))
+  const survivors = new CompactionIterator(input, env.snapshots, isBottom)
+
+  const outputs: FileMetadata[] = []
+  let out: OpenOutput | undefined
+  let lastKey: Uint8Array | undefined
+  // Grandparent overlap of the current output, to cut it before later compactions get big.
+  let gpIndex = 0
+  let gpOverlap = 0
+  let gpSeenKey = false
+  const gpLimit = maxGrandparentOverlap(env.options)
+  const finishOutput = async (): Promise<void> => {
+    if (out === undefined) return
+    const done = out
+    out = undefined
+    const t = done.builder.finish()
+    await done.file.sync()
+    done.file.close()
+    outputs.push({ number: done.number, size: t.fileSize, smallestKey: t.smallestKey, smallestSeq: t.smallestSeq, largestKey: t.largestKey, largestSeq: t.largestSeq })
+  }
+
+  try {
+    input.seekToFirst()
+    let n = 0
+    for (let e = survivors.next(); e !== undefined; e = survivors.next()) {
+      const newUserKey = lastKey === undefined || compareBytes(e.key, lastKey) !== 0
+      if (newUserKey) {
+        // Advance past grandparent files that end before this key.
+        while (gpIndex < task.grandparents.length && compareBytes(e.key, task.grandparents[gpIndex]!.largestKey) > 0) {
+          if (gpSeenKey) gpOverlap += task.grandparents[gpIndex]!.size
+          gpIndex++
+        }
+        gpSeenKey = true
+        // Cut only between user keys: a key's versions must stay in one file of a sorted level.
+        if (out !== undefined && (out.builder.estimatedFileSize() >= env.options.targetFileSize || gpOverlap > gpLimit)) {
+          await finishOutput()
+          gpOverlap = 0
+        }
+        lastKey = copyBytes(e.key)
+      }
+      if (out === undefined) {
+        const number = env.newOutputNumber()
+        const path = tableFileName(env.dir, number)
+        const file = env.fs.create(path)
+        const { blockSize, blockRestartInterval: restartInterval, bloomBitsPerKey } = env.options
+        out = { number, file, builder: new TableBuilder(file, { blockSize, restartInterval, bloomBitsPerKey }, path) }
+      }
+      out.builder.add(e.key, e.seq, e.kind, e.value)
+      if (++n % ENTRIES_PER_SLICE === 0) await yieldToLoop()
+    }
+    await finishOutput()
+    if (outputs.length > 0) await env.fs.syncDir(env.dir)
+  } catch (err) {
+    if (out !== undefined) {
+      out.builder.abandon()
+      out.file.close()
+    }
+    throw err
+  } finally {
+    input.close()
+  }
+  drops.shadowed = survivors.drops.shadowed
+  drops.tombstones = survivors.drops.tombstones
+  for (const file of outputs) edit.newFiles.push({ level: task.level + 1, file })
+  return { edit, outputs, bytesRead, bytesWritten: totalBytes(outputs), drops }
+}

@@ -1,0 +1,106 @@
+// Decides what to compact next: pure functions of a version and the options, so the policy
+// can be tested (and simulated) without a disk.
+//
+// Level 0 is scored by file count over its trigger, since every L0 file costs a lookup on
+// every read. Level n >= 1 is scored by its size over its target, L1's target times the
+// multiplier to the power n-1. The highest score >= 1 wins. A level-0 compaction takes
+// every L0 file (they overlap each other); a deeper one takes one file, chosen round-robin
+// after the last key compacted at that level, so the whole key space is cycled through.
+// Either way the overlapping files of the next level join the inputs.
+
+import type { ResolvedOptions } from '../base/options.js'
+import { compareBytes } from '../util/bytes.js'
+import { fileOverlaps, type FileMetadata } from '../version/file-metadata.js'
+import { NUM_LEVELS } from '../version/version-edit.js'
+import type { Version } from '../version/version.js'
+
+export type PolicyOptions = Pick<ResolvedOptions, 'l0CompactionTrigger' | 'l1TargetSize' | 'levelMultiplier' | 'targetFileSize'>
+
+export interface CompactionTask {
+  /** Inputs come from `level` and `level + 1`; outputs go to `level + 1`. */
+  level: number
+  inputs: FileMetadata[]
+  nextInputs: FileMetadata[]
+  /** Files of `level + 2`, used to cut outputs that would overlap too much of them. */
+  grandparents: FileMetadata[]
+  /** Smallest and largest user keys over all inputs. */
+  smallest: Uint8Array
+  largest: Uint8Array
+  /** A single input with nothing to merge: move it down by editing the manifest only. */
+  trivialMove: boolean
+}
+
+export function levelTargetBytes(level: number, options: PolicyOptions): number {
+  return options.l1TargetSize * options.levelMultiplier ** Math.max(0, level - 1)
+}
+
+export const totalBytes = (files: readonly FileMetadata[]): number => files.reduce((s, f) => s + f.size, 0)
+
+/** One score per level that can be compacted (the last level cannot). */
+export function levelScores(version: Version, options: PolicyOptions): number[] {
+  const scores: number[] = []
+  for (let level = 0; level < NUM_LEVELS - 1; level++) {
+    const files = version.levels[level]!
+    scores.push(level === 0 ? files.length / options.l0CompactionTrigger : totalBytes(files) / levelTargetBytes(level, options))
+  }
+  return scores
+}
+
+export function overlappingFiles(files: readonly FileMetadata[], smallest: Uint8Array | undefined, largest: Uint8Array | undefined): FileMetadata[] {
+  return files.filter((f) => fileOverlaps(f, smallest, largest))
+}
+
+function keyRange(files: readonly FileMetadata[]): [Uint8Array, Uint8Array] {
+  let smallest = files[0]!.smallestKey
+  let largest = files[0]!.largestKey
+  for (const f of files) {
+    if (compareBytes(f.smallestKey, smallest) < 0) smallest = f.smallestKey
+    if (compareBytes(f.largestKey, largest) > 0) largest = f.largestKey
+  }
+  return [smallest, largest]
+}
+
+/** Builds the task for compacting `inputs` (files of `level`) into the next level. */
+export function taskFor(version: Version, level: number, inputs: FileMetadata[], options: PolicyOptions): CompactionTask {
+  let [smallest, largest] = keyRange(inputs)
+  const nextInputs = overlappingFiles(version.levels[level + 1]!, smallest, largest)
+  if (nextInputs.length > 0) [smallest, largest] = keyRange([...inputs, ...nextInputs])
+  const grandparents = level + 2 < NUM_LEVELS ? overlappingFiles(version.levels[level + 2]!, smallest, largest) : []
+  const trivialMove =
+    inputs.length === 1 && nextInputs.length === 0 && totalBytes(grandparents) <= maxGrandparentOverlap(options)
+  return { level, inputs, nextInputs, grandparents, smallest, largest, trivialMove }
+}
+
+/** An output may overlap at most this many bytes of the grandparent level, so later compactions stay small. */
+export function maxGrandparentOverlap(options: PolicyOptions): number {
+  return 10 * options.targetFileSize
+}
+
+/**
+ * The next compaction, or undefined when every score is below 1. `pointers` holds, per
+ * level, the largest key of the last compaction there (updated by the caller).
+ */
+export function pickCompaction(version: Version, options: PolicyOptions, pointers: (Uint8Array | undefined)[]): CompactionTask | undefined {
+  const scores = levelScores(version, options)
+  let best = -1
+  for (let level = 0; level < scores.length; level++) {
+    if (scores[level]! >= 1 && (best < 0 || scores[level]! > scores[best]!)) best = level
+  }
+  if (best < 0) return undefined
+  if (best === 0) return taskFor(version, 0, [...version.levels[0]!], options)
+  const files = version.levels[best]!
+  const pointer = pointers[best]
+  const next = (pointer && files.find((f) => compareBytes(f.smallestKey, pointer) > 0)) ?? files[0]!
+  return taskFor(version, best, [next], options)
+}
+
+/**
+ * The manual compaction step for one level: the files of `level` overlapping [start, end]
+ * into the next level. In level 0 that is every file: moving a newer L0 file down while an
+ * older overlapping one stays above would let the older data shadow the newer.
+ */
+export function manualTask(version: Version, level: number, start: Uint8Array | undefined, end: Uint8Array | undefined, options: PolicyOptions): CompactionTask | undefined {
+  const inputs = overlappingFiles(version.levels[level]!, start, end)
+  if (inputs.length === 0) return undefined
+  return taskFor(version, level, level === 0 ? [...version.levels[0]!] : inputs, options)
+}
