@@ -52,12 +52,12 @@ interface OpenOutput {
 export async function runCompaction(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult> {
   const edit = emptyEdit()
   for (const f of task.inputs) edit.deletedFiles.push({ level: task.level, number: f.number })
-  for (const f of task.nextInputs) edit.deletedFiles.push({ level: task.level + 1, number: f.number })
+  for (const f of task.nextInputs) edit.deletedFiles.push({ level: task.outputLevel, number: f.number })
   const bytesRead = totalBytes(task.inputs) + totalBytes(task.nextInputs)
   const drops: DropCounts = { shadowed: 0, tombstones: 0 }
 
   if (task.trivialMove) {
-    edit.newFiles.push({ level: task.level + 1, file: task.inputs[0]! })
+    edit.newFiles.push({ level: task.outputLevel, file: task.inputs[0]! })
     return { edit, outputs: [task.inputs[0]!], bytesRead: 0, bytesWritten: 0, drops }
   }
 
@@ -66,7 +66,7 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
     task.level === 0 ? task.inputs.map((f) => new LevelIterator([f], env.tables)) : [new LevelIterator(task.inputs, env.tables)]
   if (task.nextInputs.length > 0) sources.push(new LevelIterator(task.nextInputs, env.tables))
   const input = new MergingIterator(sources)
-  const deeper = env.version.levels.slice(task.level + 2)
+  const deeper = env.version.levels.slice(task.outputLevel + 1)
   const isBottom = (key: Uint8Array): boolean => deeper.every((files) => !files.some((f) => fileContains(f, key)))
   const survivors = new CompactionIterator(input, env.snapshots, isBottom)
 
@@ -130,6 +130,6 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
   }
   drops.shadowed = survivors.drops.shadowed
   drops.tombstones = survivors.drops.tombstones
-  for (const file of outputs) edit.newFiles.push({ level: task.level + 1, file })
+  for (const file of outputs) edit.newFiles.push({ level: task.outputLevel, file })
   return { edit, outputs, bytesRead, bytesWritten: totalBytes(outputs), drops }
 }

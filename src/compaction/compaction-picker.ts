@@ -17,8 +17,10 @@ import type { Version } from '../version/version.js'
 export type PolicyOptions = Pick<ResolvedOptions, 'l0CompactionTrigger' | 'l1TargetSize' | 'levelMultiplier' | 'targetFileSize'>
 
 export interface CompactionTask {
-  /** Inputs come from `level` and `level + 1`; outputs go to `level + 1`. */
+  /** Inputs come from `level` and `outputLevel`; outputs go to `outputLevel`. */
   level: number
+  /** `level + 1`, or `level` itself when a manual compaction rewrites the bottom level in place. */
+  outputLevel: number
   inputs: FileMetadata[]
   nextInputs: FileMetadata[]
   /** Files of `level + 2`, used to cut outputs that would overlap too much of them. */
@@ -68,7 +70,18 @@ export function taskFor(version: Version, level: number, inputs: FileMetadata[],
   const grandparents = level + 2 < NUM_LEVELS ? overlappingFiles(version.levels[level + 2]!, smallest, largest) : []
   const trivialMove =
     inputs.length === 1 && nextInputs.length === 0 && totalBytes(grandparents) <= maxGrandparentOverlap(options)
-  return { level, inputs, nextInputs, grandparents, smallest, largest, trivialMove }
+  return { level, outputLevel: level + 1, inputs, nextInputs, grandparents, smallest, largest, trivialMove }
+}
+
+/**
+ * Rewrites the files of the bottom level overlapping [start, end] in place, so that old
+ * versions and tombstones there are dropped even when nothing is above them.
+ */
+export function bottomLevelTask(version: Version, level: number, start: Uint8Array | undefined, end: Uint8Array | undefined): CompactionTask | undefined {
+  const inputs = overlappingFiles(version.levels[level]!, start, end)
+  if (inputs.length === 0) return undefined
+  const [smallest, largest] = keyRange(inputs)
+  return { level, outputLevel: level, inputs, nextInputs: [], grandparents: [], smallest, largest, trivialMove: false }
 }
 
 /** An output may overlap at most this many bytes of the grandparent level, so later compactions stay small. */

@@ -13,7 +13,7 @@ import { MergingIterator } from '../iterators/merging-iterator.js'
 import type { Block } from '../table/block.js'
 import { TableCache } from '../table/table-cache.js'
 import { emptyEdit, NUM_LEVELS } from '../version/version-edit.js'
-import { levelScores, manualTask, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
+import { bottomLevelTask, levelScores, manualTask, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
 import { runCompaction } from '../compaction/compaction-job.js'
 import { VersionSet } from '../version/version-set.js'
 import type { Version } from '../version/version.js'
@@ -369,7 +369,7 @@ export class Shale {
       })
       await this.#versions.logAndApply(result.edit)
       this.#compactPointers[task.level] = task.largest
-      this.#counters.recordCompaction(task.level + 1, result.bytesRead, result.bytesWritten, performance.now() - started, task.trivialMove)
+      this.#counters.recordCompaction(task.outputLevel, result.bytesRead, result.bytesWritten, performance.now() - started, task.trivialMove)
       this.#counters.droppedShadowed += result.drops.shadowed
       this.#counters.droppedTombstones += result.drops.tombstones
     } finally {
@@ -397,6 +397,8 @@ export class Shale {
         const task = manualTask(this.#versions.current, level, s, e, this.#options)
         if (task !== undefined) await this.#compact(task)
       }
+      const rewrite = bottomLevelTask(this.#versions.current, bottom, s, e)
+      if (rewrite !== undefined && !this.#bgError) await this.#compact(rewrite)
     }))
     try {
       await run

@@ -75,6 +75,11 @@ async function runSequence(seed: number, length: number, makeFs: () => { options
     bloomBitsPerKey: r.pick([0, 4, 10]),
     blockCacheSize: r.pick([0, 4096, 1 << 20]),
     maxOpenFiles: r.pick([8, 100]),
+    // Tiny levels and files so compactions run often and many levels form.
+    l0CompactionTrigger: 1 + r.int(4),
+    l1TargetSize: 1024 * (1 + r.int(8)),
+    levelMultiplier: 2 + r.int(3),
+    targetFileSize: 1024 * (1 + r.int(4)),
   }
   let db = await Shale.open(location, options)
   const model: Model = new Map()
@@ -128,9 +133,15 @@ async function runSequence(seed: number, length: number, makeFs: () => { options
         const i = r.int(snapshots.length)
         snapshots[i]!.snap.release()
         snapshots.splice(i, 1)
-      } else if (op < 93) {
+      } else if (op < 91) {
         log.push('flush')
         await db.flush()
+      } else if (op < 93) {
+        const a = r.bool(0.7) ? randomKey(r) : undefined
+        const b = r.bool(0.7) ? randomKey(r) : undefined
+        const [start, end] = a !== undefined && b !== undefined && Buffer.compare(Buffer.from(a), Buffer.from(b)) > 0 ? [b, a] : [a, b]
+        log.push(`compactRange ${start} ${end}`)
+        await db.compactRange(start, end)
       } else if (op < 96) {
         log.push('reopen')
         await db.close()
@@ -152,6 +163,10 @@ async function runSequence(seed: number, length: number, makeFs: () => { options
         if (JSON.stringify(got) !== JSON.stringify(want)) fail(`iterate across flush ${JSON.stringify(range)}:\n got ${JSON.stringify(got)}\nwant ${JSON.stringify(want)}`)
       }
     }
+    // Compactions ran, and the tree has more than one level (checked across all sequences).
+    const stats = db.stats()
+    compactionsSeen += stats.levels.reduce((n, l) => n + l.compactions, 0)
+    if (stats.levels.filter((l) => l.files > 0).length > 1) multiLevelTrees++
     // Final full check, then after a reopen.
     for (let round = 0; round < 2; round++) {
       const got: [string, string][] = []
@@ -165,6 +180,9 @@ async function runSequence(seed: number, length: number, makeFs: () => { options
   }
 }
 
+let compactionsSeen = 0
+let multiLevelTrees = 0
+
 const onlySeed = process.env.SHALE_SEED === undefined ? undefined : Number(process.env.SHALE_SEED)
 const sequences = Number(process.env.SHALE_MODEL_SEQUENCES ?? 1000)
 const baseSeed = Number(process.env.SHALE_MODEL_BASE_SEED ?? 1)
@@ -173,6 +191,10 @@ test(`model: ${onlySeed ?? sequences} random sequences on an in-memory file syst
   const seeds = onlySeed !== undefined ? [onlySeed] : Array.from({ length: sequences }, (_, i) => baseSeed + i)
   for (const seed of seeds) {
     await runSequence(seed, 150, () => ({ options: { fileSystem: new MemoryFileSystem() }, location: '/db' }))
+  }
+  if (onlySeed === undefined) {
+    assert.ok(compactionsSeen > seeds.length, `only ${compactionsSeen} compactions over ${seeds.length} sequences`)
+    assert.ok(multiLevelTrees > seeds.length / 10, `only ${multiLevelTrees} sequences ended with more than one level`)
   }
 })
 

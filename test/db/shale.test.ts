@@ -240,3 +240,41 @@ test('stats report memtable, levels, WAL and counters', async () => {
     assert.equal(s.memtableBytes, 0)
   })
 })
+
+test('compaction keeps the versions live snapshots see', async () => {
+  await withDb(async (db) => {
+    await db.put('a', '1')
+    await db.put('gone', 'x')
+    const snap = db.snapshot()
+    await db.put('a', '2')
+    await db.delete('gone')
+    await db.compactRange()
+    assert.equal((await db.get('a', { snapshot: snap }))?.toString(), '1')
+    assert.equal((await db.get('gone', { snapshot: snap }))?.toString(), 'x')
+    assert.equal((await db.get('a'))?.toString(), '2')
+    assert.equal(await db.get('gone'), undefined)
+    snap.release()
+    await db.compactRange()
+    assert.equal((await db.get('a'))?.toString(), '2')
+    assert.ok(db.stats().droppedShadowed >= 1, 'the old version went once the snapshot was released')
+  })
+})
+
+test('compactRange pushes everything into one sorted level and reclaims deleted space', async () => {
+  await withDb(
+    async (db) => {
+      for (let i = 0; i < 3000; i++) await db.put(`k${String(i).padStart(5, '0')}`, 'v'.repeat(100))
+      for (let i = 0; i < 3000; i++) await db.delete(`k${String(i).padStart(5, '0')}`)
+      const before = db.stats().levels.reduce((s, l) => s + l.bytes, 0)
+      await db.compactRange()
+      const s = db.stats()
+      assert.equal(s.levels[0]!.files, 0)
+      const after = s.levels.reduce((sum, l) => sum + l.bytes, 0)
+      assert.ok(after < before / 10, `compaction reclaimed space: ${before} -> ${after} bytes`)
+      let n = 0
+      for await (const _ of db.iterator()) n++
+      assert.equal(n, 0)
+    },
+    { memtableSize: 16 * 1024, l1TargetSize: 64 * 1024, targetFileSize: 16 * 1024 },
+  )
+})
