@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import { Shale } from '../src/index.js'
+import { dbKey, dbValue, shuffled } from './workload.js'
 
 const { values: args } = parseArgs({
   options: { num: { type: 'string', default: '1000000' }, dir: { type: 'string' }, keep: { type: 'boolean', default: false } },
@@ -18,36 +19,8 @@ const num = Number(args.num)
 if (!Number.isInteger(num) || num <= 0) throw new Error(`--num must be a positive integer, got ${args.num}`)
 const dir = args.dir ?? mkdtempSync(join(tmpdir(), 'shale-start-'))
 
-/** A pool of half-random, half-repeated bytes; values are 100-byte windows into it. */
-const pool = (() => {
-  const out = Buffer.alloc(1 << 20)
-  let seed = 301
-  for (let i = 0; i < out.length; i += 100) {
-    for (let j = 0; j < 50 && i + j < out.length; j++) {
-      seed = (seed * 1103515245 + 12345) >>> 0
-      out[i + j] = 32 + (seed >>> 16) % 95
-    }
-    out.fill(out[i]!, Math.min(i + 50, out.length), Math.min(i + 100, out.length))
-  }
-  return out
-})()
-const value = (i: number): Buffer => pool.subarray((i * 97) % (pool.length - 100), ((i * 97) % (pool.length - 100)) + 100)
-const key = (i: number): string => String(i).padStart(16, '0')
-
-/** A seeded permutation so "random" order is the same every run. */
-function shuffled(n: number, seed: number): Uint32Array {
-  const a = new Uint32Array(n)
-  for (let i = 0; i < n; i++) a[i] = i
-  let s = seed
-  for (let i = n - 1; i > 0; i--) {
-    s = (s * 1664525 + 1013904223) >>> 0
-    const j = s % (i + 1)
-    const t = a[i]!
-    a[i] = a[j]!
-    a[j] = t
-  }
-  return a
-}
+const value = dbValue
+const key = dbKey
 
 interface Row {
   name: string

@@ -4,12 +4,12 @@
 // slices so foreground reads and writes keep flowing, and returns the version edit; the
 // caller makes it durable.
 
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { tableFileName } from '../base/file-names.js'
 import type { ResolvedOptions } from '../base/options.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
 import { compareBytes, copyBytes } from '../util/bytes.js'
+import { TimeSlicer } from '../util/time-slicer.js'
 import { TableBuilder } from '../table/table-builder.js'
 import type { TableCache } from '../table/table-cache.js'
 import { fileContains, type FileMetadata } from '../version/file-metadata.js'
@@ -19,9 +19,6 @@ import type { Version } from '../version/version.js'
 import type { FileSystem, WritableFile } from '../vfs/file-system.js'
 import { CompactionIterator, type DropCounts } from './compaction-iterator.js'
 import { maxGrandparentOverlap, totalBytes, type CompactionTask } from './compaction-picker.js'
-
-/** Entries merged between yields to the event loop: about a millisecond of work. */
-const ENTRIES_PER_SLICE = 1000
 
 export interface CompactionEnvironment {
   dir: string
@@ -90,7 +87,7 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
 
   try {
     input.seekToFirst()
-    let n = 0
+    const slicer = new TimeSlicer()
     for (let e = survivors.next(); e !== undefined; e = survivors.next()) {
       const newUserKey = lastKey === undefined || compareBytes(e.key, lastKey) !== 0
       if (newUserKey) {
@@ -115,7 +112,7 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
         out = { number, file, builder: new TableBuilder(file, { blockSize, restartInterval, bloomBitsPerKey }, path) }
       }
       out.builder.add(e.key, e.seq, e.kind, e.value)
-      if (++n % ENTRIES_PER_SLICE === 0) await yieldToLoop()
+      await slicer.tick()
     }
     await finishOutput()
     if (outputs.length > 0) await env.fs.syncDir(env.dir)

@@ -1,17 +1,15 @@
-// Writes a memtable to a new level-0 table. The table is built in slices, yielding to the
-// event loop between them so reads and writes keep flowing while a flush runs, then synced
+// Writes a memtable to a new level-0 table. The table is built in slices of about a
+// millisecond, yielding to the event loop between them so reads and writes keep flowing while a flush runs, then synced
 // before anyone may record it in the manifest.
 
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { tableFileName } from '../base/file-names.js'
 import type { ResolvedOptions } from '../base/options.js'
 import type { Memtable } from '../memtable/memtable.js'
 import { TableBuilder } from '../table/table-builder.js'
+import { TimeSlicer } from '../util/time-slicer.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import type { FileSystem } from '../vfs/file-system.js'
 
-/** Entries added between yields: about a millisecond of work. */
-const ENTRIES_PER_SLICE = 2000
 
 export async function writeLevel0Table(
   memtable: Memtable,
@@ -29,10 +27,10 @@ export async function writeLevel0Table(
       path,
     )
     const it = memtable.iterator()
-    let n = 0
+    const slicer = new TimeSlicer()
     for (it.seekToFirst(); it.valid(); it.next()) {
       builder.add(it.key(), it.seq(), it.kind(), it.value())
-      if (++n % ENTRIES_PER_SLICE === 0) await yieldToLoop()
+      await slicer.tick()
     }
     const t = builder.finish()
     await file.sync()

@@ -8,6 +8,7 @@ import { currentFileName, lockFileName, logFileName, parseFileName } from '../ba
 import { ValueKind } from '../base/internal-key.js'
 import { resolveOptions, type Options, type ResolvedOptions } from '../base/options.js'
 import { LruCache } from '../util/lru-cache.js'
+import { TimeSlicer } from '../util/time-slicer.js'
 import { Memtable } from '../memtable/memtable.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
 import type { Block } from '../table/block.js'
@@ -243,8 +244,21 @@ export class Shale {
       }
     } else {
       this.#scheduleLogFlush()
+      if (this.#shouldYield()) await yieldToLoop()
     }
   }
+
+  /**
+   * Writes and reads complete synchronously, so a loop awaiting one after another would
+   * never let timers or I/O callbacks run. After about a millisecond of such work the
+   * returned promise settles on the next turn of the event loop instead, keeping the
+   * process responsive at a cost of one setImmediate per millisecond.
+   */
+  #shouldYield(): boolean {
+    return this.#slicer.due()
+  }
+
+  readonly #slicer = new TimeSlicer()
 
   // Non-sync writes sit in the log writer's buffer until it fills or the event loop turns,
   // so a burst of puts costs one write() system call, not one each.
@@ -459,7 +473,8 @@ export class Shale {
 
   get(key: Bytes, options?: ReadOptions): Promise<Buffer | undefined> {
     try {
-      return Promise.resolve(this.getSync(key, options))
+      const value = this.getSync(key, options)
+      return this.#shouldYield() ? yieldToLoop(value) : Promise.resolve(value)
     } catch (err) {
       return Promise.reject(err)
     }
