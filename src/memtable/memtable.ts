@@ -6,7 +6,7 @@ import type { ValueKind } from '../base/internal-key.js'
 import { binaryString } from '../util/bytes.js'
 import { SkipList, type SkipNode } from './skip-list.js'
 
-/** Rough per-entry bookkeeping cost (node object, arrays, hash entry), so size tracks real memory. */
+/** Rough per-entry bookkeeping cost (node, pointers, key string, hash entry), so size tracks real memory. */
 const ENTRY_OVERHEAD = 96
 
 export interface Lookup {
@@ -39,7 +39,10 @@ export class Memtable {
     return this.#list.count
   }
 
-  /** `skey` is the key as a binary string (see skip-list.ts); pass it when already known. */
+  /**
+   * Adds a version; key and value are copied. `skey` is the key as a binary string (see
+   * skip-list.ts); pass it when already known.
+   */
   add(key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array, skey = binaryString(key)): void {
     const node = this.#list.insert(skey, key, seq, kind, value)
     const newest = this.#newest.get(skey)
@@ -53,8 +56,7 @@ export class Memtable {
     const newest = this.#newest.get(skey)
     if (newest === undefined || newest.seq <= seq) return newest
     const n = this.#list.seekGE(skey, seq)
-    if (n === undefined || n.skey !== skey) return undefined
-    return n
+    return n === undefined || n.skey !== skey ? undefined : n
   }
 
   iterator(): InternalIterator {
@@ -65,6 +67,8 @@ export class Memtable {
 class MemtableCursor implements InternalIterator {
   readonly #list: SkipList
   #node: SkipNode | undefined
+  /** View of the current node's key, made once per position: merging compares it often. */
+  #key: Uint8Array | undefined
 
   constructor(list: SkipList) {
     this.#list = list
@@ -74,7 +78,7 @@ class MemtableCursor implements InternalIterator {
     return this.#node !== undefined
   }
   key(): Uint8Array {
-    return this.#node!.key
+    return (this.#key ??= this.#node!.key)
   }
   seq(): number {
     return this.#node!.seq
@@ -86,28 +90,32 @@ class MemtableCursor implements InternalIterator {
     return this.#node!.value
   }
   seekToFirst(): void {
-    this.#node = this.#list.first()
+    this.#at(this.#list.first())
   }
   seekToLast(): void {
-    this.#node = this.#list.seekLT()
+    this.#at(this.#list.seekLT())
   }
   seek(key: Uint8Array, seq: number): void {
-    this.#node = this.#list.seekGE(binaryString(key), seq)
+    this.#at(this.#list.seekGE(binaryString(key), seq))
   }
   seekForPrev(key: Uint8Array, seq: number): void {
     const skey = binaryString(key)
     // The last entry <= (key, seq) is the one before the first entry > (key, seq).
     const n = this.#list.seekGE(skey, seq)
-    this.#node = n !== undefined && n.skey === skey && n.seq === seq ? n : this.#list.seekLT(skey, seq)
+    this.#at(n !== undefined && n.skey === skey && n.seq === seq ? n : this.#list.seekLT(skey, seq))
   }
   next(): void {
-    this.#node = this.#node!.next[0]
+    this.#at(this.#node!.next0)
   }
   prev(): void {
     const n = this.#node!
-    this.#node = this.#list.seekLT(n.skey, n.seq)
+    this.#at(this.#list.seekLT(n.skey, n.seq))
   }
   close(): void {
-    this.#node = undefined
+    this.#at(undefined)
+  }
+  #at(node: SkipNode | undefined): void {
+    this.#node = node
+    this.#key = undefined
   }
 }
