@@ -464,9 +464,9 @@ export class Shale {
     const seq = this.#readSequence(options)
     const k = keyArg(key)
     const skey = binaryKey(key, k)
-    const before = this.#counters.tablesConsulted
+    const before = this.#counters.tablesSearched
     const hit = this.#mem.get(k, seq, skey) ?? this.#imm?.memtable.get(k, seq, skey) ?? this.#versions.current.get(k, seq, this.#tables, this.#counters)
-    this.#counters.recordGet(this.#counters.tablesConsulted - before)
+    this.#counters.recordGet(this.#counters.tablesSearched - before)
     if (hit === undefined || hit.kind === ValueKind.Deletion) return undefined
     return Buffer.from(hit.value)
   }

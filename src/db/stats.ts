@@ -45,8 +45,13 @@ export interface DbStats {
   droppedTombstones: number
   /** (WAL + flush + compaction bytes written) / user bytes written. */
   writeAmplification: number
-  /** Tables consulted per get: mean and 99th percentile. */
+  /**
+   * Read amplification: tables searched per get (the bloom filter did not rule them out,
+   * so a data block was read or found in cache), mean and 99th percentile.
+   */
   readAmplification: { mean: number; p99: number }
+  /** Bloom filters checked per get (tables whose key range held the key), mean. */
+  filterProbesPerGet: number
   /** Writes that waited for a full memtable's flush, were slowed, or stopped by level 0. */
   writeStalls: number
   writeSlowdowns: number
@@ -83,8 +88,9 @@ export class StatsCounters {
   writes = 0
   syncWrites = 0
   gets = 0
-  /** Running count of tables consulted; Version.get increments it. */
-  tablesConsulted = 0
+  /** Running counts; Version.get increments them. */
+  tablesProbed = 0
+  tablesSearched = 0
   readonly #tablesPerGet = new Array<number>(MAX_TRACKED_TABLES + 1).fill(0)
   userBytes = 0
   walBytesWritten = 0
@@ -164,6 +170,7 @@ export class StatsCounters {
       droppedTombstones: this.droppedTombstones,
       writeAmplification: this.userBytes === 0 ? 0 : written / this.userBytes,
       readAmplification: this.#readAmplification(),
+      filterProbesPerGet: this.gets === 0 ? 0 : this.tablesProbed / this.gets,
       writeStalls: this.writeStalls,
       writeSlowdowns: this.writeSlowdowns,
       writeStops: this.writeStops,

@@ -18,9 +18,12 @@ export interface TableLookup {
   value: Uint8Array
 }
 
-/** Counts the tables a read consulted (read amplification). */
+/** Counts, for read amplification, the tables a read probed and those it had to search. */
 export interface ReadCounter {
-  tablesConsulted: number
+  /** Tables whose key range held the key: their bloom filter was checked. */
+  tablesProbed: number
+  /** Tables the filter did not rule out: a data block was searched. */
+  tablesSearched: number
 }
 
 export class Version {
@@ -70,10 +73,12 @@ export class Version {
       const files = this.levels[level]!
       const candidates = level === 0 ? files.filter((f) => fileContains(f, key)) : oneFile(files, key)
       for (const f of candidates) {
-        counter.tablesConsulted++
+        counter.tablesProbed++
         const table = tables.acquire(f.number)
         try {
+          const skipped = table.stats.filterSkips
           const hit = table.get(key, seq)
+          if (table.stats.filterSkips === skipped) counter.tablesSearched++
           if (hit !== undefined) return hit
         } finally {
           tables.release(f.number)

@@ -14,10 +14,12 @@ const say = (line: string): void => {
   writeSync(1, `${line}\n`)
 }
 
-const db = await Shale.open(dir!, { memtableSize: 16 * 1024, blockSize: 512 })
+// Tiny memtables and levels: flushes and compactions run all the time, so kills land in them.
+const db = await Shale.open(dir!, { memtableSize: 16 * 1024, blockSize: 512, l1TargetSize: 64 * 1024, targetFileSize: 16 * 1024, levelMultiplier: 4 })
 say('ready')
 let next = Number(startArg)
 const IN_FLIGHT = 4
+let acks = 0
 
 async function writer(): Promise<void> {
   for (;;) {
@@ -39,6 +41,7 @@ async function writer(): Promise<void> {
       await db.write(ops, { sync })
     }
     say(`ack ${end} ${sync ? 'sync' : 'nosync'}`)
+    if (++acks % 100 === 0) say(`compactions ${db.stats().levels.reduce((n, l) => n + l.compactions, 0)}`)
   }
 }
 

@@ -7,6 +7,7 @@
 
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
+import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
 import { Shale } from '../../src/index.js'
@@ -20,12 +21,14 @@ interface ChildReport {
   begun: number[]
   lastSyncAck: number
   acks: number
+  /** Compactions the child had finished by its last report. */
+  compactions: number
 }
 
 function runChild(dir: string, start: number, seed: number, killAfterMs: number): Promise<ChildReport> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [CHILD, dir, String(start), String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const report: ChildReport = { begun: [], lastSyncAck: start, acks: 0 }
+    const report: ChildReport = { begun: [], lastSyncAck: start, acks: 0, compactions: 0 }
     let buffered = ''
     let stderr = ''
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
@@ -37,6 +40,7 @@ function runChild(dir: string, start: number, seed: number, killAfterMs: number)
         const [what, end, mode] = line.split(' ')
         if (what === 'ready') setTimeout(() => child.kill('SIGKILL'), killAfterMs)
         else if (what === 'begin') report.begun.push(Number(end))
+        else if (what === 'compactions') report.compactions = Number(end)
         else if (what === 'ack') {
           report.acks++
           if (mode === 'sync') report.lastSyncAck = Math.max(report.lastSyncAck, Number(end))
@@ -67,10 +71,12 @@ test('crash: SIGKILL during sync and non-sync writes loses no acknowledged sync 
   let durablePrefix = 0
   const state = new Map<string, string>()
   let totalAcks = 0
+  let compactions = 0
   try {
     for (let cycle = 0; cycle < cycles; cycle++) {
       const report = await runChild(dir.path, durablePrefix, seed * 1000 + cycle, 100 + r.int(600))
       totalAcks += report.acks
+      compactions += report.compactions
       const db = await Shale.open(dir.path)
       try {
         const got = await contents(db)
@@ -93,12 +99,22 @@ test('crash: SIGKILL during sync and non-sync writes loses no acknowledged sync 
         )
         applyHistory(state, durablePrefix, matched)
         durablePrefix = matched
+        // No orphans: every table on disk is live, and one log and one MANIFEST remain.
+        const names = readdirSync(dir.path)
+        const stats = db.stats()
+        const liveTables = stats.levels.reduce((n, l) => n + l.files, 0)
+        assert.equal(names.filter((n) => n.endsWith('.sst')).length, liveTables, `orphan tables after cycle ${cycle}: ${names.join(' ')}`)
+        assert.equal(names.filter((n) => n.endsWith('.log')).length, 1, `logs after cycle ${cycle}: ${names.join(' ')}`)
+        assert.equal(names.filter((n) => n.startsWith('MANIFEST-')).length, 1)
+
       } finally {
         await db.close()
       }
     }
     assert.ok(totalAcks > 0, 'the child acknowledged some writes')
-    console.log(`crash test: ${cycles} kill cycles, ${totalAcks} acknowledged groups, history prefix ${durablePrefix} verified (seed ${seed})`)
+    console.log(`crash test: ${cycles} kill cycles, ${totalAcks} acknowledged groups, ${compactions} compactions, history prefix ${durablePrefix} verified (seed ${seed})`)
+    assert.ok(durablePrefix > 0)
+    assert.ok(compactions > 0, 'compactions ran in the killed processes')
   } finally {
     dir.remove()
   }
