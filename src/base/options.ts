@@ -17,7 +17,7 @@ export interface Options {
   blockRestartInterval?: number
   /** Bloom filter bits per key; 0 disables filters (default 10, about 1% false positives). */
   bloomBitsPerKey?: number
-  /** Bytes of decoded blocks kept in the LRU block cache (default 8 MiB). */
+  /** Bytes of decoded blocks kept in the LRU block cache (default 32 MiB, as RocksDB). */
   blockCacheSize?: number
   /** Table files kept open at once (default 500). */
   maxOpenFiles?: number
@@ -56,7 +56,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fileSystem'> = {
   blockSize: 4096,
   blockRestartInterval: 16,
   bloomBitsPerKey: 10,
-  blockCacheSize: 8 * 1024 * 1024,
+  blockCacheSize: 32 * 1024 * 1024,
   maxOpenFiles: 500,
   walRecovery: 'tolerate-tail',
   paranoidChecks: true,

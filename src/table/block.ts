@@ -135,6 +135,14 @@ export class BlockCursor {
     return this.#keyLength
   }
 
+  /**
+   * The buffer key() views: its first keyLength bytes are the current key. Lets hot callers
+   * read parts of the key without creating a view; same validity as key(). Do not write.
+   */
+  get keyBuffer(): Uint8Array {
+    return this.#keyBuf
+  }
+
   value(): Uint8Array {
     return (this.#valueView ??= this.#data.subarray(this.#valueStart, this.#valueStart + this.#valueLength))
   }

@@ -5,7 +5,7 @@
 import { ShaleError, corruption } from '../errors.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
-import { type ValueKind, kindOf, sequenceOf, writeTrailer, TRAILER_SIZE } from '../base/internal-key.js'
+import { type ValueKind, writeTrailer, TRAILER_SIZE } from '../base/internal-key.js'
 import type { LruCache } from '../util/lru-cache.js'
 import { Block, BlockCursor, type BlockSearch } from './block.js'
 import { bloomMayContain } from './bloom.js'
@@ -78,6 +78,19 @@ export function compareInternalKeyRange(a: Uint8Array, aStart: number, aEnd: num
     if (d !== 0) return d
   }
   return 0
+}
+
+/** The sequence number of the internal key whose trailer starts at buf[at]. */
+function sequenceAt(buf: Uint8Array, at: number): number {
+  let seq = 0
+  for (let i = at + TRAILER_SIZE - 1; i > at; i--) seq = seq * 256 + buf[i]!
+  return seq
+}
+
+/** dst.set(src) without its fixed cost, which dominates for short keys. */
+function copyInto(dst: Uint8Array, src: Uint8Array): void {
+  if (src.length > 64) dst.set(src)
+  else for (let i = 0; i < src.length; i++) dst[i] = src[i]!
 }
 
 /** Reads contents + trailer of a block and checks it; the handle is bounds-checked first. */
@@ -194,9 +207,9 @@ export class TableReader {
     }
     const n = data.keyLength - TRAILER_SIZE
     if (n !== userKey.length) return undefined
-    const raw = data.key()
+    const raw = data.keyBuffer
     for (let i = 0; i < n; i++) if (raw[i] !== userKey[i]) return undefined
-    return { seq: sequenceOf(raw), kind: kindOf(raw) as ValueKind, value: data.value() }
+    return { seq: sequenceAt(raw, n), kind: raw[n] as ValueKind, value: data.value() }
   }
 
   /** A cursor over every entry; onClose runs once when it is closed. */
@@ -260,7 +273,7 @@ export class TableReader {
   #seekKey(userKey: Uint8Array, seq: number): Uint8Array {
     const n = userKey.length + TRAILER_SIZE
     if (n > this.#target.length) this.#target = new Uint8Array(Math.max(n, this.#target.length * 2))
-    this.#target.set(userKey, 0)
+    copyInto(this.#target, userKey)
     // The kind does not take part in ordering; any value works for a seek target.
     writeTrailer(this.#target, userKey.length, seq, 0)
     return this.#target.subarray(0, n)
@@ -303,15 +316,15 @@ class TableIterator implements InternalIterator {
   }
 
   key(): Uint8Array {
-    return (this.#userKey ??= this.#data.key().subarray(0, this.#data.keyLength - TRAILER_SIZE))
+    return (this.#userKey ??= this.#data.keyBuffer.subarray(0, this.#data.keyLength - TRAILER_SIZE))
   }
 
   seq(): number {
-    return sequenceOf(this.#data.key())
+    return sequenceAt(this.#data.keyBuffer, this.#data.keyLength - TRAILER_SIZE)
   }
 
   kind(): ValueKind {
-    return kindOf(this.#data.key()) as ValueKind
+    return this.#data.keyBuffer[this.#data.keyLength - TRAILER_SIZE] as ValueKind
   }
 
   value(): Uint8Array {
@@ -432,7 +445,7 @@ class TableIterator implements InternalIterator {
   #seekKey(userKey: Uint8Array, seq: number): Uint8Array {
     const n = userKey.length + TRAILER_SIZE
     if (n > this.#target.length) this.#target = new Uint8Array(Math.max(n, this.#target.length * 2))
-    this.#target.set(userKey, 0)
+    copyInto(this.#target, userKey)
     writeTrailer(this.#target, userKey.length, seq, 0)
     return this.#target.subarray(0, n)
   }
