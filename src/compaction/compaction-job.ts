@@ -15,7 +15,6 @@ import type { TableCache } from '../table/table-cache.js'
 import { fileContains, type FileMetadata } from '../version/file-metadata.js'
 import { LevelIterator } from '../version/level-iterator.js'
 import { emptyEdit, type VersionEdit } from '../version/version-edit.js'
-import type { Version } from '../version/version.js'
 import type { FileSystem, WritableFile } from '../vfs/file-system.js'
 import { CompactionIterator, type DropCounts } from './compaction-iterator.js'
 import { maxGrandparentOverlap, totalBytes, type CompactionTask } from './compaction-picker.js'
@@ -25,8 +24,11 @@ export interface CompactionEnvironment {
   fs: FileSystem
   tables: TableCache
   options: ResolvedOptions
-  /** The version the task was picked from (pinned by the caller for the job's duration). */
-  version: Version
+  /**
+   * Files of the levels below the output level, in the version the task was picked from:
+   * a tombstone may be dropped only for keys none of them can hold.
+   */
+  deeperLevels: readonly (readonly FileMetadata[])[]
   snapshots: readonly number[]
   /** Hands out a file number and protects the file from obsolete-file deletion. */
   newOutputNumber: () => number
@@ -63,8 +65,7 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
     task.level === 0 ? task.inputs.map((f) => new LevelIterator([f], env.tables)) : [new LevelIterator(task.inputs, env.tables)]
   if (task.nextInputs.length > 0) sources.push(new LevelIterator(task.nextInputs, env.tables))
   const input = new MergingIterator(sources)
-  const deeper = env.version.levels.slice(task.outputLevel + 1)
-  const isBottom = (key: Uint8Array): boolean => deeper.every((files) => !files.some((f) => fileContains(f, key)))
+  const isBottom = (key: Uint8Array): boolean => env.deeperLevels.every((files) => !files.some((f) => fileContains(f, key)))
   const survivors = new CompactionIterator(input, env.snapshots, isBottom)
 
   const outputs: FileMetadata[] = []

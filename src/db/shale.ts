@@ -15,7 +15,7 @@ import type { Block } from '../table/block.js'
 import { TableCache } from '../table/table-cache.js'
 import { emptyEdit, NUM_LEVELS } from '../version/version-edit.js'
 import { bottomLevelTask, levelScores, manualTask, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
-import { runCompaction } from '../compaction/compaction-job.js'
+import { InProcessRunner, WorkerRunner, type CompactionRunner } from '../compaction/compaction-runner.js'
 import { VersionSet } from '../version/version-set.js'
 import type { Version } from '../version/version.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
@@ -55,6 +55,7 @@ export class Shale {
   readonly #versions: VersionSet
   readonly #tables: TableCache
   readonly #commit: GroupCommit
+  readonly #runner: CompactionRunner
   readonly #snapshots = new SnapshotList()
   readonly #iterators = new Set<ShaleIterator>()
   readonly #counters = new StatsCounters()
@@ -94,6 +95,7 @@ export class Shale {
       search: options.blockSearch,
     })
     this.#commit = new GroupCommit(fs, location)
+    this.#runner = options.fileSystem === undefined ? new WorkerRunner() : new InProcessRunner()
     this.#commit.addLog(log)
   }
 
@@ -367,12 +369,12 @@ export class Shale {
     version.ref()
     const outputs: number[] = []
     try {
-      const result = await runCompaction(task, {
+      const result = await this.#runner.run(task, {
         dir: this.location,
         fs: this.#fs,
         tables: this.#tables,
         options: this.#options,
-        version,
+        deeperLevels: version.levels.slice(task.outputLevel + 1),
         snapshots: this.#snapshots.sequences(),
         newOutputNumber: () => {
           const n = this.#versions.newFileNumber()
@@ -583,6 +585,7 @@ export class Shale {
       failure ??= err
     }
     this.#imm?.log.close()
+    await this.#runner.close()
     this.#tables.close()
     this.#versions.close()
     this.#lock.release()

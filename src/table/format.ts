@@ -17,7 +17,7 @@ export type CompressionType = (typeof CompressionType)[keyof typeof CompressionT
 /** Bumped when the table layout changes incompatibly. 1: the layout described here. */
 export const TABLE_FORMAT_VERSION = 1
 
-/** Compression type byte plus masked CRC-32C, after every block. */
+/** Compression type byte plus masked CRC-32 (see tableCrc), after every block. */
 export const BLOCK_TRAILER_SIZE = 5
 
 /**

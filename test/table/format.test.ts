@@ -42,7 +42,13 @@ test('BlockHandle round-trips as two varints', () => {
   assert.throws(() => decodeBlockHandle(new Uint8Array(12).fill(0x80)), RangeError)
 })
 
-test('block trailer is the type byte then the masked CRC-32C of contents + type', () => {
+test('table checksums are zlib CRC-32 (IEEE), not the CRC-32C of the log', () => {
+  assert.equal(tableCrc(new TextEncoder().encode('123456789')), 0xcbf43926)
+  assert.equal(tableCrc(new TextEncoder().encode('xx123456789yy'), 2, 11), 0xcbf43926)
+  assert.equal(tableCrc(new TextEncoder().encode('56789'), 0, 5, tableCrc(new TextEncoder().encode('1234'))), 0xcbf43926)
+})
+
+test('block trailer is the type byte then the masked CRC-32 of contents + type', () => {
   const contents = Uint8Array.of(1, 2, 3)
   const w = new ByteWriter()
   w.bytes(contents)
