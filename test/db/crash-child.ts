@@ -10,8 +10,17 @@ import { historyKey, isDelete } from '../helpers/crash-history.js'
 
 const [dir, startArg, seedArg] = process.argv.slice(2)
 const r = new Random(Number(seedArg))
+// Synchronous, so a report is in the pipe before the next write is issued. The pipe is
+// non-blocking: when the parent falls behind, retry until it drains.
 const say = (line: string): void => {
-  writeSync(1, `${line}\n`)
+  const bytes = Buffer.from(`${line}\n`)
+  for (let done = 0; done < bytes.length; ) {
+    try {
+      done += writeSync(1, bytes, done)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err
+    }
+  }
 }
 
 // Tiny memtables and levels: flushes and compactions run all the time, so kills land in them.

@@ -93,10 +93,16 @@ test('crash: SIGKILL during sync and non-sync writes loses no acknowledged sync 
             break
           }
         }
-        assert.ok(
-          matched !== undefined,
-          `seed ${seed} cycle ${cycle}: recovered state is not the history up to any boundary at or after the last synced ack ${report.lastSyncAck} (reproduce with SHALE_SEED=${seed})`,
-        )
+        if (matched === undefined) {
+          // Describe the difference from the state at the last synced ack, to make a failure debuggable.
+          const atAck = new Map(state)
+          applyHistory(atAck, durablePrefix, report.lastSyncAck)
+          const diff = [...new Set([...atAck.keys(), ...got.keys()])].filter((k) => atAck.get(k) !== got.get(k)).slice(0, 10)
+          assert.fail(
+            `seed ${seed} cycle ${cycle}: recovered state is not the history up to any boundary at or after the last synced ack ${report.lastSyncAck} ` +
+              `(last begun ${Math.max(...report.begun)}); differences from the state at that ack: ${diff.map((k) => `${k}: want ${atAck.get(k)} got ${got.get(k)}`).join('; ')} (reproduce with SHALE_SEED=${seed})`,
+          )
+        }
         applyHistory(state, durablePrefix, matched)
         durablePrefix = matched
         // No orphans: every table on disk is live, and one log and one MANIFEST remain.
