@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
-import { levelScores, pickCompaction, taskFor, maxGrandparentOverlap } from '../../src/compaction/compaction-picker.js'
+import { levelScores, levelTargets, pickCompaction, taskFor, maxGrandparentOverlap } from '../../src/compaction/compaction-picker.js'
 import { Version } from '../../src/version/version.js'
 import { emptyEdit, NUM_LEVELS } from '../../src/version/version-edit.js'
 import type { FileMetadata } from '../../src/version/file-metadata.js'
@@ -20,12 +20,34 @@ function version(levels: Record<number, FileMetadata[]>): Version {
   return empty.apply(edit, () => {})
 }
 
-test('level scores: L0 by file count over the trigger, deeper levels by bytes over target', () => {
-  const v = version({ 0: [file('a', 'b'), file('c', 'd')], 1: [file('a', 'z', 500)], 2: [file('a', 'z', 20_000)] })
+/** A last level big enough that targets reach up to L1: 1000 * 10^5 bytes. */
+const bigLast = (): FileMetadata => file('a', 'z', 100_000_000)
+
+test('level targets grow down from the size of the last level; the base level moves up as data grows', () => {
+  assert.deepEqual(levelTargets(version({}), options), { targets: [0, 0, 0, 0, 0, 0, 1000], baseLevel: 6 })
+  const mid = levelTargets(version({ 6: [file('a', 'z', 250_000)] }), options)
+  assert.equal(mid.baseLevel, 4)
+  assert.deepEqual(mid.targets, [0, 0, 0, 0, 2500, 25_000, 250_000])
+  assert.equal(levelTargets(version({ 6: [bigLast()] }), options).baseLevel, 1)
+})
+
+test('level scores: L0 by file count over the trigger, deeper levels by bytes over target, levels above the base drain first', () => {
+  const v = version({ 0: [file('a', 'b'), file('c', 'd')], 1: [file('a', 'z', 500)], 2: [file('a', 'z', 20_000)], 6: [bigLast()] })
   const scores = levelScores(v, options)
   assert.equal(scores[0], 0.5)
   assert.equal(scores[1], 0.5)
   assert.equal(scores[2], 2)
+  const small = levelScores(version({ 2: [file('a', 'z', 500)] }), options)
+  assert.ok(small[2]! > 1, 'a level above the base level with files must drain')
+})
+
+test('with nothing below, level 0 compacts straight into the last level; never past a non-empty level', () => {
+  const l0 = [file('a', 'b'), file('c', 'd'), file('e', 'f'), file('g', 'h')]
+  assert.equal(pickCompaction(version({ 0: l0 }), options, [])!.outputLevel, 6)
+  const withL3 = pickCompaction(version({ 0: l0, 3: [file('x', 'y', 10)], 6: [file('a', 'z', 1000)] }), options, [])!
+  assert.equal(withL3.level, 3, 'the stray level drains first')
+  const task = taskFor(version({ 0: l0, 3: [file('x', 'y', 10)] }), 0, l0, options)
+  assert.equal(task.outputLevel, 1)
 })
 
 test('nothing to do when every score is below 1', () => {
@@ -35,8 +57,9 @@ test('nothing to do when every score is below 1', () => {
 test('an L0 compaction takes every L0 file and the overlapping L1 files only', () => {
   const l1 = [file('a', 'c'), file('d', 'f'), file('x', 'z')]
   const l0 = [file('b', 'e'), file('a', 'b'), file('c', 'd'), file('e', 'e')]
-  const task = pickCompaction(version({ 0: l0, 1: l1 }), options, [])!
+  const task = pickCompaction(version({ 0: l0, 1: l1, 6: [bigLast()] }), options, [])!
   assert.equal(task.level, 0)
+  assert.equal(task.outputLevel, 1)
   assert.equal(task.inputs.length, 4)
   assert.deepEqual(task.nextInputs.map((f) => f.number).sort(), [l1[0]!.number, l1[1]!.number].sort())
   assert.equal(task.trivialMove, false)
@@ -44,7 +67,7 @@ test('an L0 compaction takes every L0 file and the overlapping L1 files only', (
 
 test('deeper levels pick one file round-robin after the compaction pointer', () => {
   const l1 = [file('a', 'b', 600), file('c', 'd', 600), file('e', 'f', 600)]
-  const v = version({ 1: l1 })
+  const v = version({ 1: l1, 6: [bigLast()] })
   assert.equal(pickCompaction(v, options, [])!.inputs[0]!.number, l1[0]!.number)
   assert.equal(pickCompaction(v, options, [undefined, b('b')])!.inputs[0]!.number, l1[1]!.number)
   assert.equal(pickCompaction(v, options, [undefined, b('f')])!.inputs[0]!.number, l1[0]!.number, 'wraps around')
