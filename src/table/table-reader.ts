@@ -5,7 +5,7 @@
 import { ShaleError, corruption } from '../errors.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
-import { type ValueKind, writeTrailer, TRAILER_SIZE } from '../base/internal-key.js'
+import { type ValueKind, compareInternalKeyRange, compareInternalKeys, writeTrailer, TRAILER_SIZE } from '../base/internal-key.js'
 import type { LruCache } from '../util/lru-cache.js'
 import { Block, BlockCursor, type BlockSearch } from './block.js'
 import { bloomMayContain } from './bloom.js'
@@ -48,36 +48,6 @@ export interface TableReaderStats {
   cacheHits: number
   /** get() calls answered by the bloom filter alone. */
   filterSkips: number
-}
-
-/**
- * Orders encoded internal keys exactly like compareEncoded in base/internal-key.ts (user
- * key ascending, sequence descending, kind ignored) but without the two subarray views and
- * the sequence decoding that makes that one allocate on every call: block seeks call this
- * a dozen times per lookup. Keys shorter than the trailer (only possible in damaged files)
- * still get a consistent, bounds-safe order.
- */
-export function compareInternalKeys(a: Uint8Array, b: Uint8Array): number {
-  return compareInternalKeyRange(a, 0, a.length, b)
-}
-
-/** compareInternalKeys over a[aStart, aEnd) and b. */
-export function compareInternalKeyRange(a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array): number {
-  const aUser = aEnd - aStart - TRAILER_SIZE
-  const bUser = b.length - TRAILER_SIZE
-  const n = aUser < bUser ? aUser : bUser
-  for (let i = 0; i < n; i++) {
-    const d = a[aStart + i]! - b[i]!
-    if (d !== 0) return d
-  }
-  if (aUser !== bUser) return aUser - bUser
-  if (aUser < 0) return 0
-  // Sequence: 7 little-endian bytes after the kind byte; compare from the most significant.
-  for (let i = 1; i < TRAILER_SIZE; i++) {
-    const d = b[b.length - i]! - a[aEnd - i]!
-    if (d !== 0) return d
-  }
-  return 0
 }
 
 /** The sequence number of the internal key whose trailer starts at buf[at]. */

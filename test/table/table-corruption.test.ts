@@ -1,7 +1,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ShaleError } from '../../src/errors.js'
-import { ValueKind, compareEncoded } from '../../src/base/internal-key.js'
+import { ValueKind, compareInternalKeys } from '../../src/base/internal-key.js'
 import { ByteWriter } from '../../src/util/coding.js'
 import { Block, BlockCursor } from '../../src/table/block.js'
 import { BlockBuilder } from '../../src/table/block-builder.js'
@@ -44,7 +44,7 @@ const pristine = buildTable()
 const footer = decodeFooter(pristine.subarray(pristine.length - FOOTER_SIZE), pristine.length, FILE)
 const dataBlocks: BlockHandle[] = (() => {
   const index = new Block(pristine.subarray(footer.index.offset, footer.index.offset + footer.index.size), FILE, footer.index.offset)
-  const c = new BlockCursor(index, compareEncoded)
+  const c = new BlockCursor(index, compareInternalKeys)
   const out: BlockHandle[] = []
   for (c.seekToFirst(); c.valid(); c.next()) out.push(decodeBlockHandle(c.value()))
   return out
@@ -196,7 +196,7 @@ test('an index handle pointing outside the data region is CORRUPTION naming the 
   w.bytes(pristine.subarray(0, footer.index.offset))
   const index = new BlockBuilder(1)
   const old = new Block(pristine.subarray(footer.index.offset, footer.index.offset + footer.index.size), FILE, footer.index.offset)
-  const c = new BlockCursor(old, compareEncoded)
+  const c = new BlockCursor(old, compareInternalKeys)
   let i = 0
   for (c.seekToFirst(); c.valid(); c.next(), i++) {
     const h = decodeBlockHandle(c.value())
