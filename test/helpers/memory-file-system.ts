@@ -1,6 +1,7 @@
 // An in-memory FileSystem for tests. It models what survives a power loss: crash() returns
 // a new file system holding only the bytes each file had synced, and only the directory
-// entries (creations, renames, removals) that a syncDir made durable.
+// entries (creations, renames, removals) that a syncDir made durable. It also counts opens
+// and tracks open readers, for the table cache's handle limit.
 
 import { dirname } from 'node:path'
 import { ShaleError } from '../../src/errors.js'
@@ -35,6 +36,9 @@ export class MemoryFileSystem implements FileSystem {
   readonly durable = new Map<string, Inode>()
   readonly dirs = new Set<string>()
   readonly #locks = new Set<string>()
+  /** openRead calls so far, and the readers not yet closed. */
+  opens = 0
+  readonly openFiles = new Set<RandomAccessFile>()
 
   mkdir(dir: string): void {
     for (let d = dir; !this.dirs.has(d) && d !== dirname(d); d = dirname(d)) this.dirs.add(d)
@@ -77,14 +81,19 @@ export class MemoryFileSystem implements FileSystem {
   openRead(path: string): RandomAccessFile {
     const inode = this.files.get(path)
     if (inode === undefined) throw new ShaleError('NOT_FOUND', `Cannot open ${path}: no such file`)
-    return {
+    this.opens++
+    const file: RandomAccessFile = {
       size: inode.length,
       read(offset: number, length: number) {
         if (offset + length > inode.length) throw new ShaleError('CORRUPTION', `Corruption in ${path}: read past the end`)
         return inode.data.slice(offset, offset + length)
       },
-      close() {},
+      close: () => {
+        this.openFiles.delete(file)
+      },
     }
+    this.openFiles.add(file)
+    return file
   }
 
   readAll(path: string): Uint8Array {
@@ -132,6 +141,14 @@ export class MemoryFileSystem implements FileSystem {
   /** Raw bytes of a file, for corruption tests (a live view: edits change the file). */
   bytesOf(path: string): Uint8Array {
     return this.files.get(path)!.bytes()
+  }
+
+  /** Replaces a file's contents (as synced data), for damage tests. */
+  overwrite(path: string, bytes: Uint8Array): void {
+    const inode = this.files.get(path)!
+    inode.length = 0
+    inode.append(bytes)
+    inode.synced = inode.length
   }
 
   truncate(path: string, length: number): void {

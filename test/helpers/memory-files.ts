@@ -1,38 +1,49 @@
-// In-memory files for table-layer tests: a WritableFile that collects bytes, a
-// RandomAccessFile over a byte array that counts reads, and a tiny FileSystem over a Map.
+// In-memory WritableFile and RandomAccessFile doubles for layer tests (log, table): the
+// writer collects bytes that tests then damage and hand to a reader. Both count their
+// calls, and the writer can be told to fail. A whole file system is memory-file-system.ts.
 
 import { ShaleError } from '../../src/errors.js'
-import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from '../../src/vfs/file-system.js'
+import type { RandomAccessFile, WritableFile } from '../../src/vfs/file-system.js'
 
 export class MemoryWritableFile implements WritableFile {
-  #buf = new Uint8Array(1024)
-  #size = 0
+  #data = new Uint8Array(1024)
+  size = 0
   appends = 0
+  syncs = 0
   closed = false
+  /** When set, the next append writes only this many bytes, then throws. */
+  failNextAppendAfter: number | undefined = undefined
+  /** When set, the next sync rejects with this error. */
+  failNextSync: Error | undefined = undefined
   readonly #onClose: ((bytes: Uint8Array) => void) | undefined
 
-  constructor(onClose?: (bytes: Uint8Array) => void) {
+  /** `initial` is already in the file, as if opened for append; `onClose` receives the bytes. */
+  constructor(initial?: Uint8Array, onClose?: (bytes: Uint8Array) => void) {
+    if (initial) this.#write(initial)
     this.#onClose = onClose
-  }
-
-  get size(): number {
-    return this.#size
   }
 
   append(data: Uint8Array): void {
     if (this.closed) throw new Error('append after close')
-    if (this.#size + data.length > this.#buf.length) {
-      const grown = new Uint8Array(Math.max(this.#size + data.length, this.#buf.length * 2))
-      grown.set(this.#buf.subarray(0, this.#size))
-      this.#buf = grown
+    this.appends++
+    if (this.failNextAppendAfter !== undefined) {
+      const keep = Math.min(this.failNextAppendAfter, data.length)
+      this.failNextAppendAfter = undefined
+      this.#write(data.subarray(0, keep))
+      throw new Error(`injected append failure after ${keep} bytes`)
     }
     // Copy: the caller may reuse its buffer once append returns.
-    this.#buf.set(data, this.#size)
-    this.#size += data.length
-    this.appends++
+    this.#write(data)
   }
 
-  async sync(): Promise<void> {}
+  async sync(): Promise<void> {
+    this.syncs++
+    if (this.failNextSync) {
+      const err = this.failNextSync
+      this.failNextSync = undefined
+      throw err
+    }
+  }
 
   close(): void {
     if (this.closed) return
@@ -40,9 +51,21 @@ export class MemoryWritableFile implements WritableFile {
     this.#onClose?.(this.bytes())
   }
 
-  /** A copy of everything appended. */
+  /** A copy of everything appended so far. */
   bytes(): Uint8Array {
-    return this.#buf.slice(0, this.#size)
+    return this.#data.slice(0, this.size)
+  }
+
+  #write(data: Uint8Array): void {
+    if (this.size + data.length > this.#data.length) {
+      let cap = this.#data.length * 2
+      while (cap < this.size + data.length) cap *= 2
+      const next = new Uint8Array(cap)
+      next.set(this.#data.subarray(0, this.size))
+      this.#data = next
+    }
+    this.#data.set(data, this.size)
+    this.size += data.length
   }
 }
 
@@ -50,6 +73,7 @@ export class MemoryRandomAccessFile implements RandomAccessFile {
   readonly #data: Uint8Array
   reads = 0
   bytesRead = 0
+  largestRead = 0
   closed = false
 
   constructor(data: Uint8Array) {
@@ -67,70 +91,12 @@ export class MemoryRandomAccessFile implements RandomAccessFile {
     }
     this.reads++
     this.bytesRead += length
-    // A copy, like a real read: later changes to the array must not reach returned blocks.
+    if (length > this.largestRead) this.largestRead = length
+    // A copy, like a real read: later damage to the array must not reach returned data.
     return this.#data.slice(offset, offset + length)
   }
 
   close(): void {
     this.closed = true
-  }
-}
-
-/** Just enough FileSystem for the table cache: create, openRead, stat, list, remove. */
-export class MemoryFileSystem implements FileSystem {
-  readonly files = new Map<string, Uint8Array>()
-  readonly openFiles = new Set<MemoryRandomAccessFile>()
-  opens = 0
-
-  mkdir(): void {}
-
-  stat(path: string): 'file' | 'directory' | undefined {
-    return this.files.has(path) ? 'file' : undefined
-  }
-
-  list(dir: string): string[] {
-    return [...this.files.keys()].filter((p) => p.startsWith(dir + '/')).map((p) => p.slice(dir.length + 1))
-  }
-
-  create(path: string): WritableFile {
-    this.files.set(path, new Uint8Array(0))
-    return new MemoryWritableFile((bytes) => this.files.set(path, bytes))
-  }
-
-  openRead(path: string): RandomAccessFile {
-    const data = this.files.get(path)
-    if (data === undefined) throw new ShaleError('NOT_FOUND', `Cannot open ${path}: no such file`)
-    this.opens++
-    const file = new MemoryRandomAccessFile(data)
-    const close = file.close.bind(file)
-    file.close = () => {
-      close()
-      this.openFiles.delete(file)
-    }
-    this.openFiles.add(file)
-    return file
-  }
-
-  readAll(path: string): Uint8Array {
-    const data = this.files.get(path)
-    if (data === undefined) throw new ShaleError('NOT_FOUND', `Cannot read ${path}: no such file`)
-    return data.slice()
-  }
-
-  rename(from: string, to: string): void {
-    const data = this.files.get(from)
-    if (data === undefined) throw new ShaleError('NOT_FOUND', `Cannot rename ${from}: no such file`)
-    this.files.delete(from)
-    this.files.set(to, data)
-  }
-
-  remove(path: string): void {
-    this.files.delete(path)
-  }
-
-  async syncDir(): Promise<void> {}
-
-  lock(): FileLock {
-    return { release() {} }
   }
 }

@@ -7,7 +7,7 @@ import { LruCache } from '../../src/util/lru-cache.js'
 import type { Block } from '../../src/table/block.js'
 import { TableBuilder } from '../../src/table/table-builder.js'
 import { TableCache, type TableCacheOptions } from '../../src/table/table-cache.js'
-import { MemoryFileSystem } from '../helpers/memory-files.js'
+import { MemoryFileSystem } from '../helpers/memory-file-system.js'
 
 const enc = new TextEncoder()
 const dec = new TextDecoder()
@@ -24,6 +24,7 @@ function writeTable(fs: MemoryFileSystem, n: number, count = 20): void {
 
 function setup(maxOpenFiles: number, tables = 6, blockCache?: LruCache<string, Block>) {
   const fs = new MemoryFileSystem()
+  fs.mkdir(DIR)
   for (let n = 1; n <= tables; n++) writeTable(fs, n)
   const options: TableCacheOptions = { maxOpenFiles, blockCache, paranoidChecks: true, search: 'binary' }
   return { fs, cache: new TableCache(DIR, fs, options) }
@@ -148,9 +149,9 @@ test('a missing or corrupt table fails acquire() without leaking a file', () => 
   const { fs, cache } = setup(4, 1)
   assert.throws(() => cache.acquire(7), (err: unknown) => err instanceof ShaleError && err.code === 'NOT_FOUND')
   const path = tableFileName(DIR, 1)
-  const damaged = fs.files.get(path)!.slice()
+  const damaged = fs.bytesOf(path).slice()
   damaged[damaged.length - 1]! ^= 0xff
-  fs.files.set(path, damaged)
+  fs.overwrite(path, damaged)
   assert.throws(() => cache.acquire(1), (err: unknown) => err instanceof ShaleError && err.code === 'CORRUPTION')
   assert.equal(fs.openFiles.size, 0)
   assert.equal(cache.openCount, 0)

@@ -9,7 +9,7 @@ import { LogReader, type LogReadResult } from '../../src/wal/log-reader.js'
 import { BLOCK_SIZE, HEADER_SIZE, RecordType } from '../../src/wal/log-format.js'
 import { crc32c, maskCrc } from '../../src/util/crc32c.js'
 import { ShaleError } from '../../src/errors.js'
-import { MemoryRandomAccessFile, MemoryWritableFile } from '../helpers/memory-log-files.js'
+import { MemoryRandomAccessFile, MemoryWritableFile } from '../helpers/memory-files.js'
 
 function pattern(n: number, seed: number): Uint8Array {
   const out = new Uint8Array(n)
@@ -35,7 +35,7 @@ function buildLog(records: Uint8Array[], bufferSize?: number): Log {
     ends.push(w.size)
   }
   w.close()
-  return { bytes: file.contents(), records, offsets, ends, starts }
+  return { bytes: file.bytes(), records, offsets, ends, starts }
 }
 
 function sizedLog(sizes: number[], bufferSize?: number): Log {

@@ -8,7 +8,7 @@ import { BLOCK_SIZE, HEADER_SIZE, RecordType } from '../../src/wal/log-format.js
 import { crc32c, maskCrc } from '../../src/util/crc32c.js'
 import { ShaleError } from '../../src/errors.js'
 import { getU32 } from '../../src/util/coding.js'
-import { MemoryWritableFile } from '../helpers/memory-log-files.js'
+import { MemoryWritableFile } from '../helpers/memory-files.js'
 
 const hex = (u: Uint8Array): string => Buffer.from(u).toString('hex')
 const fromHex = (s: string): Uint8Array => new Uint8Array(Buffer.from(s.replace(/\s+/g, ''), 'hex'))
@@ -24,7 +24,7 @@ function writeLog(sizes: number[], bufferSize?: number): Uint8Array {
   const w = new LogWriter(file, bufferSize === undefined ? {} : { bufferSize })
   sizes.forEach((n, i) => w.addRecord(pattern(n, i)))
   w.close()
-  return file.contents()
+  return file.bytes()
 }
 
 type Chunk = { offset: number; type: number; length: number; crcOk: boolean }
@@ -57,7 +57,7 @@ test('golden bytes: "abc" then an empty record', () => {
   w.addRecord(new Uint8Array(0))
   w.flush()
   // Pinned: changing these bytes changes the on-disk format (see docs/format.md#log).
-  assert.equal(hex(file.contents()), 'f270e89d' + '0300' + '01' + '616263' + '052b2843' + '0000' + '01')
+  assert.equal(hex(file.bytes()), 'f270e89d' + '0300' + '01' + '616263' + '052b2843' + '0000' + '01')
 })
 
 test('zero-length record is one FULL chunk of length 0', () => {
@@ -167,7 +167,7 @@ test('the caller may reuse the payload array after addRecord', () => {
   w.addRecord(payload)
   payload.fill(9)
   w.flush()
-  assert.deepEqual(file.contents().subarray(HEADER_SIZE), pattern(50))
+  assert.deepEqual(file.bytes().subarray(HEADER_SIZE), pattern(50))
 })
 
 test('sync flushes, syncs the file, and advances syncedSize', async () => {
@@ -192,7 +192,7 @@ test('a writer on a non-empty file continues its block layout', () => {
   assert.equal(w.syncedSize, existing.length)
   w.addRecord(pattern(4))
   w.close()
-  const log = file.contents()
+  const log = file.bytes()
   assert.deepEqual(log.subarray(BLOCK_SIZE - 3, BLOCK_SIZE), new Uint8Array(3))
   assert.deepEqual(chunks(log).map((c) => [c.offset, c.type]), [
     [0, RecordType.Full],
@@ -269,7 +269,7 @@ test('worked example of docs/format.md#log', () => {
   const w = new LogWriter(file)
   w.addRecord(batch)
   w.flush()
-  assert.equal(hex(file.contents()), '720b2563' + '1700' + '01' + hex(batch))
+  assert.equal(hex(file.bytes()), '720b2563' + '1700' + '01' + hex(batch))
 })
 
 test('fragmentation example of docs/format.md#log', () => {
