@@ -3,7 +3,7 @@
 
 import { invalidArgument } from '../errors.js'
 import { MAX_KEY_SIZE, MAX_VALUE_SIZE } from '../base/options.js'
-import { binaryString, copyBytes, utf8 } from '../util/bytes.js'
+import { binaryString, utf8 } from '../util/bytes.js'
 
 export type Bytes = Uint8Array | string
 
@@ -28,17 +28,14 @@ export function binaryKey(x: Bytes, bytes: Uint8Array): string {
   return typeof x === 'string' && x.length === bytes.length ? x : binaryString(bytes)
 }
 
-/** Values are copied: the caller may reuse its buffer once the write returns. */
+/**
+ * A value as bytes, not copied: the log and the memtable copy what they keep, and a write
+ * that must wait first takes its own copy (see Shale#write).
+ */
 export function valueArg(x: unknown): Uint8Array {
   const v = toBytes(x, 'value')
   if (v.length > MAX_VALUE_SIZE) throw invalidArgument(`Invalid value: ${v.length} bytes exceeds the limit of ${MAX_VALUE_SIZE}`)
-  return typeof x === 'string' ? v : copyBytes(v)
-}
-
-/** A key to be stored: copied, so the caller may reuse its buffer. */
-export function storedKeyArg(x: unknown, what = 'key'): Uint8Array {
-  const k = keyArg(x, what)
-  return typeof x === 'string' ? k : copyBytes(k)
+  return v
 }
 
 export interface WriteOptions {

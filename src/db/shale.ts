@@ -7,6 +7,7 @@ import { ShaleError, invalidArgument } from '../errors.js'
 import { currentFileName, lockFileName, logFileName, parseFileName } from '../base/file-names.js'
 import { ValueKind } from '../base/internal-key.js'
 import { resolveOptions, type Options, type ResolvedOptions } from '../base/options.js'
+import { copyBytes } from '../util/bytes.js'
 import { LruCache } from '../util/lru-cache.js'
 import { TimeSlicer } from '../util/time-slicer.js'
 import { Memtable } from '../memtable/memtable.js'
@@ -23,7 +24,7 @@ import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { LogWriter } from '../wal/log-writer.js'
 import { writeBatch, type BatchOp } from '../wal/write-batch.js'
 import { ByteWriter } from '../util/coding.js'
-import { binaryKey, keyArg, storedKeyArg, syncArg, valueArg, type Bytes, type WriteOptions } from './arguments.js'
+import { binaryKey, keyArg, syncArg, valueArg, type Bytes, type WriteOptions } from './arguments.js'
 import { DbIterator, type Bound } from './db-iterator.js'
 import { writeLevel0Table } from './flush.js'
 import { GroupCommit } from './group-commit.js'
@@ -37,8 +38,20 @@ import { StatsCounters, type DbStats } from './stats.js'
 type PendingOp = BatchOp & { skey: string }
 
 function pendingOp(kind: ValueKind, key: unknown, value: unknown, what = 'key'): PendingOp {
-  const k = storedKeyArg(key, what)
+  const k = keyArg(key, what)
   return { kind, key: k, value: kind === ValueKind.Value ? valueArg(value) : undefined, skey: binaryKey(key as Bytes, k) }
+}
+
+/**
+ * Operations hold the caller's buffers until the write is applied, which is synchronous
+ * unless the write has to wait; before waiting, it takes copies, so the caller may reuse
+ * its buffers as soon as the call returns.
+ */
+function ownBuffers(ops: PendingOp[]): void {
+  for (const op of ops) {
+    op.key = copyBytes(op.key)
+    if (op.value !== undefined) op.value = copyBytes(op.value)
+  }
 }
 
 export type BatchOperation = { type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes }
@@ -197,6 +210,7 @@ export class Shale {
     // slowdown trigger give it one turn of the event loop per write.
     const l0 = this.#versions.current.fileCount(0)
     if (l0 >= this.#options.l0SlowdownTrigger) {
+      ownBuffers(ops)
       if (l0 >= this.#options.l0StopTrigger) {
         this.#counters.writeStops++
         while (this.#versions.current.fileCount(0) >= this.#options.l0StopTrigger && !this.#bgError && !this.#closed) {
@@ -216,6 +230,7 @@ export class Shale {
         break
       }
       this.#counters.writeStalls++
+      ownBuffers(ops)
       await this.#flushing
       const again = this.#checkWritable()
       if (again) return again

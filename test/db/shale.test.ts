@@ -278,3 +278,27 @@ test('compactRange pushes everything into one sorted level and reclaims deleted 
     { memtableSize: 16 * 1024, l1TargetSize: 64 * 1024, targetFileSize: 16 * 1024 },
   )
 })
+
+test('a write that has to wait for a flush keeps the bytes it was given, not later changes to them', async () => {
+  const { MemoryFileSystem } = await import('../helpers/memory-file-system.js')
+  const fs = new MemoryFileSystem()
+  let gated = false
+  let release!: () => void
+  const gate = new Promise<void>((r) => (release = r))
+  const syncDir = fs.syncDir.bind(fs)
+  fs.syncDir = async (dir: string) => {
+    if (gated) await gate // holds the flush before it can record its table
+    return syncDir(dir)
+  }
+  const db = await Shale.open('/db', { fileSystem: fs, memtableSize: 1024 })
+  gated = true
+  const buf = Buffer.from('original')
+  const writes: Promise<void>[] = []
+  for (let i = 0; i < 100; i++) writes.push(db.put(`k${String(i).padStart(3, '0')}`, buf))
+  buf.write('MUTATED!')
+  release()
+  await Promise.all(writes)
+  assert.ok(db.stats().writeStalls > 0, 'some writes waited for the flush')
+  for (let i = 0; i < 100; i++) assert.equal((await db.get(`k${String(i).padStart(3, '0')}`))?.toString(), 'original')
+  await db.close()
+})
