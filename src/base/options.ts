@@ -43,6 +43,11 @@ export interface Options {
   levelMultiplier?: number
   /** Compaction output files are cut at about this size (default 2 MiB). */
   targetFileSize?: number
+  /**
+   * Accept the empty key (default false: an empty key is usually a bug, so it is rejected
+   * with INVALID_ARGUMENT). The Level adapter turns this on, since Level allows empty keys.
+   */
+  allowEmptyKeys?: boolean
   /** Substitute file system (tests inject faults through it). */
   fileSystem?: FileSystem
 }
@@ -67,7 +72,11 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fileSystem'> = {
   l1TargetSize: 10 * 1024 * 1024,
   levelMultiplier: 10,
   targetFileSize: 2 * 1024 * 1024,
+  allowEmptyKeys: false,
 }
+
+/** Every option Shale knows (the Level adapter separates these from Level's own). */
+export const OPTION_NAMES: ReadonlySet<string> = new Set([...Object.keys(DEFAULT_OPTIONS), 'fileSystem'])
 
 /** Keys are bounded so an index entry and a memtable node stay small; values so one record fits in memory comfortably. */
 export const MAX_KEY_SIZE = 64 * 1024
@@ -87,15 +96,15 @@ export function resolveOptions(options: Options | undefined): ResolvedOptions {
   if (options !== undefined && (typeof options !== 'object' || options === null)) {
     throw invalidArgument(`Invalid options: expected an object, got ${String(options)}`)
   }
-  const known = new Set([...Object.keys(DEFAULT_OPTIONS), 'fileSystem'])
   for (const name of Object.keys(options ?? {})) {
-    if (!known.has(name)) throw invalidArgument(`Invalid option ${name}: not a Shale option`)
+    if (!OPTION_NAMES.has(name)) throw invalidArgument(`Invalid option ${name}: not a Shale option`)
   }
   const o: ResolvedOptions = { ...DEFAULT_OPTIONS, fileSystem: undefined }
   for (const [k, v] of Object.entries(options ?? {})) if (v !== undefined) (o as Record<string, unknown>)[k] = v
   checkBool('createIfMissing', o.createIfMissing)
   checkBool('errorIfExists', o.errorIfExists)
   checkBool('paranoidChecks', o.paranoidChecks)
+  checkBool('allowEmptyKeys', o.allowEmptyKeys)
   checkInt('memtableSize', o.memtableSize, 1024, 1024 * 1024 * 1024)
   checkInt('blockSize', o.blockSize, 64, 4 * 1024 * 1024)
   checkInt('blockRestartInterval', o.blockRestartInterval, 1, 1024)

@@ -13,9 +13,14 @@ function toBytes(x: unknown, what: string): Uint8Array {
   throw invalidArgument(`Invalid ${what}: expected a string or Uint8Array, got ${x === null ? 'null' : typeof x}`)
 }
 
-export function keyArg(x: unknown, what = 'key'): Uint8Array {
+/** A range bound or seek target: a position, not a stored key, so empty is allowed. */
+export function boundArg(x: unknown, what: string): Uint8Array {
+  return toBytes(x, what)
+}
+
+export function keyArg(x: unknown, allowEmpty: boolean, what = 'key'): Uint8Array {
   const k = toBytes(x, what)
-  if (k.length === 0) throw invalidArgument(`Invalid ${what}: must not be empty`)
+  if (k.length === 0 && !allowEmpty) throw invalidArgument(`Invalid ${what}: must not be empty (or open with allowEmptyKeys: true)`)
   if (k.length > MAX_KEY_SIZE) throw invalidArgument(`Invalid ${what}: ${k.length} bytes exceeds the limit of ${MAX_KEY_SIZE}`)
   return k
 }

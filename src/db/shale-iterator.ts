@@ -4,7 +4,7 @@
 
 import { ShaleError } from '../errors.js'
 import type { Bytes } from './arguments.js'
-import { keyArg } from './arguments.js'
+import { boundArg } from './arguments.js'
 import type { DbIterator } from './db-iterator.js'
 import type { Snapshot } from './snapshot.js'
 
@@ -38,7 +38,10 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
     return this.#closed
   }
 
-  /** The next entry, or undefined at the end (which also closes the iterator). */
+  /**
+   * The next entry, or undefined at the end. The iterator stays open at the end (seek() may
+   * move it back); `for await` and `for ... of` loops close it for you.
+   */
   nextSync(): Entry | undefined {
     if (this.#closed) {
       if (this.#exhausted) return undefined
@@ -51,11 +54,7 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
       this.close()
       throw err
     }
-    if (e === undefined) {
-      this.#exhausted = true
-      this.close()
-      return undefined
-    }
+    if (e === undefined) return undefined
     return [Buffer.from(e[0].buffer, e[0].byteOffset, e[0].byteLength), Buffer.from(e[1].buffer, e[1].byteOffset, e[1].byteLength)]
   }
 
@@ -73,13 +72,14 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   /** Moves so the next entry is the first at or after target (at or before it in reverse). */
   seek(target: Bytes): void {
     if (this.#closed) throw new ShaleError('CLOSED', 'Cannot seek an iterator after close()')
-    this.#inner.seek(keyArg(target, 'seek target'))
+    this.#inner.seek(boundArg(target, 'seek target'))
   }
 
   next(): Promise<IteratorResult<Entry>> {
     try {
       if (this.#closed) return Promise.resolve({ done: true, value: undefined })
       const e = this.nextSync()
+      if (e === undefined) this.#closeAtEnd()
       return Promise.resolve(e === undefined ? { done: true, value: undefined } : { done: false, value: e })
     } catch (err) {
       return Promise.reject(err)
@@ -98,12 +98,19 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   *[Symbol.iterator](): Iterator<Entry> {
     try {
       for (let e = this.nextSync(); e !== undefined; e = this.nextSync()) yield e
+      this.#exhausted = true
     } finally {
       this.close()
     }
   }
 
-  /** Releases the files the iterator pins. Idempotent; done automatically at the end. */
+  /** The end reached through the iteration protocol: release resources; later reads return the end again. */
+  #closeAtEnd(): void {
+    this.#exhausted = true
+    this.close()
+  }
+
+  /** Releases the files the iterator pins. Idempotent; loops close it at the end themselves. */
   close(): void {
     if (this.#closed) return
     this.#closed = true

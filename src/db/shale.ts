@@ -24,7 +24,7 @@ import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { LogWriter } from '../wal/log-writer.js'
 import { writeBatch, type BatchOp } from '../wal/write-batch.js'
 import { ByteWriter } from '../util/coding.js'
-import { binaryKey, keyArg, syncArg, valueArg, type Bytes, type WriteOptions } from './arguments.js'
+import { binaryKey, boundArg, keyArg, syncArg, valueArg, type Bytes, type WriteOptions } from './arguments.js'
 import { DbIterator, type Bound } from './db-iterator.js'
 import { writeLevel0Table } from './flush.js'
 import { GroupCommit } from './group-commit.js'
@@ -37,8 +37,8 @@ import { StatsCounters, type DbStats } from './stats.js'
 /** A validated operation, with its key also as the memtable's binary string. */
 type PendingOp = BatchOp & { skey: string }
 
-function pendingOp(kind: ValueKind, key: unknown, value: unknown, what = 'key'): PendingOp {
-  const k = keyArg(key, what)
+function pendingOp(kind: ValueKind, key: unknown, value: unknown, allowEmptyKey: boolean, what = 'key'): PendingOp {
+  const k = keyArg(key, allowEmptyKey, what)
   return { kind, key: k, value: kind === ValueKind.Value ? valueArg(value) : undefined, skey: binaryKey(key as Bytes, k) }
 }
 
@@ -166,7 +166,7 @@ export class Shale {
 
   put(key: Bytes, value: Bytes, options?: WriteOptions): Promise<void> {
     try {
-      return this.#write([pendingOp(ValueKind.Value, key, value)], syncArg(options))
+      return this.#write([pendingOp(ValueKind.Value, key, value, this.#options.allowEmptyKeys)], syncArg(options))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -174,7 +174,7 @@ export class Shale {
 
   delete(key: Bytes, options?: WriteOptions): Promise<void> {
     try {
-      return this.#write([pendingOp(ValueKind.Deletion, key, undefined)], syncArg(options))
+      return this.#write([pendingOp(ValueKind.Deletion, key, undefined, this.#options.allowEmptyKeys)], syncArg(options))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -186,8 +186,8 @@ export class Shale {
       if (!Array.isArray(operations)) throw invalidArgument('Invalid batch: expected an array of operations')
       const ops = operations.map((o, i) => {
         if (typeof o !== 'object' || o === null) throw invalidArgument(`Invalid batch operation ${i}: expected an object`)
-        if (o.type === 'put') return pendingOp(ValueKind.Value, o.key, o.value, `key of operation ${i}`)
-        if (o.type === 'del') return pendingOp(ValueKind.Deletion, o.key, undefined, `key of operation ${i}`)
+        if (o.type === 'put') return pendingOp(ValueKind.Value, o.key, o.value, this.#options.allowEmptyKeys, `key of operation ${i}`)
+        if (o.type === 'del') return pendingOp(ValueKind.Deletion, o.key, undefined, this.#options.allowEmptyKeys, `key of operation ${i}`)
         throw invalidArgument(`Invalid batch operation ${i}: type must be 'put' or 'del', got ${String((o as { type: unknown }).type)}`)
       })
       if (ops.length === 0) return this.#checkWritable() ?? Promise.resolve()
@@ -416,8 +416,8 @@ export class Shale {
    * deleted and overwritten keys in that range.
    */
   async compactRange(start?: Bytes, end?: Bytes): Promise<void> {
-    const s = start === undefined ? undefined : keyArg(start, 'start')
-    const e = end === undefined ? undefined : keyArg(end, 'end')
+    const s = start === undefined ? undefined : boundArg(start, 'start')
+    const e = end === undefined ? undefined : boundArg(end, 'end')
     await this.flush()
     const run = (this.#compactions = this.#compactions.then(async () => {
       const levels = this.#versions.current.levels
@@ -479,7 +479,7 @@ export class Shale {
   /** The value of key, or undefined when it is absent or deleted. Synchronous: no I/O wait beyond a positioned read. */
   getSync(key: Bytes, options?: ReadOptions): Buffer | undefined {
     const seq = this.#readSequence(options)
-    const k = keyArg(key)
+    const k = keyArg(key, this.#options.allowEmptyKeys)
     const skey = binaryKey(key, k)
     const before = this.#counters.tablesSearched
     const hit = this.#mem.get(k, seq, skey) ?? this.#imm?.memtable.get(k, seq, skey) ?? this.#versions.current.get(k, seq, this.#tables, this.#counters)
@@ -616,10 +616,7 @@ function closedError(): ShaleError {
 }
 
 function bound(x: unknown, inclusive: boolean, name: string): Bound | undefined {
-  if (x === undefined) return undefined
-  // Empty bounds are allowed: an empty gte matches every key.
-  if (typeof x === 'string' || x instanceof Uint8Array) return { key: typeof x === 'string' ? new TextEncoder().encode(x) : x, inclusive }
-  throw invalidArgument(`Invalid option ${name}: expected a string or Uint8Array`)
+  return x === undefined ? undefined : { key: boundArg(x, `option ${name}`), inclusive }
 }
 
 /** Checks the path and says whether a database already exists there. */
@@ -627,7 +624,7 @@ function prepareDirectory(fs: FileSystem, dir: string, opts: ResolvedOptions): b
   const kind = fs.stat(dir)
   if (kind === 'file') throw invalidArgument(`Cannot open ${dir}: it is a file, not a database directory`)
   if (kind === undefined) {
-    if (!opts.createIfMissing) throw new ShaleError('NOT_FOUND', `Cannot open ${dir}: no database there and createIfMissing is false`)
+    if (!opts.createIfMissing) throw new ShaleError('NOT_FOUND', `Cannot open ${dir}: it does not exist and createIfMissing is false`)
     fs.mkdir(dir)
     return false
   }
@@ -646,6 +643,6 @@ function prepareDirectory(fs: FileSystem, dir: string, opts: ResolvedOptions): b
   if (foreign.length > 0) {
     throw invalidArgument(`Cannot open ${dir}: the directory is not empty and is not a Shale database (found ${foreign.slice(0, 3).join(', ')})`)
   }
-  if (!opts.createIfMissing) throw new ShaleError('NOT_FOUND', `Cannot open ${dir}: no database there and createIfMissing is false`)
+  if (!opts.createIfMissing) throw new ShaleError('NOT_FOUND', `Cannot open ${dir}: it does not exist and createIfMissing is false`)
   return false
 }

@@ -302,3 +302,23 @@ test('a write that has to wait for a flush keeps the bytes it was given, not lat
   for (let i = 0; i < 100; i++) assert.equal((await db.get(`k${String(i).padStart(3, '0')}`))?.toString(), 'original')
   await db.close()
 })
+
+test('the empty key is rejected by default and works with allowEmptyKeys', async () => {
+  await withDb(async (db) => {
+    await assert.rejects(db.put('', 'v'), code('INVALID_ARGUMENT'))
+  })
+  await withDb(
+    async (db) => {
+      await db.put('', 'empty')
+      await db.put('a', '1')
+      await db.flush()
+      assert.equal((await db.get(''))?.toString(), 'empty')
+      const keys = []
+      for await (const [k] of db.iterator()) keys.push(k.toString())
+      assert.deepEqual(keys, ['', 'a'])
+      await db.delete('')
+      assert.equal(await db.get(''), undefined)
+    },
+    { allowEmptyKeys: true },
+  )
+})

@@ -1,0 +1,284 @@
+// `shale/level`: Shale behind the abstract-level interface, so it drops in wherever
+// classic-level does (encodings, sublevels, streams, hooks come from abstract-level).
+// This file only translates: Level's private API calls to Shale's public API, and
+// ShaleError codes to the LEVEL_* codes Level users branch on.
+
+import { AbstractIterator, AbstractLevel, AbstractSnapshot } from 'abstract-level'
+import type { AbstractDatabaseOptions, AbstractOpenOptions } from 'abstract-level'
+import { OPTION_NAMES, Shale, ShaleError, type IteratorOptions, type Options, type Snapshot } from '../index.js'
+
+type Format = Uint8Array | string
+type Encoding = 'buffer' | 'view' | 'utf8'
+
+/** Engine options (memtable size, block size, ...) beside Level's database options. */
+export type ShaleLevelOptions<K = string, V = string> = AbstractDatabaseOptions<K, V> & Omit<Options, 'createIfMissing' | 'errorIfExists'>
+
+interface PrivateReadOptions {
+  keyEncoding?: Encoding
+  valueEncoding?: Encoding
+  snapshot?: ShaleLevelSnapshot
+}
+
+interface PrivateIteratorOptions extends PrivateReadOptions {
+  gt?: Format
+  gte?: Format
+  lt?: Format
+  lte?: Format
+  reverse: boolean
+  limit: number
+  keys?: boolean
+  values?: boolean
+}
+
+type PrivateBatchOp =
+  | { type: 'put'; key: Format; value: Format; keyEncoding: Encoding; valueEncoding: Encoding }
+  | { type: 'del'; key: Format; keyEncoding: Encoding }
+
+
+/** Options both APIs know, which Level must see. */
+const LEVEL_OWNED = new Set(['createIfMissing', 'errorIfExists'])
+
+const LEVEL_CODES: Record<string, string> = {
+  CORRUPTION: 'LEVEL_CORRUPTION',
+  IO: 'LEVEL_IO_ERROR',
+  NO_SPACE: 'LEVEL_IO_ERROR',
+  LOCKED: 'LEVEL_LOCKED',
+  READ_ONLY: 'LEVEL_READONLY',
+  CLOSED: 'LEVEL_DATABASE_NOT_OPEN',
+  NOT_FOUND: 'LEVEL_NOT_FOUND',
+  INVALID_ARGUMENT: 'LEVEL_INVALID_VALUE',
+}
+
+/** A Level-style error carrying the LEVEL_* code, with the ShaleError as its cause. */
+function levelError(err: unknown): unknown {
+  if (!(err instanceof ShaleError)) return err
+  return Object.assign(new Error(err.message, { cause: err }), { code: LEVEL_CODES[err.code] ?? 'LEVEL_IO_ERROR' })
+}
+
+function decode(bytes: Buffer, encoding: Encoding | undefined): Format {
+  if (encoding === 'utf8') return bytes.toString('utf8')
+  if (encoding === 'view') return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  return bytes
+}
+
+class ShaleLevelSnapshot extends AbstractSnapshot {
+  readonly snapshot: Snapshot
+
+  constructor(options: object, snapshot: Snapshot) {
+    // The type declarations omit the constructor's options (which name the owning database).
+    super(...([options] as unknown as []))
+    this.snapshot = snapshot
+  }
+
+  async _close(): Promise<void> {
+    this.snapshot.release()
+  }
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type AnyShaleLevel = ShaleLevel<any, any>
+
+class ShaleLevelIterator extends AbstractIterator<AnyShaleLevel, Format, Format> {
+  readonly #it: ReturnType<Shale['iterator']> | undefined
+  readonly #options: PrivateIteratorOptions
+
+  /** Without `it`, the iterator was asked for on a closed snapshot: every read fails. */
+  constructor(db: AnyShaleLevel, options: PrivateIteratorOptions, it: ReturnType<Shale['iterator']> | undefined) {
+    super(db, options as never)
+    this.#it = it
+    this.#options = options
+  }
+
+  get #cursor(): ReturnType<Shale['iterator']> {
+    if (this.#it === undefined) throw Object.assign(new Error('Snapshot is not open: cannot use snapshot after close()'), { code: 'LEVEL_SNAPSHOT_NOT_OPEN' })
+    return this.#it
+  }
+
+  #entry(e: [Buffer, Buffer]): [Format | undefined, Format | undefined] {
+    const o = this.#options
+    return [o.keys === false ? undefined : decode(e[0], o.keyEncoding), o.values === false ? undefined : decode(e[1], o.valueEncoding)]
+  }
+
+  async _next(): Promise<[Format | undefined, Format | undefined] | undefined> {
+    try {
+      const e = this.#cursor.nextSync()
+      return e === undefined ? undefined : this.#entry(e)
+    } catch (err) {
+      throw levelError(err)
+    }
+  }
+
+  async _nextv(size: number): Promise<[Format | undefined, Format | undefined][]> {
+    try {
+      return this.#cursor.nextv(size).map((e) => this.#entry(e))
+    } catch (err) {
+      throw levelError(err)
+    }
+  }
+
+  async _all(): Promise<[Format | undefined, Format | undefined][]> {
+    return this._nextv(Infinity)
+  }
+
+  _seek(target: Format): void {
+    this.#it?.seek(target)
+  }
+
+  async _close(): Promise<void> {
+    this.#it?.close()
+  }
+}
+
+export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K, V> {
+  readonly location: string
+  readonly #engineOptions: Options
+  #db: Shale | undefined
+
+  constructor(location: string, options: ShaleLevelOptions<K, V> = {}) {
+    // Engine options stay here; everything else (encodings, createIfMissing ...) is Level's,
+    // which hands createIfMissing and errorIfExists back to _open().
+    const engine: Record<string, unknown> = {}
+    const level: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(options)) (OPTION_NAMES.has(k) && !LEVEL_OWNED.has(k) ? engine : level)[k] = v
+    super(
+      {
+        encodings: { buffer: true, view: true, utf8: true },
+        implicitSnapshots: true,
+        explicitSnapshots: true,
+        permanence: true,
+        seek: true,
+        createIfMissing: true,
+        errorIfExists: true,
+        has: true,
+        ...({ getSync: true } as object), // newer than the manifest's type declarations
+        additionalMethods: { compactRange: true, stats: true },
+      },
+      level as AbstractDatabaseOptions<K, V>,
+    )
+    if (typeof location !== 'string' || location === '') throw new TypeError("The first argument 'location' must be a non-empty string")
+    this.location = location
+    // Level requires empty keys to work, so the adapter turns them on.
+    this.#engineOptions = { ...(engine as Options), allowEmptyKeys: true }
+  }
+
+  /** The open engine; abstract-level only calls private methods while the database is open. */
+  get #engine(): Shale {
+    return this.#db!
+  }
+
+  async _open(options: AbstractOpenOptions): Promise<void> {
+    try {
+      this.#db = await Shale.open(this.location, { ...this.#engineOptions, createIfMissing: options.createIfMissing, errorIfExists: options.errorIfExists })
+    } catch (err) {
+      throw levelError(err)
+    }
+  }
+
+  async _close(): Promise<void> {
+    const db = this.#db
+    this.#db = undefined
+    await db?.close()
+  }
+
+  #read(options: PrivateReadOptions) {
+    return options.snapshot === undefined ? undefined : { snapshot: options.snapshot.snapshot }
+  }
+
+  _getSync(key: Format, options: PrivateReadOptions): Format | undefined {
+    try {
+      const v = this.#engine.getSync(key, this.#read(options))
+      return v === undefined ? undefined : decode(v, options.valueEncoding)
+    } catch (err) {
+      throw levelError(err)
+    }
+  }
+
+  async _get(key: Format, options: PrivateReadOptions): Promise<Format | undefined> {
+    return this._getSync(key, options)
+  }
+
+  async _getMany(keys: Format[], options: PrivateReadOptions): Promise<(Format | undefined)[]> {
+    return keys.map((k) => this._getSync(k, options))
+  }
+
+  async _has(key: Format, options: PrivateReadOptions): Promise<boolean> {
+    try {
+      return this.#engine.getSync(key, this.#read(options)) !== undefined
+    } catch (err) {
+      throw levelError(err)
+    }
+  }
+
+  async _hasMany(keys: Format[], options: PrivateReadOptions): Promise<boolean[]> {
+    return Promise.all(keys.map((k) => this._has(k, options)))
+  }
+
+  async _put(key: Format, value: Format, options: { sync?: boolean }): Promise<void> {
+    try {
+      await this.#engine.put(key, value, { sync: options.sync === true })
+    } catch (err) {
+      throw levelError(err)
+    }
+  }
+
+  async _del(key: Format, options: { sync?: boolean }): Promise<void> {
+    try {
+      await this.#engine.delete(key, { sync: options.sync === true })
+    } catch (err) {
+      throw levelError(err)
+    }
+  }
+
+  async _batch(operations: PrivateBatchOp[], options: { sync?: boolean }): Promise<void> {
+    try {
+      await this.#engine.write(operations.map((op) => (op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key })), { sync: options.sync === true })
+    } catch (err) {
+      throw levelError(err)
+    }
+  }
+
+  #range(options: PrivateIteratorOptions): IteratorOptions {
+    const range: IteratorOptions = { reverse: options.reverse, limit: options.limit }
+    if (options.gt !== undefined) range.gt = options.gt
+    if (options.gte !== undefined) range.gte = options.gte
+    if (options.lt !== undefined) range.lt = options.lt
+    if (options.lte !== undefined) range.lte = options.lte
+    if (options.snapshot !== undefined) range.snapshot = options.snapshot.snapshot
+    return range
+  }
+
+  _iterator(options: PrivateIteratorOptions): ShaleLevelIterator {
+    const released = options.snapshot?.snapshot.released === true
+    return new ShaleLevelIterator(this, options, released ? undefined : this.#engine.iterator(this.#range(options)))
+  }
+
+  /** Deletes a range on a snapshot of it, in batches, so later writes are unaffected. */
+  async _clear(options: PrivateIteratorOptions): Promise<void> {
+    const it = this.#engine.iterator(this.#range(options))
+    try {
+      for (let keys = it.nextv(1000); keys.length > 0; keys = it.nextv(1000)) {
+        await this.#engine.write(keys.map(([k]) => ({ type: 'del' as const, key: k })))
+      }
+    } catch (err) {
+      throw levelError(err)
+    } finally {
+      it.close()
+    }
+  }
+
+  _snapshot(options: object): ShaleLevelSnapshot {
+    return new ShaleLevelSnapshot(options, this.#engine.snapshot())
+  }
+
+  /** Compacts [start, end] down to the last level (all keys when omitted). */
+  async compactRange(start?: Format, end?: Format): Promise<void> {
+    if (this.status !== 'open') throw Object.assign(new Error('Database is not open'), { code: 'LEVEL_DATABASE_NOT_OPEN' })
+    await this.#engine.compactRange(start, end)
+  }
+
+  /** The engine's statistics (see Shale#stats). */
+  stats(): ReturnType<Shale['stats']> {
+    if (this.status !== 'open') throw Object.assign(new Error('Database is not open'), { code: 'LEVEL_DATABASE_NOT_OPEN' })
+    return this.#engine.stats()
+  }
+}
