@@ -9,7 +9,7 @@ import { join } from 'node:path'
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { parseArgs } from 'node:util'
 import { Shale } from '../src/index.js'
-import { dbValue, dbKey, shuffled } from './workload.js'
+import { dbValue, dbKey, shuffled } from '../src/cli/workload.js'
 
 const { values: args } = parseArgs({
   options: { num: { type: 'string', default: '2000000' }, reads: { type: 'string', default: '200000' }, dir: { type: 'string' }, json: { type: 'boolean', default: false } },

@@ -25,6 +25,7 @@ const ALLOWED: Record<string, string[]> = {
   compaction: ['util', 'vfs', 'base', 'table', 'iterators', 'version'],
   db: ['util', 'vfs', 'base', 'wal', 'memtable', 'table', 'iterators', 'version', 'compaction'],
   level: ['.'], // the public surface, src/index.ts, only
+  cli: ['.', 'util', 'vfs', 'base', 'wal', 'table', 'version'], // dump commands read files through the format layers
 }
 
 function sources(dir: string): string[] {
@@ -37,14 +38,15 @@ test('no module imports from a higher layer', () => {
   const root = SRC
   const violations: string[] = []
   for (const file of sources(root)) {
-    const folder = relative(root, dirname(file)) || '.'
+    // cli/commands/ belongs to the cli layer.
+    const folder = (relative(root, dirname(file)) || '.').split('/')[0]!
     const text = readFileSync(file, 'utf8')
     for (const m of text.matchAll(/from '(\.[^']+)'/g)) {
       const target = relative(root, join(dirname(file), m[1]!))
       const targetFolder = target.includes('/') ? target.split('/')[0]! : '.'
       if (targetFolder === folder) continue
       if (targetFolder === '.' && target === 'errors.js') continue // errors.ts is layer 0
-      if (targetFolder === '.' && target === 'index.js' && folder !== 'level') violations.push(`${relative(root, file)} imports the public surface`)
+      if (targetFolder === '.' && target === 'index.js' && folder !== 'level' && !folder.startsWith('cli')) violations.push(`${relative(root, file)} imports the public surface`)
       if (folder === '.' && relative(root, file) === 'index.ts') continue // the public surface re-exports
       if (!(ALLOWED[folder] ?? []).includes(targetFolder)) violations.push(`${relative(root, file)} imports ${m[1]}`)
     }

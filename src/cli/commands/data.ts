@@ -1,0 +1,87 @@
+// get, put, del, scan: reading and writing entries from the command line.
+
+import type { Command } from 'commander'
+import { Shale, type IteratorOptions } from '../../index.js'
+import { parseBytes, printJson, showBytes, type ByteFormat } from '../format.js'
+
+interface FormatOptions {
+  format: ByteFormat
+  json?: boolean
+}
+
+export async function withDb<T>(location: string, fn: (db: Shale) => Promise<T>): Promise<T> {
+  const db = await Shale.open(location, { createIfMissing: false })
+  try {
+    return await fn(db)
+  } finally {
+    await db.close()
+  }
+}
+
+export function registerData(program: Command): void {
+  program
+    .command('get')
+    .description('print the value of a key')
+    .argument('<db>', 'database directory')
+    .argument('<key>', 'the key')
+    .option('-f, --format <format>', 'how keys and values are written: utf8 or hex', 'utf8')
+    .option('--json', 'print {"key", "value", "found"} as JSON')
+    .action(async (location: string, key: string, o: FormatOptions) => {
+      const value = await withDb(location, (db) => db.get(parseBytes(key, o.format)))
+      if (o.json) printJson({ key, found: value !== undefined, value: value === undefined ? null : showBytes(value, o.format) })
+      else if (value === undefined) throw new Error(`Key not found: ${key}`)
+      else process.stdout.write(`${showBytes(value, o.format)}\n`)
+    })
+
+  program
+    .command('put')
+    .description('set a key to a value (synced to disk)')
+    .argument('<db>', 'database directory (created if missing)')
+    .argument('<key>', 'the key')
+    .argument('<value>', 'the value')
+    .option('-f, --format <format>', 'how key and value are written: utf8 or hex', 'utf8')
+    .action(async (location: string, key: string, value: string, o: FormatOptions) => {
+      const db = await Shale.open(location)
+      try {
+        await db.put(parseBytes(key, o.format), parseBytes(value, o.format), { sync: true })
+      } finally {
+        await db.close()
+      }
+    })
+
+  program
+    .command('del')
+    .description('delete a key (synced to disk)')
+    .argument('<db>', 'database directory')
+    .argument('<key>', 'the key')
+    .option('-f, --format <format>', 'how the key is written: utf8 or hex', 'utf8')
+    .action(async (location: string, key: string, o: FormatOptions) => {
+      await withDb(location, (db) => db.delete(parseBytes(key, o.format), { sync: true }))
+    })
+
+  program
+    .command('scan')
+    .description('print entries in key order, one "key<TAB>value" per line')
+    .argument('<db>', 'database directory')
+    .option('--gt <key>', 'only keys greater than this')
+    .option('--gte <key>', 'only keys greater than or equal to this')
+    .option('--lt <key>', 'only keys less than this')
+    .option('--lte <key>', 'only keys less than or equal to this')
+    .option('-n, --limit <n>', 'at most this many entries', (v) => Number(v))
+    .option('-r, --reverse', 'in reverse key order')
+    .option('--keys-only', 'print keys only')
+    .option('-f, --format <format>', 'how keys and values are written: utf8 or hex', 'utf8')
+    .option('--json', 'print newline-delimited JSON objects {"key", "value"}')
+    .action(async (location: string, o: FormatOptions & { gt?: string; gte?: string; lt?: string; lte?: string; limit?: number; reverse?: boolean; keysOnly?: boolean }) => {
+      const range: IteratorOptions = { reverse: o.reverse === true }
+      for (const b of ['gt', 'gte', 'lt', 'lte'] as const) if (o[b] !== undefined) range[b] = parseBytes(o[b]!, o.format)
+      if (o.limit !== undefined) range.limit = o.limit
+      await withDb(location, async (db) => {
+        for (const [k, v] of db.iterator(range)) {
+          const key = showBytes(k, o.format)
+          if (o.json) process.stdout.write(`${JSON.stringify(o.keysOnly ? { key } : { key, value: showBytes(v, o.format) })}\n`)
+          else process.stdout.write(o.keysOnly ? `${key}\n` : `${key}\t${showBytes(v, o.format)}\n`)
+        }
+      })
+    })
+}

@@ -1,0 +1,134 @@
+// dump-sst, dump-wal, dump-manifest: what is inside one file, as Pebble's tool and
+// RocksDB's sst_dump and ldb show it. These read files directly through the format layers.
+
+import type { Command } from 'commander'
+import { basename, join } from 'node:path'
+import { compareInternalKeys, sequenceOf, userKeyOf, ValueKind } from '../../base/internal-key.js'
+import { currentFileName } from '../../base/file-names.js'
+import { Block, BlockCursor } from '../../table/block.js'
+import { BLOCK_TRAILER_SIZE, FOOTER_SIZE, checkBlock, decodeBlockHandle, decodeFooter } from '../../table/format.js'
+import { TableReader } from '../../table/table-reader.js'
+import { decodeEdit } from '../../version/version-edit.js'
+import { NodeFileSystem } from '../../vfs/node-file-system.js'
+import { LogReader } from '../../wal/log-reader.js'
+import { decodeBatch } from '../../wal/write-batch.js'
+import { printJson, showBytes, type ByteFormat } from '../format.js'
+
+const fs = new NodeFileSystem()
+const kindName = (k: number): string => (k === ValueKind.Value ? 'put' : 'del')
+
+export function registerDump(program: Command): void {
+  program
+    .command('dump-sst')
+    .description('show an SSTable: footer, properties, filter, index (block handles), and optionally entries')
+    .argument('<file>', 'a .sst file')
+    .option('--entries', 'also list every entry')
+    .option('-f, --format <format>', 'how keys and values are shown: utf8 or hex', 'utf8')
+    .option('--json', 'print as JSON')
+    .action((path: string, o: { entries?: boolean; format: ByteFormat; json?: boolean }) => {
+      const file = fs.openRead(path)
+      try {
+        const footer = decodeFooter(file.read(file.size - FOOTER_SIZE, FOOTER_SIZE), file.size, path)
+        const indexBytes = checkBlock(file.read(footer.index.offset, footer.index.size + BLOCK_TRAILER_SIZE), footer.index, path, true)
+        const cursor = new BlockCursor(new Block(indexBytes, path, footer.index.offset), compareInternalKeys)
+        const blocks: { lastKey: string; lastSeq: number; offset: number; size: number }[] = []
+        for (cursor.seekToFirst(); cursor.valid(); cursor.next()) {
+          const h = decodeBlockHandle(cursor.value())
+          blocks.push({ lastKey: showBytes(userKeyOf(cursor.key()), o.format), lastSeq: sequenceOf(cursor.key()), offset: h.offset, size: h.size })
+        }
+        const filter = footer.filter.size === 0 ? undefined : checkBlock(file.read(footer.filter.offset, footer.filter.size + BLOCK_TRAILER_SIZE), footer.filter, path, true)
+        const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, cacheId: 0, paranoidChecks: true, search: 'binary' })
+        const entries: { key: string; seq: number; kind: string; value: string }[] = []
+        try {
+          if (o.entries) {
+            const it = reader.iterator()
+            for (it.seekToFirst(); it.valid(); it.next()) entries.push({ key: showBytes(it.key(), o.format), seq: it.seq(), kind: kindName(it.kind()), value: showBytes(it.value(), o.format) })
+            it.close()
+          }
+          const report = {
+            file: basename(path),
+            size: file.size,
+            formatVersion: footer.version,
+            properties: reader.properties(),
+            filter: filter === undefined ? null : { bytes: filter.length, probes: filter[filter.length - 1] },
+            dataBlocks: blocks,
+            ...(o.entries ? { entries } : {}),
+          }
+          if (o.json) return printJson(report)
+          process.stdout.write(`${report.file}: ${report.size} bytes, table format ${report.formatVersion}\n`)
+          process.stdout.write(`properties: ${JSON.stringify(report.properties)}\n`)
+          process.stdout.write(`filter: ${filter === undefined ? 'none' : `${filter.length} bytes, ${filter[filter.length - 1]} probes`}\n`)
+          process.stdout.write(`index: ${blocks.length} data blocks\n`)
+          for (const b of blocks) process.stdout.write(`  block @${b.offset} (${b.size} bytes) last key ${b.lastKey} @${b.lastSeq}\n`)
+          for (const e of entries) process.stdout.write(`${e.key} @${e.seq} ${e.kind} ${e.kind === 'put' ? e.value : ''}\n`)
+        } finally {
+          reader.close()
+        }
+      } finally {
+        file.close()
+      }
+    })
+
+  program
+    .command('dump-wal')
+    .description('show the records of a write-ahead log: sequence, operations, and any damage')
+    .argument('<file>', 'a .log file')
+    .option('-f, --format <format>', 'how keys and values are shown: utf8 or hex', 'utf8')
+    .option('--json', 'print newline-delimited JSON, one record per line')
+    .action((path: string, o: { format: ByteFormat; json?: boolean }) => {
+      const file = fs.openRead(path)
+      try {
+        const reader = new LogReader(file, path)
+        for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
+          if (r.type === 'damage') {
+            process.stdout.write(o.json ? `${JSON.stringify({ offset: r.offset, damage: r.reason })}\n` : `@${r.offset} DAMAGE: ${r.reason}\n`)
+            continue
+          }
+          const batch = decodeBatch(r.record, `${path} at offset ${r.offset}`)
+          const ops = batch.ops.map((op) => ({ kind: kindName(op.kind), key: showBytes(op.key, o.format), ...(op.value ? { value: showBytes(op.value, o.format) } : {}) }))
+          if (o.json) process.stdout.write(`${JSON.stringify({ offset: r.offset, seq: batch.seq, ops })}\n`)
+          else process.stdout.write(`@${r.offset} seq ${batch.seq}: ${ops.map((op) => `${op.kind} ${op.key}${op.value !== undefined ? `=${op.value}` : ''}`).join(', ')}\n`)
+        }
+      } finally {
+        file.close()
+      }
+    })
+
+  program
+    .command('dump-manifest')
+    .description('show the version edits of a MANIFEST (the one CURRENT names, given a database directory)')
+    .argument('<path>', 'a database directory or a MANIFEST file')
+    .option('--json', 'print newline-delimited JSON, one edit per line')
+    .action((target: string, o: { json?: boolean }) => {
+      const path = fs.stat(target) === 'directory' ? join(target, new TextDecoder().decode(fs.readAll(currentFileName(target))).trim()) : target
+      const file = fs.openRead(path)
+      try {
+        const reader = new LogReader(file, path)
+        for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
+          if (r.type === 'damage') {
+            process.stdout.write(o.json ? `${JSON.stringify({ offset: r.offset, damage: r.reason })}\n` : `@${r.offset} DAMAGE: ${r.reason}\n`)
+            continue
+          }
+          const e = decodeEdit(r.record, `${path} at offset ${r.offset}`)
+          const edit = {
+            offset: r.offset,
+            ...(e.comparator !== undefined ? { comparator: e.comparator } : {}),
+            ...(e.logNumber !== undefined ? { logNumber: e.logNumber } : {}),
+            ...(e.nextFileNumber !== undefined ? { nextFileNumber: e.nextFileNumber } : {}),
+            ...(e.lastSequence !== undefined ? { lastSequence: e.lastSequence } : {}),
+            deleted: e.deletedFiles.map((d) => `L${d.level}:${d.number}`),
+            added: e.newFiles.map(({ level, file: f }) => ({ level, number: f.number, size: f.size, smallest: showBytes(f.smallestKey, 'utf8'), largest: showBytes(f.largestKey, 'utf8') })),
+          }
+          if (o.json) process.stdout.write(`${JSON.stringify(edit)}\n`)
+          else {
+            const head = Object.entries(edit).filter(([k]) => !['offset', 'deleted', 'added'].includes(k)).map(([k, v]) => `${k}=${String(v)}`)
+            process.stdout.write(`@${edit.offset} ${head.join(' ')}\n`)
+            for (const d of edit.deleted) process.stdout.write(`  - ${d}\n`)
+            for (const a of edit.added) process.stdout.write(`  + L${a.level}:${a.number} ${a.size} bytes [${a.smallest} .. ${a.largest}]\n`)
+          }
+        }
+      } finally {
+        file.close()
+      }
+    })
+}

@@ -1,0 +1,142 @@
+// Every `shale` command, run as a user would: a child process, its stdout and exit code.
+
+import assert from 'node:assert/strict'
+import { spawnSync } from 'node:child_process'
+import { closeSync, openSync, readdirSync, writeFileSync, writeSync } from 'node:fs'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { test } from 'node:test'
+import { tempDir } from '../helpers/temp-dir.js'
+
+const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url))
+
+function shale(...args: string[]): { out: string; err: string; code: number } {
+  const r = spawnSync(process.execPath, [MAIN, ...args], { encoding: 'utf8' })
+  return { out: r.stdout, err: r.stderr, code: r.status ?? -1 }
+}
+
+test('cli: put, get, del, scan with utf8 and hex, and errors as one line with exit 1', () => {
+  const dir = tempDir()
+  const db = join(dir.path, 'db')
+  try {
+    assert.equal(shale('put', db, 'b', 'two').code, 0)
+    assert.equal(shale('put', db, 'a', 'one').code, 0)
+    assert.equal(shale('put', db, '00ff', '0102', '--format', 'hex').code, 0)
+    assert.equal(shale('get', db, 'a').out, 'one\n')
+    assert.deepEqual(JSON.parse(shale('get', db, 'zz', '--json').out), { key: 'zz', found: false, value: null })
+    assert.equal(shale('get', db, '00ff', '-f', 'hex').out, '0102\n')
+    assert.equal(shale('scan', db, '--gte', 'a', '--keys-only').out, 'a\nb\n')
+    assert.equal(shale('scan', db, '--reverse', '--limit', '1').out, 'b\ttwo\n')
+    assert.deepEqual(shale('scan', db, '--json', '--gt', 'a').out.trim().split('\n').map((l) => JSON.parse(l)), [{ key: 'b', value: 'two' }])
+    assert.equal(shale('del', db, 'a').code, 0)
+    const missing = shale('get', db, 'a')
+    assert.equal(missing.code, 1)
+    assert.equal(missing.err, 'shale: Key not found: a\n')
+    const nodb = shale('scan', join(dir.path, 'nope'))
+    assert.equal(nodb.code, 1)
+    assert.match(nodb.err, /^shale: NOT_FOUND: .*does not exist/)
+    assert.equal(nodb.err.trim().split('\n').length, 1)
+    assert.equal(shale('put', db, 'zz', 'x', '-f', 'hex').code, 1, 'bad hex is an error')
+  } finally {
+    dir.remove()
+  }
+})
+
+test('cli: load and export newline-delimited JSON round-trip, binary keys as hex', () => {
+  const dir = tempDir()
+  const db = join(dir.path, 'db')
+  const input = join(dir.path, 'in.ndjson')
+  const rows = [{ key: { hex: '00ff' }, value: 'binary key' }, ...Array.from({ length: 2500 }, (_, i) => ({ key: `k${String(i).padStart(5, '0')}`, value: `v${i}` }))]
+  writeFileSync(input, rows.map((r) => JSON.stringify(r)).join('\n') + '\n')
+  try {
+    assert.deepEqual(JSON.parse(shale('load', db, input, '--json').out), { entries: 2501 })
+    const out = shale('export', db).out.trim().split('\n').map((l) => JSON.parse(l))
+    assert.equal(out.length, 2501)
+    assert.deepEqual(out[0], { key: { hex: '00ff' }, value: 'binary key' })
+    assert.deepEqual(out[1], { key: 'k00000', value: 'v0' })
+    writeFileSync(input, '{"key": 1}\n')
+    const bad = shale('load', db, input)
+    assert.equal(bad.code, 1)
+    assert.match(bad.err, /Line 1: key must be a string/)
+  } finally {
+    dir.remove()
+  }
+})
+
+test('cli: stats, compact, check, and the three dumps', () => {
+  const dir = tempDir()
+  const db = join(dir.path, 'db')
+  const input = join(dir.path, 'in.ndjson')
+  writeFileSync(input, Array.from({ length: 3000 }, (_, i) => JSON.stringify({ key: `k${i}`, value: 'x'.repeat(50) })).join('\n'))
+  try {
+    shale('load', db, input)
+    shale('put', db, 'k1', 'in-the-log')
+    const stats = shale('stats', db)
+    assert.match(stats.out, /^Level\s+Files\s+Size\(MiB\)/)
+    assert.match(stats.out, /write amplification/)
+    assert.equal(JSON.parse(shale('stats', db, '--json').out).levels.length, 7)
+    const compact = JSON.parse(shale('compact', db, '--json').out)
+    assert.ok(compact.bytesAfter > 0)
+    const check = shale('check', db, '--json')
+    assert.equal(check.code, 0)
+    const report = JSON.parse(check.out)
+    assert.equal(report.ok, true)
+    assert.ok(report.files.some((f: { kind: string; items: number }) => f.kind === 'table' && f.items > 0))
+    const sst = readdirSync(db).find((n) => n.endsWith('.sst'))!
+    const dump = JSON.parse(shale('dump-sst', join(db, sst), '--json', '--entries').out)
+    assert.equal(dump.formatVersion, 1)
+    assert.equal(dump.entries.length, dump.properties.entries)
+    assert.ok(dump.dataBlocks.length > 1)
+    assert.match(shale('dump-sst', join(db, sst)).out, /index: \d+ data blocks/)
+    const manifest = shale('dump-manifest', db, '--json').out.trim().split('\n').map((l) => JSON.parse(l))
+    assert.equal(manifest[0].comparator, 'shale.BytewiseComparator')
+    // Every open flushes the previous log, so the live log is empty; dump-wal still reads it.
+    shale('put', db, 'fresh', 'value')
+    const log = readdirSync(db).find((n) => n.endsWith('.log'))!
+    assert.equal(shale('dump-wal', join(db, log)).code, 0)
+    // Damage a table: check reports it and exits 1.
+    const fd = openSync(join(db, sst), 'r+')
+    writeSync(fd, Buffer.from([0xde, 0xad, 0xbe, 0xef]), 0, 4, 10)
+    closeSync(fd)
+    const damaged = shale('check', db)
+    assert.equal(damaged.code, 1)
+    assert.match(damaged.out, /corrupt/)
+    assert.match(damaged.out, /DAMAGED/)
+  } finally {
+    dir.remove()
+  }
+})
+
+test('cli: bench prints a throughput table; --help works on every command', () => {
+  const bench = shale('bench', '--num', '2000', '--json')
+  assert.equal(bench.code, 0, bench.err)
+  const rows = JSON.parse(bench.out).rows as { workload: string; opsPerSec: number }[]
+  assert.deepEqual(rows.map((r) => r.workload).slice(0, 4), ['fillrandom', 'readrandom', 'readmissing', 'readseq'])
+  assert.ok(rows.every((r) => r.opsPerSec > 0))
+  for (const cmd of ['get', 'put', 'del', 'scan', 'stats', 'compact', 'check', 'dump-sst', 'dump-wal', 'dump-manifest', 'load', 'export', 'bench']) {
+    const help = shale(cmd, '--help')
+    assert.equal(help.code, 0)
+    assert.match(help.out, new RegExp(`Usage: shale ${cmd}`))
+  }
+})
+
+test('cli: dump-wal shows the records of a live log, and damage in it', async () => {
+  const { Shale } = await import('../../src/index.js')
+  const dir = tempDir()
+  try {
+    const db = await Shale.open(dir.path)
+    await db.put('alpha', 'one', { sync: true })
+    await db.write([{ type: 'put', key: 'beta', value: 'two' }, { type: 'del', key: 'alpha' }], { sync: true })
+    const log = join(dir.path, readdirSync(dir.path).find((n) => n.endsWith('.log'))!)
+    const records = shale('dump-wal', log, '--json').out.trim().split('\n').map((l) => JSON.parse(l))
+    assert.deepEqual(records.map((r) => r.ops), [[{ kind: 'put', key: 'alpha', value: 'one' }], [{ kind: 'put', key: 'beta', value: 'two' }, { kind: 'del', key: 'alpha' }]])
+    assert.deepEqual(records.map((r) => r.seq), [1, 2])
+    const fd = openSync(log, 'r+')
+    writeSync(fd, Buffer.from([0xff]), 0, 1, 9)
+    closeSync(fd)
+    assert.match(shale('dump-wal', log).out, /DAMAGE: /)
+    await db.close()
+  } finally {
+    dir.remove()
+  }
+})
