@@ -415,21 +415,26 @@ export class Shale {
    * the deepest level that holds data, after flushing the memtable. Reclaims the space of
    * deleted and overwritten keys in that range.
    */
-  async compactRange(start?: Bytes, end?: Bytes): Promise<void> {
+  async compactRange(start?: Bytes, end?: Bytes, options?: { onProgress?: (done: number, total: number) => void }): Promise<void> {
     const s = start === undefined ? undefined : boundArg(start, 'start')
     const e = end === undefined ? undefined : boundArg(end, 'end')
+    const onProgress = options?.onProgress
     await this.flush()
     const run = (this.#compactions = this.#compactions.then(async () => {
       const levels = this.#versions.current.levels
       let bottom = 1
       for (let l = 1; l < NUM_LEVELS; l++) if (levels[l]!.length > 0) bottom = l
+      // One step per level pushed down, plus the rewrite of the last level.
+      onProgress?.(0, bottom + 1)
       for (let level = 0; level < bottom; level++) {
         if (this.#bgError || this.#closed) return
         const task = manualTask(this.#versions.current, level, s, e, this.#options)
         if (task !== undefined) await this.#compact(task)
+        onProgress?.(level + 1, bottom + 1)
       }
       const rewrite = bottomLevelTask(this.#versions.current, bottom, s, e)
       if (rewrite !== undefined && !this.#bgError) await this.#compact(rewrite)
+      onProgress?.(bottom + 1, bottom + 1)
     }))
     try {
       await run

@@ -38,9 +38,8 @@ export function registerMaintenance(program: Command): void {
         const size = () => db.stats().levels.reduce((n, l) => n + l.bytes, 0)
         const before = size()
         const started = performance.now()
-        const bar = progress('compacting', 1)
-        await db.compactRange(o.start, o.end)
-        bar.update(1)
+        const bar = progress('compacting levels', 1)
+        await db.compactRange(o.start, o.end, { onProgress: (done, total) => bar.update(done, total) })
         bar.stop()
         return { bytesBefore: before, bytesAfter: size(), seconds: (performance.now() - started) / 1000 }
       })
