@@ -554,10 +554,22 @@ export class Shale {
 
   // ---- maintenance ----
 
-  stats(): DbStats {
+  /**
+   * Counters and sizes. With `{ space: true }` it also measures space amplification, which
+   * needs the logical size of the newest versions and so reads every entry: O(data).
+   */
+  stats(options?: { space?: boolean }): DbStats {
     if (this.#closed) throw closedError()
     const version = this.#versions.current
+    let space: DbStats['space']
+    if (options?.space === true) {
+      let logicalBytes = 0
+      for (const [k, v] of this.iterator()) logicalBytes += k.length + v.length
+      const diskBytes = version.levels.reduce((sum, files) => sum + files.reduce((n, f) => n + f.size, 0), 0) + this.#log.size + (this.#imm?.log.size ?? 0)
+      space = { logicalBytes, diskBytes, amplification: logicalBytes === 0 ? 0 : diskBytes / logicalBytes }
+    }
     return this.#counters.snapshot({
+      space,
       memtableBytes: this.#mem.approximateBytes,
       memtableEntries: this.#mem.count,
       immutableMemtableBytes: this.#imm?.memtable.approximateBytes ?? 0,

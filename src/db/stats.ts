@@ -52,6 +52,11 @@ export interface DbStats {
   readAmplification: { mean: number; p99: number }
   /** Bloom filters checked per get (tables whose key range held the key), mean. */
   filterProbesPerGet: number
+  /**
+   * Only with stats({ space: true }): tables and logs on disk over the logical size (keys
+   * plus values) of the newest version of every live key.
+   */
+  space: { logicalBytes: number; diskBytes: number; amplification: number } | undefined
   /** Writes that waited for a full memtable's flush, were slowed, or stopped by level 0. */
   writeStalls: number
   writeSlowdowns: number
@@ -72,6 +77,7 @@ type Live = Pick<
   | 'openIterators'
   | 'fsyncs'
   | 'backgroundError'
+  | 'space'
 >
 
 interface LevelCounters {

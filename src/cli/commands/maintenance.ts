@@ -15,7 +15,7 @@ export function registerMaintenance(program: Command): void {
     .argument('<db>', 'database directory')
     .option('--json', 'print the full stats object as JSON')
     .action(async (location: string, o: { json?: boolean }) => {
-      const s = await withDb(location, async (db) => db.stats())
+      const s = await withDb(location, async (db) => db.stats({ space: true }))
       if (o.json) return printJson(s)
       printTable(
         ['Level', 'Files', 'Size(MiB)', 'Score', 'Compactions', 'Read(MiB)', 'Write(MiB)'],
@@ -23,6 +23,7 @@ export function registerMaintenance(program: Command): void {
       )
       process.stdout.write(`WAL ${mib(s.walBytes)} MiB, last sequence ${s.lastSequence}, memtable ${mib(s.memtableBytes)} MiB\n`)
       // Counters are per process: these cover what this command did since it opened the database.
+      process.stdout.write(`space amplification ${s.space!.amplification.toFixed(2)} (${mib(s.space!.diskBytes)} MiB on disk for ${mib(s.space!.logicalBytes)} MiB of live data)\n`)
       process.stdout.write(`write amplification ${s.writeAmplification.toFixed(2)}, read amplification ${s.readAmplification.mean.toFixed(2)} tables/get (p99 ${s.readAmplification.p99})\n`)
     })
 
