@@ -11,16 +11,23 @@ import { totalBytes } from './compaction-picker.js'
 
 export interface CompactionRunner {
   run(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult>
-  close(): Promise<void>
 }
 
 export class InProcessRunner implements CompactionRunner {
   run(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult> {
     return runCompaction(task, env)
   }
-
-  async close(): Promise<void> {}
 }
+
+/**
+ * One worker serves every database in the process (an application, or a test suite, may
+ * open hundreds); it is unreferenced while idle, so it never keeps the process alive.
+ */
+export function sharedWorkerRunner(): WorkerRunner {
+  return (shared ??= new WorkerRunner())
+}
+
+let shared: WorkerRunner | undefined
 
 export class WorkerRunner implements CompactionRunner {
   #worker: Worker | undefined
@@ -78,11 +85,5 @@ export class WorkerRunner implements CompactionRunner {
     })
     if (!res.ok) throw new ShaleError((res.code as ErrorCode | undefined) ?? 'IO', res.message)
     return res.result
-  }
-
-  async close(): Promise<void> {
-    const w = this.#worker
-    this.#worker = undefined
-    if (w) await w.terminate()
   }
 }

@@ -16,7 +16,7 @@ import type { Block } from '../table/block.js'
 import { TableCache } from '../table/table-cache.js'
 import { emptyEdit, NUM_LEVELS } from '../version/version-edit.js'
 import { bottomLevelTask, levelScores, manualTask, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
-import { InProcessRunner, WorkerRunner, type CompactionRunner } from '../compaction/compaction-runner.js'
+import { InProcessRunner, sharedWorkerRunner, type CompactionRunner } from '../compaction/compaction-runner.js'
 import { VersionSet } from '../version/version-set.js'
 import type { Version } from '../version/version.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
@@ -108,7 +108,7 @@ export class Shale {
       search: options.blockSearch,
     })
     this.#commit = new GroupCommit(fs, location)
-    this.#runner = options.fileSystem === undefined ? new WorkerRunner() : new InProcessRunner()
+    this.#runner = options.fileSystem === undefined ? sharedWorkerRunner() : new InProcessRunner()
     this.#commit.addLog(log)
   }
 
@@ -617,7 +617,6 @@ export class Shale {
       failure ??= err
     }
     this.#imm?.log.close()
-    await this.#runner.close()
     this.#tables.close()
     this.#versions.close()
     this.#lock.release()
