@@ -56,8 +56,8 @@ export class GroupCommit {
       this.#waiters = []
       try {
         if (this.#dirDirty) {
-          this.#dirDirty = false
           await this.#fs.syncDir(this.#dir)
+          this.#dirDirty = false
         }
         for (const log of [...this.#logs]) {
           if (log.syncedSize < log.size) {

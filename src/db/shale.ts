@@ -588,7 +588,7 @@ export class Shale {
     return this.#closed
   }
 
-  /** Finishes background work, syncs the log and releases the directory lock. */
+  /** Finishes background work, makes every write durable (one fsync) and releases the directory lock. */
   close(): Promise<void> {
     this.#closing ??= this.#close()
     return this.#closing
@@ -605,8 +605,9 @@ export class Shale {
       await this.#compactions
       await this.#commit.drain()
       if (!this.#bgError) {
-        // Unsynced writes are handed to the OS so a clean close loses nothing on a process exit.
-        this.#log.flush()
+        // A clean close makes every write durable, even one made without sync: closing is
+        // where users expect their data to be safe, and it costs one fsync.
+        await this.#commit.sync()
       }
     } catch (err) {
       failure = err
