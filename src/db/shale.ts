@@ -150,8 +150,13 @@ export class Shale {
         edit.newFiles.push({ level: 0, file: meta })
       }
       const log = new LogWriter(fs.create(logFileName(dir, logNumber)))
-      await fs.syncDir(dir)
-      await versions.logAndApply(edit)
+      try {
+        await fs.syncDir(dir)
+        await versions.logAndApply(edit)
+      } catch (err) {
+        log.close()
+        throw err
+      }
       const db = new Shale(dir, opts, fs, lock, versions, new Memtable(logNumber), log)
       db.#counters.recoveredRecords = replay.records
       db.#deleteObsoleteFiles()
