@@ -1,10 +1,11 @@
 // An in-memory FileSystem for tests. It models what survives a power loss: crash() returns
 // a new file system holding only the bytes each file had synced, and only the directory
-// entries (creations, renames, removals) that a syncDir made durable. It also counts opens
-// and tracks open readers, for the table cache's handle limit.
+// entries (creations, renames, removals) that a syncDir made durable. It injects failures
+// (EIO, ENOSPC) into chosen operations, and counts opens and tracks open readers, for the
+// table cache's handle limit.
 
 import { dirname } from 'node:path'
-import { ShaleError } from '../../src/errors.js'
+import { ShaleError, ioError } from '../../src/errors.js'
 import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from '../../src/vfs/file-system.js'
 
 class Inode {
@@ -29,6 +30,17 @@ class Inode {
   }
 }
 
+export type FaultKind = 'append' | 'sync' | 'syncDir' | 'create' | 'rename'
+
+/** An injected failure: the `nth` (1-based) operation of `kind` from now fails with errno `code`. */
+interface Fault {
+  kind: FaultKind
+  remaining: number
+  code: 'EIO' | 'ENOSPC'
+  /** Keep failing every later operation of this kind too (a disk that stays full). */
+  sticky: boolean
+}
+
 export class MemoryFileSystem implements FileSystem {
   /** Current view: path → inode. */
   readonly files = new Map<string, Inode>()
@@ -36,6 +48,32 @@ export class MemoryFileSystem implements FileSystem {
   readonly durable = new Map<string, Inode>()
   readonly dirs = new Set<string>()
   readonly #locks = new Set<string>()
+  readonly #faults: Fault[] = []
+
+  /** Makes the nth next operation of `kind` fail (and, if sticky, every one after it until clearFaults). */
+  failNth(kind: FaultKind, nth: number, code: 'EIO' | 'ENOSPC' = 'EIO', sticky = false): void {
+    this.#faults.push({ kind, remaining: nth, code, sticky })
+  }
+
+  clearFaults(): void {
+    this.#faults.length = 0
+  }
+
+  /** Throws the injected error if an armed fault of this kind is due. */
+  #maybeFail(kind: FaultKind, path: string): void {
+    for (const f of this.#faults) {
+      if (f.kind !== kind) continue
+      if (f.remaining > 1) {
+        f.remaining--
+        continue
+      }
+      if (!f.sticky) this.#faults.splice(this.#faults.indexOf(f), 1)
+      const err = new Error(`${f.code}: injected ${kind} failure on ${path}`) as NodeJS.ErrnoException
+      err.code = f.code
+      throw ioError(`${kind} ${path}`, err)
+    }
+  }
+
   /** openRead calls so far, and the readers not yet closed. */
   opens = 0
   readonly openFiles = new Set<RandomAccessFile>()
@@ -58,6 +96,7 @@ export class MemoryFileSystem implements FileSystem {
 
   create(path: string): WritableFile {
     if (!this.dirs.has(dirname(path))) throw new ShaleError('NOT_FOUND', `Cannot create ${path}: no such directory`)
+    this.#maybeFail('create', path)
     const inode = new Inode()
     this.files.set(path, inode)
     let open = true
@@ -65,11 +104,13 @@ export class MemoryFileSystem implements FileSystem {
       get size() {
         return inode.length
       },
-      append(data: Uint8Array) {
+      append: (data: Uint8Array) => {
         if (!open) throw new Error(`append to closed file ${path}`)
+        this.#maybeFail('append', path)
         inode.append(data)
       },
       sync: async () => {
+        this.#maybeFail('sync', path)
         inode.synced = inode.length
       },
       close() {
@@ -103,6 +144,7 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   rename(from: string, to: string): void {
+    this.#maybeFail('rename', from)
     const inode = this.files.get(from)
     if (inode === undefined) throw new ShaleError('NOT_FOUND', `Cannot rename ${from}: no such file`)
     this.files.delete(from)
@@ -114,6 +156,7 @@ export class MemoryFileSystem implements FileSystem {
   }
 
   async syncDir(dir: string): Promise<void> {
+    this.#maybeFail('syncDir', dir)
     for (const p of [...this.durable.keys()]) if (dirname(p) === dir) this.durable.delete(p)
     for (const [p, inode] of this.files) if (dirname(p) === dir) this.durable.set(p, inode)
   }
