@@ -56,9 +56,16 @@ export class VersionSet {
     return out
   }
 
-  /** A new, empty database: MANIFEST-000001 with an empty version, then CURRENT. */
-  static async create(dir: string, fs: FileSystem): Promise<VersionSet> {
+  /**
+   * A new, empty version: MANIFEST-000001 for a new database, or, for repair, a MANIFEST
+   * numbered after every file already in the directory.
+   */
+  static async create(dir: string, fs: FileSystem, counters?: { nextFileNumber: number; lastSequence: number }): Promise<VersionSet> {
     const vs = new VersionSet(dir, fs)
+    if (counters !== undefined) {
+      vs.nextFileNumber = counters.nextFileNumber
+      vs.lastSequence = counters.lastSequence
+    }
     await vs.#startManifest(vs.#current, vs.logNumber)
     return vs
   }

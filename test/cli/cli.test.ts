@@ -102,6 +102,10 @@ test('cli: stats, compact, check, and the three dumps', () => {
     assert.equal(damaged.code, 1)
     assert.match(damaged.out, /corrupt/)
     assert.match(damaged.out, /DAMAGED/)
+    const repaired = JSON.parse(shale('repair', db, '--json').out)
+    assert.equal(repaired.tablesDamaged, 1)
+    assert.equal(shale('check', db).code, 0, 'healthy after repair')
+    assert.equal(shale('get', db, 'fresh').out, 'value\n')
   } finally {
     dir.remove()
   }
@@ -113,7 +117,7 @@ test('cli: bench prints a throughput table; --help works on every command', () =
   const rows = JSON.parse(bench.out).rows as { workload: string; opsPerSec: number }[]
   assert.deepEqual(rows.map((r) => r.workload).slice(0, 4), ['fillrandom', 'readrandom', 'readmissing', 'readseq'])
   assert.ok(rows.every((r) => r.opsPerSec > 0))
-  for (const cmd of ['get', 'put', 'del', 'scan', 'stats', 'compact', 'check', 'dump-sst', 'dump-wal', 'dump-manifest', 'load', 'export', 'bench']) {
+  for (const cmd of ['get', 'put', 'del', 'scan', 'stats', 'compact', 'check', 'repair', 'dump-sst', 'dump-wal', 'dump-manifest', 'load', 'export', 'bench']) {
     const help = shale(cmd, '--help')
     assert.equal(help.code, 0)
     assert.match(help.out, new RegExp(`Usage: shale ${cmd}`))

@@ -1,7 +1,7 @@
 // stats, compact, check: looking at and maintaining a whole database.
 
 import type { Command } from 'commander'
-import { checkDatabase } from '../../index.js'
+import { checkDatabase, repairDatabase } from '../../index.js'
 import { printJson, printTable } from '../format.js'
 import { progress } from '../progress.js'
 import { withDb } from './data.js'
@@ -63,5 +63,20 @@ export function registerMaintenance(program: Command): void {
         process.stdout.write(report.ok ? 'OK: no damage found\n' : 'DAMAGED: see the files above\n')
       }
       if (!report.ok) process.exitCode = 1
+    })
+
+  program
+    .command('repair')
+    .description('rebuild a damaged database from every intact record; old files move to lost/')
+    .argument('<db>', 'database directory')
+    .option('--json', 'print the report as JSON')
+    .action(async (location: string, o: { json?: boolean }) => {
+      const report = await repairDatabase(location)
+      if (o.json) return printJson(report)
+      process.stdout.write(
+        `repaired: ${report.keys} keys in ${report.outputTables} tables; ${report.tablesIntact} tables intact, ${report.tablesDamaged} damaged ` +
+          `(${report.salvagedEntries} entries salvaged, ${report.lostBlocks} blocks lost); ${report.logRecords} log records, ${report.logDamage} damaged regions; ` +
+          `${report.moved.length} old files moved to lost/\n`,
+      )
     })
 }

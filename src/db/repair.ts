@@ -1,0 +1,179 @@
+// Rebuilds a database that will not open (lost or damaged CURRENT or MANIFEST, damaged
+// tables or logs) from whatever survives, like LevelDB's RepairDB. Every intact record is
+// kept: intact tables whole, damaged tables block by block, logs record by record. All of
+// it is merged into fresh tables in the last level with a new MANIFEST; the old files are
+// moved into lost/ so nothing is destroyed.
+
+import { join } from 'node:path'
+import { ShaleError } from '../errors.js'
+import { lockFileName, logFileName, parseFileName, tableFileName } from '../base/file-names.js'
+import type { InternalIterator } from '../base/internal-iterator.js'
+import { ValueKind } from '../base/internal-key.js'
+import { resolveOptions, type Options } from '../base/options.js'
+import { MergingIterator } from '../iterators/merging-iterator.js'
+import { Memtable } from '../memtable/memtable.js'
+import { TableBuilder } from '../table/table-builder.js'
+import { TableReader } from '../table/table-reader.js'
+import { salvageTable } from '../table/table-salvage.js'
+import { bytesEqual, copyBytes } from '../util/bytes.js'
+import type { FileMetadata } from '../version/file-metadata.js'
+import { emptyEdit, NUM_LEVELS } from '../version/version-edit.js'
+import { VersionSet } from '../version/version-set.js'
+import type { FileSystem, WritableFile } from '../vfs/file-system.js'
+import { NodeFileSystem } from '../vfs/node-file-system.js'
+import { LogReader } from '../wal/log-reader.js'
+import { decodeBatch } from '../wal/write-batch.js'
+
+export interface RepairReport {
+  tablesIntact: number
+  tablesDamaged: number
+  /** Entries recovered from damaged tables, and their data blocks that could not be read. */
+  salvagedEntries: number
+  lostBlocks: number
+  logRecords: number
+  /** Damaged regions skipped in logs. */
+  logDamage: number
+  /** Live keys written to the new tables. */
+  keys: number
+  outputTables: number
+  /** Old files, now in lost/. */
+  moved: string[]
+}
+
+export async function repairDatabase(location: string, options?: Options): Promise<RepairReport> {
+  const opts = resolveOptions(options)
+  const fs: FileSystem = opts.fileSystem ?? new NodeFileSystem()
+  if (fs.stat(location) !== 'directory') throw new ShaleError('NOT_FOUND', `Cannot repair ${location}: no such directory`)
+  const lock = fs.lock(lockFileName(location))
+  try {
+    return await repair(location, fs, opts)
+  } finally {
+    lock.release()
+  }
+}
+
+async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resolveOptions>): Promise<RepairReport> {
+  const report: RepairReport = { tablesIntact: 0, tablesDamaged: 0, salvagedEntries: 0, lostBlocks: 0, logRecords: 0, logDamage: 0, keys: 0, outputTables: 0, moved: [] }
+  const names = fs.list(dir)
+  const files = names.map((n) => ({ name: n, parsed: parseFileName(n) }))
+  let nextNumber = 1 + Math.max(0, ...files.map((f) => f.parsed?.number ?? 0))
+  let lastSequence = 0
+  // Entries from damaged tables and from logs; intact tables are merged as they are.
+  const recovered = new Memtable(0)
+  const intact: TableReader[] = []
+
+  for (const { name, parsed } of files) {
+    if (parsed?.kind !== 'table') continue
+    const path = join(dir, name)
+    try {
+      const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, cacheId: 0, paranoidChecks: true, search: 'binary' })
+      const it = reader.iterator()
+      try {
+        for (it.seekToFirst(); it.valid(); it.next()) if (it.seq() > lastSequence) lastSequence = it.seq()
+      } finally {
+        it.close()
+      }
+      intact.push(reader)
+      report.tablesIntact++
+    } catch {
+      report.tablesDamaged++
+      const file = fs.openRead(path)
+      try {
+        const s = salvageTable(file, path, (key, seq, kind, value) => {
+          recovered.add(key, seq, kind, value)
+          if (seq > lastSequence) lastSequence = seq
+        })
+        report.salvagedEntries += s.entries
+        report.lostBlocks += s.lostBlocks
+      } finally {
+        file.close()
+      }
+    }
+  }
+
+  for (const { parsed } of files.filter((f) => f.parsed?.kind === 'log').sort((a, b) => a.parsed!.number - b.parsed!.number)) {
+    const path = logFileName(dir, parsed!.number)
+    const file = fs.openRead(path)
+    try {
+      const reader = new LogReader(file, path)
+      for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
+        if (r.type === 'damage') {
+          report.logDamage++
+          continue
+        }
+        try {
+          const batch = decodeBatch(r.record, path)
+          let seq = batch.seq
+          for (const op of batch.ops) recovered.add(op.key, seq++, op.kind, op.value ?? new Uint8Array(0))
+          if (seq - 1 > lastSequence) lastSequence = seq - 1
+          report.logRecords++
+        } catch {
+          report.logDamage++
+        }
+      }
+    } finally {
+      file.close()
+    }
+  }
+
+  // Merge everything; keep the newest version of each key, and drop tombstones (nothing
+  // lies below the last level, and no snapshot can exist during a repair).
+  const sources: InternalIterator[] = [recovered.iterator(), ...intact.map((t) => t.iterator())]
+  const merged = new MergingIterator(sources)
+  const outputs: FileMetadata[] = []
+  let out: { number: number; file: WritableFile; builder: TableBuilder } | undefined
+  const finish = async (): Promise<void> => {
+    if (out === undefined) return
+    const t = out.builder.finish()
+    await out.file.sync()
+    out.file.close()
+    outputs.push({ number: out.number, size: t.fileSize, smallestKey: t.smallestKey, smallestSeq: t.smallestSeq, largestKey: t.largestKey, largestSeq: t.largestSeq })
+    out = undefined
+  }
+  let previous: Uint8Array | undefined
+  try {
+    for (merged.seekToFirst(); merged.valid(); merged.next()) {
+      const key = merged.key()
+      if (previous !== undefined && bytesEqual(key, previous)) continue
+      previous = copyBytes(key)
+      if (merged.kind() === ValueKind.Deletion) continue
+      if (out !== undefined && out.builder.estimatedFileSize() >= opts.targetFileSize) await finish()
+      if (out === undefined) {
+        const number = nextNumber++
+        const path = tableFileName(dir, number)
+        const file = fs.create(path)
+        out = { number, file, builder: new TableBuilder(file, { blockSize: opts.blockSize, restartInterval: opts.blockRestartInterval, bloomBitsPerKey: opts.bloomBitsPerKey }, path) }
+      }
+      out.builder.add(key, merged.seq(), merged.kind(), merged.value())
+      report.keys++
+    }
+    await finish()
+  } finally {
+    merged.close()
+    for (const t of intact) t.close()
+  }
+  await fs.syncDir(dir)
+  report.outputTables = outputs.length
+
+  // The new MANIFEST names only the new tables; CURRENT switches to it atomically.
+  const versions = await VersionSet.create(dir, fs, { nextFileNumber: nextNumber, lastSequence })
+  try {
+    const edit = emptyEdit()
+    edit.logNumber = versions.newFileNumber()
+    for (const file of outputs) edit.newFiles.push({ level: NUM_LEVELS - 1, file })
+    await versions.logAndApply(edit)
+  } finally {
+    versions.close()
+  }
+
+  // The old files are redundant now; keep them in lost/ rather than delete evidence.
+  const lost = join(dir, 'lost')
+  fs.mkdir(lost)
+  for (const { name, parsed } of files) {
+    if (parsed === undefined || parsed.kind === 'lock' || parsed.kind === 'current') continue
+    fs.rename(join(dir, name), join(lost, name))
+    report.moved.push(name)
+  }
+  await fs.syncDir(dir)
+  return report
+}
