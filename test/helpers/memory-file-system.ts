@@ -167,13 +167,18 @@ export class MemoryFileSystem implements FileSystem {
     return { release: () => this.#locks.delete(path) }
   }
 
-  /** The file system as a power loss would leave it. */
-  crash(): MemoryFileSystem {
+  /**
+   * The file system as a power loss would leave it: synced bytes and synced directory
+   * entries only. With `tear`, each file also keeps the first tear(n) of its n unsynced
+   * bytes: a write torn part-way, as a disk may leave it.
+   */
+  crash(tear?: (unsyncedBytes: number) => number): MemoryFileSystem {
     const after = new MemoryFileSystem()
     for (const d of this.dirs) after.dirs.add(d)
     for (const [p, inode] of this.durable) {
       const copy = new Inode()
-      copy.append(inode.data.subarray(0, inode.synced))
+      const keep = inode.synced + (tear === undefined ? 0 : Math.min(tear(inode.length - inode.synced), inode.length - inode.synced))
+      copy.append(inode.data.subarray(0, keep))
       copy.synced = copy.length
       after.files.set(p, copy)
       after.durable.set(p, copy)
