@@ -209,6 +209,10 @@ export class Shale {
   }
 
   async #write(ops: PendingOp[], sync: boolean): Promise<void> {
+    if (this.#noSpace && this.#bgError && !this.#closed) {
+      ownBuffers(ops)
+      await this.#tryResume()
+    }
     const rejected = this.#checkWritable()
     if (rejected) return rejected
     // Backpressure from level 0: past the stop trigger wait for compaction; past the
@@ -301,15 +305,57 @@ export class Shale {
   /** Records a fatal background failure: later writes fail with READ_ONLY, reads continue. */
   #fail(action: string, err: unknown): ShaleError {
     const cause = err instanceof ShaleError ? err : new ShaleError('IO', String(err), { cause: err })
-    this.#bgError ??= new ShaleError('READ_ONLY', `Database ${this.location} is read-only after a failure to ${action}: ${cause.message}`, { cause })
+    if (this.#bgError === undefined) {
+      this.#bgError = new ShaleError('READ_ONLY', `Database ${this.location} is read-only after a failure to ${action}: ${cause.message}`, { cause })
+      // A full disk is worth retrying once space returns; any other failure is final.
+      this.#noSpace = cause.code === 'NO_SPACE'
+    }
     return cause
   }
 
-  #rotateMemtable(): void {
+  /** The read-only state came from a full disk, so writes try to resume (see #tryResume). */
+  #noSpace = false
+  #lastResume = -Infinity
+  #resuming: Promise<void> | undefined
+
+  /**
+   * After ENOSPC, at most every RESUME_INTERVAL_MS a write tries to get the database back:
+   * it abandons the log that failed (it may end in a torn record), starts a fresh one, and
+   * flushes the memtable, which holds every write acknowledged so far, to a table. Only
+   * when that is durable in the MANIFEST do writes resume; until then they fail READ_ONLY.
+   */
+  #tryResume(): Promise<void> | undefined {
+    if (this.#resuming || performance.now() - this.#lastResume < RESUME_INTERVAL_MS) return this.#resuming
+    this.#lastResume = performance.now()
+    const failure = this.#bgError
+    this.#resuming = (async () => {
+      await this.#background
+      await this.#compactions
+      await this.#commit.drain().catch(() => {})
+      this.#bgError = undefined
+      try {
+        if (this.#imm !== undefined) await this.#flushImmutable()
+        this.#rotateMemtable({ abandonLog: true })
+        await this.#flushing
+        if (this.#bgError) throw this.#bgError
+        this.#noSpace = false
+        this.#counters.resumes++
+      } catch (err) {
+        this.#bgError ??= failure
+        void err
+      } finally {
+        this.#resuming = undefined
+      }
+    })()
+    return this.#resuming
+  }
+
+  /** Freezes the memtable and starts a new log; `abandonLog` skips flushing a log whose write failed. */
+  #rotateMemtable(options?: { abandonLog: boolean }): void {
     const number = this.#versions.newFileNumber()
     let log: LogWriter
     try {
-      this.#log.flush()
+      if (!options?.abandonLog) this.#log.flush()
       log = new LogWriter(this.#fs.create(logFileName(this.location, number)))
     } catch (err) {
       throw this.#fail('start a new write-ahead log', err)
@@ -342,14 +388,17 @@ export class Shale {
     const number = this.#versions.newFileNumber()
     this.#pendingOutputs.add(number)
     try {
-      const meta = await writeLevel0Table(imm.memtable, number, this.location, this.#fs, this.#options)
-      await this.#fs.syncDir(this.location)
       const edit = emptyEdit()
       edit.logNumber = this.#mem.logNumber
-      edit.newFiles.push({ level: 0, file: meta })
+      // Empty only when resuming after a failure: then just the log number moves on.
+      if (imm.memtable.count > 0) {
+        const meta = await writeLevel0Table(imm.memtable, number, this.location, this.#fs, this.#options)
+        await this.#fs.syncDir(this.location)
+        edit.newFiles.push({ level: 0, file: meta })
+        this.#counters.flushBytes += meta.size
+      }
       await this.#versions.logAndApply(edit)
       this.#counters.flushes++
-      this.#counters.flushBytes += meta.size
       this.#counters.flushMillis += performance.now() - started
     } finally {
       this.#pendingOutputs.delete(number)
@@ -632,6 +681,8 @@ export class Shale {
 }
 
 const EMPTY = new Uint8Array(0)
+/** How often writes retry after a full disk. */
+const RESUME_INTERVAL_MS = 250
 
 function closedError(): ShaleError {
   return new ShaleError('CLOSED', 'Database is closed')

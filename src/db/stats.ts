@@ -61,6 +61,8 @@ export interface DbStats {
   writeStalls: number
   writeSlowdowns: number
   writeStops: number
+  /** Times writes resumed after a full disk. */
+  resumes: number
   recoveredRecords: number
 }
 
@@ -109,6 +111,7 @@ export class StatsCounters {
   writeStalls = 0
   writeSlowdowns = 0
   writeStops = 0
+  resumes = 0
   recoveredRecords = 0
   readonly #levels: LevelCounters[] = []
 
@@ -180,6 +183,7 @@ export class StatsCounters {
       writeStalls: this.writeStalls,
       writeSlowdowns: this.writeSlowdowns,
       writeStops: this.writeStops,
+      resumes: this.resumes,
       recoveredRecords: this.recoveredRecords,
     }
   }

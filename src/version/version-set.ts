@@ -135,17 +135,26 @@ export class VersionSet {
   }
 
   #applying: Promise<void> = Promise.resolve()
+  #manifestBroken = false
 
   async #logAndApply(edit: VersionEdit): Promise<void> {
     if (this.#manifest === undefined) throw new ShaleError('CLOSED', 'Cannot change the manifest: the version set is closed')
     edit.nextFileNumber = this.nextFileNumber
     edit.lastSequence = this.lastSequence
     const next = this.#current.apply(edit, this.#onUnused)
-    if (this.#manifest.size > MAX_MANIFEST_SIZE) {
+    // A MANIFEST whose last write failed may end in a torn record: never append after it,
+    // start a fresh one holding the whole state instead.
+    if (this.#manifestBroken || this.#manifest.size > MAX_MANIFEST_SIZE) {
       await this.#startManifest(next, edit.logNumber ?? this.logNumber)
+      this.#manifestBroken = false
     } else {
-      this.#manifest.addRecord(encodeEdit(edit))
-      await this.#manifest.sync()
+      try {
+        this.#manifest.addRecord(encodeEdit(edit))
+        await this.#manifest.sync()
+      } catch (err) {
+        this.#manifestBroken = true
+        throw err
+      }
     }
     this.#applyCounters(edit)
     this.#current = this.#install(next, this.#current)

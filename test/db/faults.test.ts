@@ -16,10 +16,10 @@ async function fresh(options = {}): Promise<{ fs: MemoryFileSystem; db: Shale }>
   return { fs, db: await Shale.open('/db', { fileSystem: fs, ...options }) }
 }
 
-test('a full disk during a sync write fails it with NO_SPACE, then writes stop and reads go on', async () => {
+test('a full disk during a sync write fails it with NO_SPACE, then writes stop while it stays full and reads go on', async () => {
   const { fs, db } = await fresh()
   await db.put('a', '1', { sync: true })
-  fs.failNth('append', 1, 'ENOSPC')
+  fs.failNth('append', 1, 'ENOSPC', true)
   await assert.rejects(db.put('b', '2', { sync: true }), code('NO_SPACE'))
   await assert.rejects(db.put('c', '3'), code('READ_ONLY'))
   assert.equal((await db.get('a'))?.toString(), '1')
@@ -117,4 +117,33 @@ test('disk full at random moments (any operation) loses no synced write and reop
     assert.ok(matched, `seed ${seed}: after the disk filled, the store is not a prefix of the writes with every synced one (synced ${lastSynced}, issued ${history.length})`)
   }
   assert.ok(failures > 10, `only ${failures} runs hit the full disk`)
+})
+
+test('after a full disk, writes resume once space is back, and nothing acknowledged is lost', async () => {
+  for (const kind of ['append', 'sync', 'create', 'syncDir'] as const) {
+    const { fs, db } = await fresh({ memtableSize: 4096 })
+    for (let i = 0; i < 50; i++) await db.put(`before${i}`, 'v', { sync: i % 5 === 0 })
+    fs.failNth(kind, 1, 'ENOSPC', true) // the disk stays full until clearFaults()
+    let rejected = 0
+    for (let i = 0; i < 300 && rejected === 0; i++) {
+      await db.put(`during${i}`, 'v'.repeat(50), { sync: true }).catch((err) => {
+        assert.ok(code('NO_SPACE')(err) || code('READ_ONLY')(err), `${kind}: ${String(err)}`)
+        rejected++
+      })
+    }
+    assert.equal(rejected, 1, `${kind}: the full disk was reported`)
+    await new Promise((r) => setTimeout(r, 300))
+    await assert.rejects(db.put('still-full', 'v'), code('READ_ONLY'), `${kind}: no resume while the disk is full`)
+    fs.clearFaults()
+    await new Promise((r) => setTimeout(r, 300))
+    await db.put('after', 'v', { sync: true })
+    assert.equal(db.stats().backgroundError, undefined)
+    assert.equal(db.stats().resumes, 1)
+    for (let i = 0; i < 50; i++) assert.equal((await db.get(`before${i}`))?.toString(), 'v', `${kind}: before${i}`)
+    await db.close()
+    const again = await Shale.open('/db', { fileSystem: fs.crash() })
+    for (let i = 0; i < 50; i++) assert.equal((await again.get(`before${i}`))?.toString(), 'v', `${kind}: before${i} after a power loss`)
+    assert.equal((await again.get('after'))?.toString(), 'v')
+    await again.close()
+  }
 })
