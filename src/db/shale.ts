@@ -270,7 +270,7 @@ export class Shale {
       }
     } else {
       this.#scheduleLogFlush()
-      if (this.#shouldYield()) await yieldToLoop()
+      if (this.#slicer.due()) await yieldToLoop()
     }
   }
 
@@ -280,10 +280,6 @@ export class Shale {
    * returned promise settles on the next turn of the event loop instead, keeping the
    * process responsive at a cost of one setImmediate per millisecond.
    */
-  #shouldYield(): boolean {
-    return this.#slicer.due()
-  }
-
   readonly #slicer = new TimeSlicer()
 
   // Non-sync writes sit in the log writer's buffer until it fills or the event loop turns,
@@ -550,7 +546,7 @@ export class Shale {
   get(key: Bytes, options?: ReadOptions): Promise<Buffer | undefined> {
     try {
       const value = this.getSync(key, options)
-      return this.#shouldYield() ? yieldToLoop(value) : Promise.resolve(value)
+      return this.#slicer.due() ? yieldToLoop(value) : Promise.resolve(value)
     } catch (err) {
       return Promise.reject(err)
     }
