@@ -17,6 +17,20 @@ import { printJson, showBytes, type ByteFormat } from '../format.js'
 const fs = new NodeFileSystem()
 const kindName = (k: number): string => (k === ValueKind.Value ? 'put' : 'del')
 
+/** Calls onRecord for each intact record of a log-format file; damage is printed in place. */
+function eachLogRecord(path: string, json: boolean | undefined, onRecord: (record: Uint8Array, offset: number) => void): void {
+  const file = fs.openRead(path)
+  try {
+    const reader = new LogReader(file, path)
+    for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
+      if (r.type === 'damage') process.stdout.write(json ? `${JSON.stringify({ offset: r.offset, damage: r.reason })}\n` : `@${r.offset} DAMAGE: ${r.reason}\n`)
+      else onRecord(r.record, r.offset)
+    }
+  } finally {
+    file.close()
+  }
+}
+
 export function registerDump(program: Command): void {
   program
     .command('dump-sst')
@@ -76,22 +90,12 @@ export function registerDump(program: Command): void {
     .option('-f, --format <format>', 'how keys and values are shown: utf8 or hex', 'utf8')
     .option('--json', 'print newline-delimited JSON, one record per line')
     .action((path: string, o: { format: ByteFormat; json?: boolean }) => {
-      const file = fs.openRead(path)
-      try {
-        const reader = new LogReader(file, path)
-        for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
-          if (r.type === 'damage') {
-            process.stdout.write(o.json ? `${JSON.stringify({ offset: r.offset, damage: r.reason })}\n` : `@${r.offset} DAMAGE: ${r.reason}\n`)
-            continue
-          }
-          const batch = decodeBatch(r.record, `${path} at offset ${r.offset}`)
-          const ops = batch.ops.map((op) => ({ kind: kindName(op.kind), key: showBytes(op.key, o.format), ...(op.value ? { value: showBytes(op.value, o.format) } : {}) }))
-          if (o.json) process.stdout.write(`${JSON.stringify({ offset: r.offset, seq: batch.seq, ops })}\n`)
-          else process.stdout.write(`@${r.offset} seq ${batch.seq}: ${ops.map((op) => `${op.kind} ${op.key}${op.value !== undefined ? `=${op.value}` : ''}`).join(', ')}\n`)
-        }
-      } finally {
-        file.close()
-      }
+      eachLogRecord(path, o.json, (record, offset) => {
+        const batch = decodeBatch(record, `${path} at offset ${offset}`)
+        const ops = batch.ops.map((op) => ({ kind: kindName(op.kind), key: showBytes(op.key, o.format), ...(op.value ? { value: showBytes(op.value, o.format) } : {}) }))
+        if (o.json) process.stdout.write(`${JSON.stringify({ offset, seq: batch.seq, ops })}\n`)
+        else process.stdout.write(`@${offset} seq ${batch.seq}: ${ops.map((op) => `${op.kind} ${op.key}${op.value !== undefined ? `=${op.value}` : ''}`).join(', ')}\n`)
+      })
     })
 
   program
@@ -101,34 +105,22 @@ export function registerDump(program: Command): void {
     .option('--json', 'print newline-delimited JSON, one edit per line')
     .action((target: string, o: { json?: boolean }) => {
       const path = fs.stat(target) === 'directory' ? join(target, new TextDecoder().decode(fs.readAll(currentFileName(target))).trim()) : target
-      const file = fs.openRead(path)
-      try {
-        const reader = new LogReader(file, path)
-        for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
-          if (r.type === 'damage') {
-            process.stdout.write(o.json ? `${JSON.stringify({ offset: r.offset, damage: r.reason })}\n` : `@${r.offset} DAMAGE: ${r.reason}\n`)
-            continue
-          }
-          const e = decodeEdit(r.record, `${path} at offset ${r.offset}`)
-          const edit = {
-            offset: r.offset,
-            ...(e.comparator !== undefined ? { comparator: e.comparator } : {}),
-            ...(e.logNumber !== undefined ? { logNumber: e.logNumber } : {}),
-            ...(e.nextFileNumber !== undefined ? { nextFileNumber: e.nextFileNumber } : {}),
-            ...(e.lastSequence !== undefined ? { lastSequence: e.lastSequence } : {}),
-            deleted: e.deletedFiles.map((d) => `L${d.level}:${d.number}`),
-            added: e.newFiles.map(({ level, file: f }) => ({ level, number: f.number, size: f.size, smallest: showBytes(f.smallestKey, 'utf8'), largest: showBytes(f.largestKey, 'utf8') })),
-          }
-          if (o.json) process.stdout.write(`${JSON.stringify(edit)}\n`)
-          else {
-            const head = Object.entries(edit).filter(([k]) => !['offset', 'deleted', 'added'].includes(k)).map(([k, v]) => `${k}=${String(v)}`)
-            process.stdout.write(`@${edit.offset} ${head.join(' ')}\n`)
-            for (const d of edit.deleted) process.stdout.write(`  - ${d}\n`)
-            for (const a of edit.added) process.stdout.write(`  + L${a.level}:${a.number} ${a.size} bytes [${a.smallest} .. ${a.largest}]\n`)
-          }
+      eachLogRecord(path, o.json, (record, offset) => {
+        const e = decodeEdit(record, `${path} at offset ${offset}`)
+        const edit = {
+          offset,
+          ...(e.comparator !== undefined ? { comparator: e.comparator } : {}),
+          ...(e.logNumber !== undefined ? { logNumber: e.logNumber } : {}),
+          ...(e.nextFileNumber !== undefined ? { nextFileNumber: e.nextFileNumber } : {}),
+          ...(e.lastSequence !== undefined ? { lastSequence: e.lastSequence } : {}),
+          deleted: e.deletedFiles.map((d) => `L${d.level}:${d.number}`),
+          added: e.newFiles.map(({ level, file: f }) => ({ level, number: f.number, size: f.size, smallest: showBytes(f.smallestKey, 'utf8'), largest: showBytes(f.largestKey, 'utf8') })),
         }
-      } finally {
-        file.close()
-      }
+        if (o.json) return void process.stdout.write(`${JSON.stringify(edit)}\n`)
+        const head = Object.entries(edit).filter(([k]) => !['offset', 'deleted', 'added'].includes(k)).map(([k, v]) => `${k}=${String(v)}`)
+        process.stdout.write(`@${edit.offset} ${head.join(' ')}\n`)
+        for (const d of edit.deleted) process.stdout.write(`  - ${d}\n`)
+        for (const a of edit.added) process.stdout.write(`  + L${a.level}:${a.number} ${a.size} bytes [${a.smallest} .. ${a.largest}]\n`)
+      })
     })
 }
