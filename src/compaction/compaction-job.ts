@@ -4,18 +4,17 @@
 // slices so foreground reads and writes keep flowing, and returns the version edit; the
 // caller makes it durable.
 
-import { tableFileName } from '../base/file-names.js'
 import type { ResolvedOptions } from '../base/options.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
 import { compareBytes, copyBytes } from '../util/bytes.js'
 import { TimeSlicer } from '../util/time-slicer.js'
-import { TableBuilder } from '../table/table-builder.js'
 import type { TableCache } from '../table/table-cache.js'
 import { fileContains, type FileMetadata } from '../version/file-metadata.js'
 import { LevelIterator } from '../version/level-iterator.js'
+import { TableWriter } from '../version/table-writer.js'
 import { emptyEdit, type VersionEdit } from '../version/version-edit.js'
-import type { FileSystem, WritableFile } from '../vfs/file-system.js'
+import type { FileSystem } from '../vfs/file-system.js'
 import { CompactionIterator, type DropCounts } from './compaction-iterator.js'
 import { maxGrandparentOverlap, totalBytes, type CompactionTask } from './compaction-picker.js'
 
@@ -42,12 +41,6 @@ export interface CompactionResult {
   drops: DropCounts
 }
 
-interface OpenOutput {
-  number: number
-  file: WritableFile
-  builder: TableBuilder
-}
-
 export async function runCompaction(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult> {
   const edit = emptyEdit()
   for (const f of task.inputs) edit.deletedFiles.push({ level: task.level, number: f.number })
@@ -69,7 +62,7 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
   const survivors = new CompactionIterator(input, env.snapshots, isBottom)
 
   const outputs: FileMetadata[] = []
-  let out: OpenOutput | undefined
+  let out: TableWriter | undefined
   let lastKey: Uint8Array | undefined
   // Grandparent overlap of the current output, to cut it before later compactions get big.
   let gpIndex = 0
@@ -80,10 +73,7 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
     if (out === undefined) return
     const done = out
     out = undefined
-    const t = done.builder.finish()
-    await done.file.sync()
-    done.file.close()
-    outputs.push({ number: done.number, size: t.fileSize, smallestKey: t.smallestKey, smallestSeq: t.smallestSeq, largestKey: t.largestKey, largestSeq: t.largestSeq })
+    outputs.push(await done.finish())
   }
 
   try {
@@ -99,29 +89,20 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
         }
         gpSeenKey = true
         // Cut only between user keys: a key's versions must stay in one file of a sorted level.
-        if (out !== undefined && (out.builder.estimatedFileSize() >= env.options.targetFileSize || gpOverlap > gpLimit)) {
+        if (out !== undefined && (out.estimatedFileSize() >= env.options.targetFileSize || gpOverlap > gpLimit)) {
           await finishOutput()
           gpOverlap = 0
         }
         lastKey = copyBytes(e.key)
       }
-      if (out === undefined) {
-        const number = env.newOutputNumber()
-        const path = tableFileName(env.dir, number)
-        const file = env.fs.create(path)
-        const { blockSize, blockRestartInterval: restartInterval, bloomBitsPerKey } = env.options
-        out = { number, file, builder: new TableBuilder(file, { blockSize, restartInterval, bloomBitsPerKey }, path) }
-      }
-      out.builder.add(e.key, e.seq, e.kind, e.value)
+      out ??= new TableWriter(env.fs, env.dir, env.newOutputNumber(), env.options)
+      out.add(e.key, e.seq, e.kind, e.value)
       await slicer.tick()
     }
     await finishOutput()
     if (outputs.length > 0) await env.fs.syncDir(env.dir)
   } catch (err) {
-    if (out !== undefined) {
-      out.builder.abandon()
-      out.file.close()
-    }
+    out?.abandon()
     throw err
   } finally {
     input.close()

@@ -6,20 +6,20 @@
 
 import { join } from 'node:path'
 import { ShaleError } from '../errors.js'
-import { lockFileName, logFileName, parseFileName, tableFileName } from '../base/file-names.js'
+import { lockFileName, logFileName, parseFileName } from '../base/file-names.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { ValueKind } from '../base/internal-key.js'
 import { resolveOptions, type Options } from '../base/options.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
 import { Memtable } from '../memtable/memtable.js'
-import { TableBuilder } from '../table/table-builder.js'
 import { TableReader } from '../table/table-reader.js'
 import { salvageTable } from '../table/table-salvage.js'
 import { bytesEqual, copyBytes } from '../util/bytes.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import { emptyEdit, NUM_LEVELS } from '../version/version-edit.js'
 import { VersionSet } from '../version/version-set.js'
-import type { FileSystem, WritableFile } from '../vfs/file-system.js'
+import { TableWriter } from '../version/table-writer.js'
+import type { FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { LogReader } from '../wal/log-reader.js'
 import { decodeBatch } from '../wal/write-batch.js'
@@ -121,14 +121,12 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
   const sources: InternalIterator[] = [recovered.iterator(), ...intact.map((t) => t.iterator())]
   const merged = new MergingIterator(sources)
   const outputs: FileMetadata[] = []
-  let out: { number: number; file: WritableFile; builder: TableBuilder } | undefined
+  let out: TableWriter | undefined
   const finish = async (): Promise<void> => {
     if (out === undefined) return
-    const t = out.builder.finish()
-    await out.file.sync()
-    out.file.close()
-    outputs.push({ number: out.number, size: t.fileSize, smallestKey: t.smallestKey, smallestSeq: t.smallestSeq, largestKey: t.largestKey, largestSeq: t.largestSeq })
+    const done = out
     out = undefined
+    outputs.push(await done.finish())
   }
   let previous: Uint8Array | undefined
   try {
@@ -137,17 +135,15 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
       if (previous !== undefined && bytesEqual(key, previous)) continue
       previous = copyBytes(key)
       if (merged.kind() === ValueKind.Deletion) continue
-      if (out !== undefined && out.builder.estimatedFileSize() >= opts.targetFileSize) await finish()
-      if (out === undefined) {
-        const number = nextNumber++
-        const path = tableFileName(dir, number)
-        const file = fs.create(path)
-        out = { number, file, builder: new TableBuilder(file, { blockSize: opts.blockSize, restartInterval: opts.blockRestartInterval, bloomBitsPerKey: opts.bloomBitsPerKey }, path) }
-      }
-      out.builder.add(key, merged.seq(), merged.kind(), merged.value())
+      if (out !== undefined && out.estimatedFileSize() >= opts.targetFileSize) await finish()
+      out ??= new TableWriter(fs, dir, nextNumber++, opts)
+      out.add(key, merged.seq(), merged.kind(), merged.value())
       report.keys++
     }
     await finish()
+  } catch (err) {
+    out?.abandon()
+    throw err
   } finally {
     merged.close()
     for (const t of intact) t.close()

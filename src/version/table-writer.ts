@@ -1,0 +1,51 @@
+// Writes one new table file and returns its metadata once the table is durable: the shared
+// tail of a flush, a compaction output and a repair output. The directory entry is the
+// caller's to sync (once for all the tables it writes).
+
+import { tableFileName } from '../base/file-names.js'
+import type { ValueKind } from '../base/internal-key.js'
+import type { ResolvedOptions } from '../base/options.js'
+import { TableBuilder } from '../table/table-builder.js'
+import type { FileSystem, WritableFile } from '../vfs/file-system.js'
+import type { FileMetadata } from './file-metadata.js'
+
+export type TableWriterOptions = Pick<ResolvedOptions, 'blockSize' | 'blockRestartInterval' | 'bloomBitsPerKey'>
+
+export class TableWriter {
+  readonly number: number
+  readonly #file: WritableFile
+  readonly #builder: TableBuilder
+
+  constructor(fs: FileSystem, dir: string, number: number, options: TableWriterOptions) {
+    const path = tableFileName(dir, number)
+    this.number = number
+    this.#file = fs.create(path)
+    this.#builder = new TableBuilder(this.#file, { blockSize: options.blockSize, restartInterval: options.blockRestartInterval, bloomBitsPerKey: options.bloomBitsPerKey }, path)
+  }
+
+  /** Entries must arrive in internal-key order. */
+  add(key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array): void {
+    this.#builder.add(key, seq, kind, value)
+  }
+
+  estimatedFileSize(): number {
+    return this.#builder.estimatedFileSize()
+  }
+
+  /** Writes the rest of the table, fsyncs and closes it. */
+  async finish(): Promise<FileMetadata> {
+    try {
+      const t = this.#builder.finish()
+      await this.#file.sync()
+      return { number: this.number, size: t.fileSize, smallestKey: t.smallestKey, smallestSeq: t.smallestSeq, largestKey: t.largestKey, largestSeq: t.largestSeq }
+    } finally {
+      this.#file.close()
+    }
+  }
+
+  /** Stops after a failure; the unreferenced file is deleted with the other obsolete files. */
+  abandon(): void {
+    this.#builder.abandon()
+    this.#file.close()
+  }
+}
