@@ -22,9 +22,10 @@ export function dbKey(i: number): string {
   return String(i).padStart(KEY_SIZE, '0')
 }
 
-export function dbValue(i: number): Buffer {
-  const at = (i * 97) % (POOL.length - VALUE_SIZE)
-  return POOL.subarray(at, at + VALUE_SIZE)
+/** A `size`-byte value (at most 64 KiB) for index i, a view into the shared pool. */
+export function dbValue(i: number, size = VALUE_SIZE): Buffer {
+  const at = (i * 97) % (POOL.length - size)
+  return POOL.subarray(at, at + size)
 }
 
 /** A seeded permutation of 0..n-1, so "random" order is the same in every run. */

@@ -1,0 +1,117 @@
+// One engine, one workload, one fresh directory, in a process of its own: so no engine's
+// caches, threads, heap or GC debt leak into another's numbers. Started by run.ts with a
+// JSON job as argv[2]; reports progress and the result over the IPC channel.
+
+import { rmSync } from 'node:fs'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
+import { dbKey, dbValue, shuffled } from '../src/cli/workload.js'
+import type { BenchEngine } from './engines/engine.js'
+import { engineByName } from './engines/index.js'
+import { OpRecorder, diskBytes } from './measure.js'
+import { type BenchSettings, workloadByName } from './workloads.js'
+
+export interface ChildJob {
+  engine: string
+  workload: string
+  dir: string
+  settings: BenchSettings
+}
+
+export interface RunResult {
+  engine: string
+  workload: string
+  /** Operations completed in the timed phase (entries for batches and scans). */
+  ops: number
+  /** False when the time budget stopped the phase early. */
+  complete: boolean
+  seconds: number
+  opsPerSec: number
+  mbPerSec: number
+  /** Per call, in microseconds (a call is one batch for fillrandom-batch, the whole scan for readseq). */
+  latencyP50Us: number | null
+  latencyP99Us: number | null
+  loopDelayP99Ms: number
+  loopDelayMaxMs: number
+  /** Process CPU time (all threads) over wall time during the timed phase. */
+  cpuPercent: number
+  /** Peak resident set of the child process, preload included. */
+  peakRssMiB: number
+  /** Allocated bytes in the store's directory after close; null for the in-memory yardstick. */
+  diskMiB: number | null
+  writeAmplification: number | null
+}
+
+export type ChildMessage = { type: 'progress'; phase: 'preload' | 'run'; done: number; total: number } | { type: 'result'; result: RunResult }
+
+const send = (m: ChildMessage): void => void process.send?.(m)
+
+async function preload(engine: BenchEngine, s: BenchSettings): Promise<void> {
+  const order = shuffled(s.num, 1)
+  for (let start = 0; start < s.num; start += 1000) {
+    const batch: [string, Uint8Array][] = []
+    for (let i = start; i < Math.min(s.num, start + 1000); i++) batch.push([dbKey(order[i]!), dbValue(order[i]!, s.valueSize)])
+    await engine.batch(batch)
+    if (start % 50_000 === 0) send({ type: 'progress', phase: 'preload', done: start, total: s.num })
+  }
+}
+
+async function runJob(job: ChildJob): Promise<RunResult> {
+  const info = engineByName(job.engine)
+  const workload = workloadByName(job.workload)
+  const open = await info.load()
+  const s = job.settings
+  let engine = await open(job.dir)
+  if (workload.preload) {
+    await preload(engine, s)
+    // Reopen, so reads start from what is on disk, as after a restart.
+    await engine.close()
+    engine = await open(job.dir)
+  }
+
+  const rec = new OpRecorder(workload.calls(s), s.maxSeconds)
+  const progress = setInterval(() => send({ type: 'progress', phase: 'run', done: rec.count, total: workload.calls(s) }), 250)
+  const delay = monitorEventLoopDelay({ resolution: 1 })
+  delay.enable()
+  const cpuBefore = process.cpuUsage()
+  const start = performance.now()
+  const ops = await workload.run({ engine, settings: s, rec })
+  const seconds = (performance.now() - start) / 1000
+  const cpu = process.cpuUsage(cpuBefore)
+  delay.disable()
+  clearInterval(progress)
+
+  const extra = engine.extra?.() ?? {}
+  await engine.close()
+  const latency = rec.latencyMicros()
+  const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits
+  return {
+    engine: job.engine,
+    workload: job.workload,
+    ops,
+    complete: !rec.expired,
+    seconds: round(seconds, 3),
+    opsPerSec: Math.round(ops / seconds),
+    mbPerSec: round((ops * workload.bytesPerOp(s)) / seconds / 1048576, 2),
+    latencyP50Us: latency ? round(latency.p50, 2) : null,
+    latencyP99Us: latency ? round(latency.p99, 2) : null,
+    loopDelayP99Ms: round(delay.percentile(99) / 1e6, 2),
+    loopDelayMaxMs: round(delay.max / 1e6, 2),
+    cpuPercent: Math.round(((cpu.user + cpu.system) / 1000 / (seconds * 1000)) * 100),
+    peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
+    diskMiB: job.engine === 'map' ? null : round(diskBytes(job.dir) / 1048576, 1),
+    writeAmplification: extra.writeAmplification === undefined ? null : round(extra.writeAmplification, 2),
+  }
+}
+
+const job = JSON.parse(process.argv[2] ?? '') as ChildJob
+try {
+  const result = await runJob(job)
+  // Wait until the message is handed over: exiting first could drop it.
+  await new Promise<void>((resolve, reject) =>
+    process.send!({ type: 'result', result } satisfies ChildMessage, undefined, {}, (err) => (err ? reject(err) : resolve())),
+  )
+} finally {
+  rmSync(job.dir, { recursive: true, force: true })
+}
+// Native engines may keep threads alive after close; the result is delivered, so leave.
+process.exit(0)

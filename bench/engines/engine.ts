@@ -1,0 +1,35 @@
+// The one interface every benchmarked store is driven through, so a workload is written
+// once and each engine runs it with its own idiomatic calls (awaited puts and gets, its own
+// batch and iterator APIs).
+
+export interface BenchEngine {
+  /** One put; `sync` asks for durability before the promise settles. */
+  put(key: string, value: Uint8Array, sync: boolean): Promise<void>
+  /** An atomic batch of puts through the engine's batch API. */
+  batch(entries: ReadonlyArray<readonly [string, Uint8Array]>): Promise<void>
+  get(key: string): Promise<Uint8Array | undefined>
+  /** A full forward scan; returns the number of entries seen. */
+  scan(): Promise<number>
+  /** Positions at the first key >= `key` and reads up to `count` entries; returns how many. */
+  seek(key: string, count: number): Promise<number>
+  close(): Promise<void>
+  /** Engine-specific figures for the report (Shale: write amplification). */
+  extra?(): Record<string, number>
+}
+
+export type OpenEngine = (dir: string) => Promise<BenchEngine>
+
+/** What the runner and the report know about an engine without loading it. */
+export interface EngineInfo {
+  name: string
+  /** The npm package it comes from (its version goes in the report); undefined for Shale and the Map. */
+  packageName: string | undefined
+  /** What a put without `sync` promises, for the report. */
+  durability: string
+  /** Workloads this engine cannot run meaningfully (a Map has no order, lmdb noSync no fsync). */
+  skips: ReadonlySet<string>
+  /** When set, the only workloads this engine runs (the ablation rows). */
+  only?: ReadonlySet<string>
+  /** Loaded in the child process only, so each child holds just the engine it measures. */
+  load(): Promise<OpenEngine>
+}

@@ -1,0 +1,29 @@
+// Shale with its default options, or with `blockSearch: 'linear'` for the ablation (a linear
+// scan of index and data blocks instead of binary search over restart points).
+
+import { Shale } from '../../src/index.js'
+import type { OpenEngine } from './engine.js'
+
+export function openShale(blockSearch: 'binary' | 'linear'): OpenEngine {
+  return async (dir) => {
+    const db = await Shale.open(dir, { blockSearch })
+    return {
+      put: (key, value, sync) => db.put(key, value, { sync }),
+      batch: (entries) => db.write(entries.map(([key, value]) => ({ type: 'put', key, value }))),
+      get: (key) => db.get(key),
+      async scan() {
+        let n = 0
+        for (const _ of db.iterator()) n++
+        return n
+      },
+      async seek(key, count) {
+        const it = db.iterator({ gte: key, limit: count })
+        const n = it.nextv(count).length
+        it.close()
+        return n
+      },
+      close: () => db.close(),
+      extra: () => ({ writeAmplification: db.stats().writeAmplification }),
+    }
+  }
+}

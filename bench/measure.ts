@@ -1,0 +1,84 @@
+// What a child records while it runs a workload: per-call latency, the time-slice yields
+// every engine gets alike, and the deadline; plus the small statistics the report needs.
+
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+/** How often the harness lets the event loop run, as an application serving other work would. */
+const YIELD_EVERY_MS = 1
+
+const yieldToLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve))
+
+/**
+ * Times the calls of one workload. The loop pattern is
+ * `const t0 = performance.now(); await call(); if (rec.done(t0)) await rec.pause()`,
+ * so the harness costs one clock read per call and yields at most once per millisecond.
+ */
+export class OpRecorder {
+  readonly #latencies: Float64Array
+  #count = 0
+  #lastYield = performance.now()
+  readonly #deadline: number
+  #expired = false
+
+  constructor(capacity: number, maxSeconds: number) {
+    this.#latencies = new Float64Array(capacity)
+    this.#deadline = performance.now() + maxSeconds * 1000
+  }
+
+  get count(): number {
+    return this.#count
+  }
+
+  /** True once the time budget is spent: loops stop and the row reports what was done. */
+  get expired(): boolean {
+    return this.#expired
+  }
+
+  /** Records one call that started at t0; true when the loop should `await pause()`. */
+  done(t0: number): boolean {
+    const now = performance.now()
+    if (this.#count < this.#latencies.length) this.#latencies[this.#count] = now - t0
+    this.#count++
+    if (now > this.#deadline) this.#expired = true
+    return now - this.#lastYield >= YIELD_EVERY_MS
+  }
+
+  async pause(): Promise<void> {
+    await yieldToLoop()
+    this.#lastYield = performance.now()
+  }
+
+  /** Latency percentiles in microseconds over the recorded calls. */
+  latencyMicros(): { p50: number; p99: number } | undefined {
+    const n = Math.min(this.#count, this.#latencies.length)
+    if (n < 2) return undefined
+    const sorted = this.#latencies.slice(0, n).sort()
+    return { p50: percentile(sorted, 50) * 1000, p99: percentile(sorted, 99) * 1000 }
+  }
+}
+
+/** Nearest-rank percentile of an ascending array. */
+export function percentile(sorted: ArrayLike<number>, p: number): number {
+  if (sorted.length === 0) return NaN
+  const rank = Math.ceil((p / 100) * sorted.length)
+  return sorted[Math.min(sorted.length, Math.max(1, rank)) - 1]!
+}
+
+export function median(values: readonly number[]): number {
+  const v = values.filter((x) => Number.isFinite(x)).sort((a, b) => a - b)
+  if (v.length === 0) return NaN
+  const mid = v.length >> 1
+  return v.length % 2 === 1 ? v[mid]! : (v[mid - 1]! + v[mid]!) / 2
+}
+
+/** Bytes allocated on disk under `dir` (st_blocks, so sparse files count what they use). */
+export function diskBytes(dir: string): number {
+  let total = 0
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name)
+    if (entry.isDirectory()) total += diskBytes(path)
+    else if (entry.isFile()) total += statSync(path).blocks * 512
+  }
+  return total
+}
