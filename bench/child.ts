@@ -11,10 +11,14 @@ import { OpRecorder, diskBytes } from './measure.js'
 import { type BenchSettings, workloadByName } from './workloads.js'
 
 export interface ChildJob {
+  /** 'seed': load every key into `dir` and close (run.ts copies it for each read workload). */
+  mode: 'run' | 'seed'
   engine: string
   workload: string
   dir: string
   settings: BenchSettings
+  /** `dir` already holds a copy of the loaded store. */
+  seeded: boolean
 }
 
 export interface RunResult {
@@ -34,14 +38,17 @@ export interface RunResult {
   loopDelayMaxMs: number
   /** Process CPU time (all threads) over wall time during the timed phase. */
   cpuPercent: number
-  /** Peak resident set of the child process, preload included. */
+  /** Peak resident set of the child process (the Map yardstick's includes its preload). */
   peakRssMiB: number
   /** Allocated bytes in the store's directory after close; null for the in-memory yardstick. */
   diskMiB: number | null
   writeAmplification: number | null
 }
 
-export type ChildMessage = { type: 'progress'; phase: 'preload' | 'run'; done: number; total: number } | { type: 'result'; result: RunResult }
+export type ChildMessage =
+  | { type: 'progress'; phase: 'preload' | 'run'; done: number; total: number }
+  | { type: 'result'; result: RunResult }
+  | { type: 'seeded' }
 
 const send = (m: ChildMessage): void => void process.send?.(m)
 
@@ -61,7 +68,7 @@ async function runJob(job: ChildJob): Promise<RunResult> {
   const open = await info.load()
   const s = job.settings
   let engine = await open(job.dir)
-  if (workload.preload) {
+  if (workload.preload && !job.seeded) {
     await preload(engine, s)
     // Reopen, so reads start from what is on disk, as after a restart.
     await engine.close()
@@ -103,15 +110,22 @@ async function runJob(job: ChildJob): Promise<RunResult> {
   }
 }
 
+/** Resolves once the message is handed over: exiting first could drop it. */
+const deliver = (m: ChildMessage): Promise<void> =>
+  new Promise((resolve, reject) => process.send!(m, undefined, {}, (err) => (err ? reject(err) : resolve())))
+
 const job = JSON.parse(process.argv[2] ?? '') as ChildJob
-try {
-  const result = await runJob(job)
-  // Wait until the message is handed over: exiting first could drop it.
-  await new Promise<void>((resolve, reject) =>
-    process.send!({ type: 'result', result } satisfies ChildMessage, undefined, {}, (err) => (err ? reject(err) : resolve())),
-  )
-} finally {
-  rmSync(job.dir, { recursive: true, force: true })
+if (job.mode === 'seed') {
+  const engine = await (await engineByName(job.engine).load())(job.dir)
+  await preload(engine, job.settings)
+  await engine.close()
+  await deliver({ type: 'seeded' })
+} else {
+  try {
+    await deliver({ type: 'result', result: await runJob(job) })
+  } finally {
+    rmSync(job.dir, { recursive: true, force: true })
+  }
 }
 // Native engines may keep threads alive after close; the result is delivered, so leave.
 process.exit(0)

@@ -6,11 +6,11 @@
 import { Command, Option } from 'commander'
 import cliProgress from 'cli-progress'
 import { fork } from 'node:child_process'
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { cpus, tmpdir, totalmem, type as osType, release } from 'node:os'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import type { ChildJob, ChildMessage, RunResult } from './child.js'
+import type { ChildJob, ChildMessage } from './child.js'
 import { ENGINES, engineByName } from './engines/index.js'
 import { writeReport } from './report/write-report.js'
 import { type BenchResults, type Failure, type RunRecord } from './results.js'
@@ -42,6 +42,7 @@ const program = new Command('bench')
   .option('--report-dir <dir>', 'directory for the report (with --report or --from)', join(root, 'docs'))
   .option('--from <file>', 'only render the report from a results file written earlier')
   .addOption(new Option('--dir <path>', 'parent directory for the stores (default: the OS temp directory)'))
+  .option('--profile <dir>', 'write a V8 CPU profile of every child into <dir> (node --cpu-prof), to see where the time goes')
   .option('--verbose', 'print one line per finished run to stderr (the progress bar shows on a terminal anyway)')
 
 interface Args {
@@ -58,6 +59,7 @@ interface Args {
   reportDir: string
   from?: string
   dir?: string
+  profile?: string
   verbose?: boolean
 }
 
@@ -68,18 +70,20 @@ function versionOf(pkg: string | undefined): string {
   return `${name}@${(JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version}`
 }
 
-/** Runs one job in a child process; resolves to its result or rejects with its error output. */
-function runChild(job: ChildJob, onProgress: (m: Extract<ChildMessage, { type: 'progress' }>) => void, timeoutMs: number): Promise<RunResult> {
+type Progress = (m: Extract<ChildMessage, { type: 'progress' }>) => void
+
+/** Runs one job in a child process; resolves to its final message or rejects with its error output. */
+function runChild(job: ChildJob, onProgress: Progress, timeoutMs: number, execArgv: string[] = []): Promise<ChildMessage> {
   return new Promise((resolveRun, reject) => {
-    let result: RunResult | undefined
+    let final: ChildMessage | undefined
     let stderr = ''
-    const child = fork(join(here, 'child.js'), [JSON.stringify(job)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'] })
+    const child = fork(join(here, 'child.js'), [JSON.stringify(job)], { stdio: ['ignore', 'ignore', 'pipe', 'ipc'], execArgv })
     child.stderr!.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)))
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
-    child.on('message', (m: ChildMessage) => (m.type === 'result' ? (result = m.result) : onProgress(m)))
+    child.on('message', (m: ChildMessage) => (m.type === 'progress' ? onProgress(m) : (final = m)))
     child.on('exit', (code, signal) => {
       clearTimeout(timer)
-      if (result !== undefined) resolveRun(result)
+      if (final !== undefined) resolveRun(final)
       else reject(new Error(`${signal ? `killed by ${signal}` : `exit code ${code}`}${stderr ? `: ${stderr.trim().split('\n').slice(-6).join(' | ')}` : ''}`))
     })
   })
@@ -116,20 +120,40 @@ async function runSuite(args: Args): Promise<BenchResults> {
   const started = performance.now()
   const runs: RunRecord[] = []
   const failures: Failure[] = []
+  const onProgress: Progress = (m) => {
+    bar?.setTotal(Math.max(1, m.total))
+    bar?.update(m.done, { phase: m.phase })
+  }
+  // Preload, timed phase, reopen and close, with room for a slow disk.
+  const timeoutMs = (settings.maxSeconds * 4 + 300) * 1000
+  // Read workloads start from a copy of one loaded store per engine: loading a million keys
+  // into lmdb alone takes most of a minute, and every read workload then sees the same tree.
+  const seeds = new Map<string, Promise<string>>()
+  const seedFor = (engine: string): Promise<string> => {
+    let seed = seeds.get(engine)
+    if (seed === undefined) {
+      const dir = join(parent, `seed-${engine}`)
+      seed = runChild({ mode: 'seed', engine, workload: 'seed', dir, settings, seeded: false }, onProgress, timeoutMs).then(() => dir)
+      seeds.set(engine, seed)
+    }
+    return seed
+  }
   try {
     for (const [i, j] of jobs.entries()) {
       const label = `${j.engine} ${j.workload} (run ${j.repeat}/${args.repeats})`.padEnd(44)
       bar?.start(1, 0, { job: i + 1, jobs: jobs.length, label, phase: '' })
       try {
-        const result = await runChild(
-          { engine: j.engine, workload: j.workload, dir: join(parent, `${i}-${j.engine}-${j.workload}`), settings },
-          (m) => {
-            bar?.setTotal(Math.max(1, m.total))
-            bar?.update(m.done, { phase: m.phase })
-          },
-          // Preload plus the timed phase plus reopen and close, with room for a slow disk.
-          (settings.maxSeconds * 4 + 300) * 1000,
+        const dir = join(parent, `${i}-${j.engine}-${j.workload}`)
+        const seeded = workloadByName(j.workload).preload && !engineByName(j.engine).inMemory
+        if (seeded) cpSync(await seedFor(j.engine), dir, { recursive: true })
+        const message = await runChild(
+          { mode: 'run', engine: j.engine, workload: j.workload, dir, settings, seeded },
+          onProgress,
+          timeoutMs,
+          args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`, `--cpu-prof-name=${j.engine}-${j.workload}-${j.repeat}.cpuprofile`],
         )
+        if (message.type !== 'result') throw new Error(`unexpected ${message.type} message from the child`)
+        const result = message.result
         runs.push({ ...result, repeat: j.repeat })
         if (args.verbose) process.stderr.write(`${label} ${result.opsPerSec.toLocaleString()} ops/s${result.complete ? '' : ' (time budget hit)'}\n`)
       } catch (err) {

@@ -28,6 +28,8 @@ export interface EngineInfo {
   durability: string
   /** Workloads this engine cannot run meaningfully (a Map has no order, lmdb noSync no fsync). */
   skips: ReadonlySet<string>
+  /** Keeps nothing on disk: it loads its own data for read workloads instead of copying a seed. */
+  inMemory?: boolean
   /** When set, the only workloads this engine runs (the ablation rows). */
   only?: ReadonlySet<string>
   /** Loaded in the child process only, so each child holds just the engine it measures. */

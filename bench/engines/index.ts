@@ -46,6 +46,7 @@ export const ENGINES: readonly EngineInfo[] = [
     durability: 'none: memory only (the yardstick)',
     // Nothing to sync, and no key order to seek in.
     skips: new Set(['fillsync', 'fillsync-64', 'seekrandom']),
+    inMemory: true,
     load: async () => (await import('./map-yardstick.js')).openMap,
   },
   {

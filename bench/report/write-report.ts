@@ -175,8 +175,9 @@ ${ablation(rows)}
 
 - Each (engine, workload, run) is a child process of its own on a fresh directory; runs of
   different engines interleave, so drift on the shared machine hits all of them alike.
-- Read, seek, overwrite and mixed workloads first load all keys in batches of 1,000 (not
-  timed), then close and reopen the store.
+- Read, seek, overwrite and mixed workloads start from a copy of one store per engine,
+  loaded once with every key in random order in batches of 1,000 and closed (not timed); the
+  Map, which keeps nothing on disk, loads its own.
 - Every engine is driven through its own idiomatic API (\`bench/engines/\`): awaited \`put\`
   and \`get\`, its batch call, its iterator (\`nextv\` pages for classic-level, \`getRange\`
   for lmdb). lmdb's reads are synchronous and awaited like the others'.
@@ -184,7 +185,7 @@ ${ablation(rows)}
   doing other work would; event-loop delay is sampled at 1 ms resolution over the timed phase.
 - Latency is per call (one batch of 1,000 for fillrandom-batch; none for readseq's single
   scan). CPU % is process CPU time over wall time (all threads, so it can pass 100). Peak RSS
-  is the child's, preload included. Disk is allocated bytes after close. WA is Shale's
+  is the child's (the Map's includes its load). Disk is allocated bytes after close. WA is Shale's
   (WAL + flush + compaction bytes) / user bytes over the whole run, preload included.
 
 ## Per-workload detail
