@@ -17,6 +17,11 @@ export interface Options {
   blockRestartInterval?: number
   /** Bloom filter bits per key; 0 disables filters (default 10, about 1% false positives). */
   bloomBitsPerKey?: number
+  /**
+   * How new tables store data blocks (default 'lz4': compressed when that saves at least an
+   * eighth of the block). 'none' writes them as is. Tables of either kind are always readable.
+   */
+  compression?: 'lz4' | 'none'
   /** Bytes of decoded blocks kept in the LRU block cache (default 32 MiB, as RocksDB). */
   blockCacheSize?: number
   /** Table files kept open at once (default 500). */
@@ -61,6 +66,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fileSystem'> = {
   blockSize: 4096,
   blockRestartInterval: 16,
   bloomBitsPerKey: 10,
+  compression: 'lz4',
   blockCacheSize: 32 * 1024 * 1024,
   maxOpenFiles: 500,
   walRecovery: 'tolerate-tail',
@@ -119,6 +125,9 @@ export function resolveOptions(options: Options | undefined): ResolvedOptions {
   checkInt('targetFileSize', o.targetFileSize, 1024, 2 ** 32)
   if (o.walRecovery !== 'tolerate-tail' && o.walRecovery !== 'point-in-time') {
     throw invalidArgument(`Invalid option walRecovery: expected 'tolerate-tail' or 'point-in-time', got ${String(o.walRecovery)}`)
+  }
+  if (o.compression !== 'lz4' && o.compression !== 'none') {
+    throw invalidArgument(`Invalid option compression: expected 'lz4' or 'none', got ${String(o.compression)}`)
   }
   if (o.blockSearch !== 'binary' && o.blockSearch !== 'linear') {
     throw invalidArgument(`Invalid option blockSearch: expected 'binary' or 'linear', got ${String(o.blockSearch)}`)

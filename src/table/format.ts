@@ -1,23 +1,32 @@
 // SSTable constants and the small codecs that the table builder and reader share: block
-// handles, the 5-byte block trailer and the fixed-size footer. The prose version of this
-// layout is docs/format.md#table; the two must change together.
+// handles, the 5-byte block trailer, block compression and the fixed-size footer. The prose
+// version of this layout is docs/format.md#table; the two must change together.
 
 import { corruption } from '../errors.js'
 import { compareBytes, utf8 } from '../util/bytes.js'
 import { ByteWriter, getU32, getVarint, putU32 } from '../util/coding.js'
 import { crc32 } from 'node:zlib'
 import { maskCrc, unmaskCrc } from '../util/crc32c.js'
+import { compressBlock, decompressBlock } from '../util/lz4.js'
 import { type Block, BlockCursor } from './block.js'
 import { BlockBuilder } from './block-builder.js'
 
-/** Stored in each block trailer; on-disk values, never renumber. */
-export const CompressionType = { None: 0 } as const
+/**
+ * Stored in each block trailer; on-disk values, never renumber. Lz4: the stored bytes are
+ * `varint uncompressedLength | LZ4 block` (src/util/lz4.ts), the length first so a reader
+ * allocates the output exactly once and can tell a short decode from a complete one.
+ */
+export const CompressionType = { None: 0, Lz4: 1 } as const
 export type CompressionType = (typeof CompressionType)[keyof typeof CompressionType]
 
-/** Bumped when the table layout changes incompatibly. 1: the layout described here. */
-export const TABLE_FORMAT_VERSION = 1
+/**
+ * Bumped when the table layout changes incompatibly. 1: no compression (every trailer says
+ * type 0). 2: data blocks may be LZ4-compressed. Readers accept both.
+ */
+export const TABLE_FORMAT_VERSION = 2
+export const MIN_TABLE_FORMAT_VERSION = 1
 
-/** Compression type byte plus masked CRC-32 (see tableCrc), after every block. */
+/** Compression type byte plus masked CRC-32 (see tableCrc), after every block's stored bytes. */
 export const BLOCK_TRAILER_SIZE = 5
 
 /**
@@ -32,7 +41,7 @@ export const FOOTER_SIZE = 3 * 12 + 4 + 4 + 8
 const FOOTER_CHECKSUM_AT = 40
 const FOOTER_MAGIC_AT = 44
 
-/** Where a block lives: `size` counts the block contents, not its trailer. */
+/** Where a block lives: `size` counts its stored bytes (compressed, if it is), not its trailer. */
 export interface BlockHandle {
   offset: number
   size: number
@@ -93,39 +102,99 @@ export function tableCrc(bytes: Uint8Array, start = 0, end = bytes.length, previ
   return crc32(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), previous)
 }
 
-/** Masked CRC-32 over the block contents followed by the compression type byte. */
-export function blockChecksum(contents: Uint8Array, type: number): number {
+/** Masked CRC-32 over a block's stored bytes followed by the compression type byte. */
+export function blockChecksum(stored: Uint8Array, type: number): number {
   typeByte[0] = type
-  return maskCrc(tableCrc(typeByte, 0, 1, tableCrc(contents)))
+  return maskCrc(tableCrc(typeByte, 0, 1, tableCrc(stored)))
 }
 
-/** Appends the 5-byte trailer for `contents` (which the caller has already written). */
-export function writeBlockTrailer(out: ByteWriter, contents: Uint8Array, type: CompressionType = CompressionType.None): void {
-  out.u8(type).u32(blockChecksum(contents, type))
+/** Appends the 5-byte trailer for a block's `stored` bytes (which the caller has already written). */
+export function writeBlockTrailer(out: ByteWriter, stored: Uint8Array, type: CompressionType = CompressionType.None): void {
+  out.u8(type).u32(blockChecksum(stored, type))
 }
 
 /**
- * Checks a block read from disk as contents + trailer, and returns the contents as a view.
- * With verifyChecksum false only the length and type are checked.
+ * Compresses block contents for storage: returns a view of `scratch` holding `varint length |
+ * LZ4 block`, or undefined when that would not save at least 1/8 of the block (LevelDB's
+ * rule: below that, decompressing on every read is not worth the disk it saves), and the
+ * caller stores the contents as is. REQUIRES: scratch.length >= contents.length.
  */
-export function checkBlock(raw: Uint8Array, handle: BlockHandle, fileName: string, verifyChecksum: boolean): Uint8Array {
+export function compressForStorage(contents: Uint8Array, scratch: Uint8Array): Uint8Array | undefined {
+  const n = contents.length
+  const budget = n - Math.floor(n / 8) - 1
+  let prefix = 0
+  for (let v = n; ; v = Math.floor(v / 0x80)) {
+    if (v < 0x80) {
+      scratch[prefix++] = v
+      break
+    }
+    scratch[prefix++] = (v % 0x80) | 0x80
+  }
+  if (budget <= prefix) return undefined
+  // dst ends at the budget, so the encoder gives up as soon as the saving is out of reach.
+  const written = compressBlock(contents, scratch.subarray(prefix, budget))
+  return written === 0 ? undefined : scratch.subarray(0, prefix + written)
+}
+
+/**
+ * Checks a block read from disk as stored bytes + trailer, and returns its contents: a view
+ * of `raw` for type 0, a fresh decompressed buffer for type 1. With verifyChecksum false the
+ * checksum is skipped, but the length, type and (for LZ4) the decoding are still checked.
+ * `formatVersion` is the table's: type 1 does not exist in version 1 tables.
+ */
+export function checkBlock(raw: Uint8Array, handle: BlockHandle, fileName: string, verifyChecksum: boolean, formatVersion: number): Uint8Array {
   const where = `block at offset ${handle.offset}`
   if (raw.length !== handle.size + BLOCK_TRAILER_SIZE) {
     throw corruption(fileName, `${where}: read ${raw.length} bytes, expected ${handle.size + BLOCK_TRAILER_SIZE}`)
   }
-  const contents = raw.subarray(0, handle.size)
+  const stored = raw.subarray(0, handle.size)
   const type = raw[handle.size]!
-  if (type !== CompressionType.None) throw corruption(fileName, `${where}: unknown compression type ${type} in block trailer`)
+  if (type !== CompressionType.None && type !== CompressionType.Lz4) {
+    throw corruption(fileName, `${where}: unknown compression type ${type} in block trailer`)
+  }
+  if (type === CompressionType.Lz4 && formatVersion < 2) {
+    throw corruption(fileName, `${where}: compression type ${type} in a version ${formatVersion} table, which has no compression`)
+  }
+  // The checksum covers the bytes as stored, so damage is caught before it reaches the decoder.
   if (verifyChecksum) {
-    const stored = getU32(raw, handle.size + 1)
-    const actual = blockChecksum(contents, type)
-    if (stored !== actual) {
+    const expected = getU32(raw, handle.size + 1)
+    const actual = blockChecksum(stored, type)
+    if (expected !== actual) {
       throw corruption(
         fileName,
-        `${where}: checksum mismatch (stored 0x${unmaskCrc(stored).toString(16)}, computed 0x${unmaskCrc(actual).toString(16)})`,
+        `${where}: checksum mismatch (stored 0x${unmaskCrc(expected).toString(16)}, computed 0x${unmaskCrc(actual).toString(16)})`,
       )
     }
   }
+  return type === CompressionType.None ? stored : decompressStored(stored, where, fileName)
+}
+
+/** Undoes compressForStorage; any failure is CORRUPTION naming the block. */
+function decompressStored(stored: Uint8Array, where: string, fileName: string): Uint8Array {
+  let length: number
+  let at: number
+  try {
+    ;[length, at] = getVarint(stored, 0)
+  } catch (err) {
+    throw corruption(fileName, `${where}: bad uncompressed length: ${(err as Error).message}`)
+  }
+  // Each LZ4 input byte yields at most 255 output bytes; a larger claim is damage, and
+  // refusing it bounds what a damaged length can make us allocate.
+  const payload = stored.subarray(at)
+  if (length > payload.length * 255 + 16) {
+    throw corruption(fileName, `${where}: uncompressed length ${length} is impossible for ${payload.length} bytes of LZ4 data`)
+  }
+  let contents: Uint8Array
+  let written: number
+  try {
+    contents = new Uint8Array(length)
+    written = decompressBlock(payload, contents)
+  } catch (err) {
+    // RangeError: the decoder's verdict on the data (or an allocation the length made impossible).
+    if (!(err instanceof RangeError)) throw err
+    throw corruption(fileName, `${where}: LZ4 data is damaged (${err.message})`)
+  }
+  if (written !== length) throw corruption(fileName, `${where}: LZ4 data decoded to ${written} bytes, expected ${length}`)
   return contents
 }
 
@@ -167,7 +236,9 @@ export function decodeFooter(bytes: Uint8Array, fileSize: number, fileName: stri
     throw corruption(fileName, `${where}: checksum mismatch (stored 0x${unmaskCrc(stored).toString(16)}, computed 0x${unmaskCrc(actual).toString(16)})`)
   }
   const version = getU32(bytes, 36)
-  if (version !== TABLE_FORMAT_VERSION) throw corruption(fileName, `${where}: unsupported table format version ${version}`)
+  if (version < MIN_TABLE_FORMAT_VERSION || version > TABLE_FORMAT_VERSION) {
+    throw corruption(fileName, `${where}: unsupported table format version ${version}`)
+  }
   const handle = (at: number, name: string, optional: boolean): BlockHandle => {
     const lo = getU32(bytes, at)
     const hi = getU32(bytes, at + 4)

@@ -1,6 +1,7 @@
 // Writes one SSTable from entries that arrive in internal-key order. File layout
 // (docs/format.md#table): data blocks, filter block, properties block, index block, footer;
-// every block is followed by its 5-byte trailer.
+// every block is followed by its 5-byte trailer. Data blocks are LZ4-compressed when that
+// saves at least an eighth of their size.
 
 import type { WritableFile } from '../vfs/file-system.js'
 import { ValueKind, compareInternal, writeTrailer, TRAILER_SIZE, MAX_SEQUENCE } from '../base/internal-key.js'
@@ -8,7 +9,7 @@ import { ByteWriter } from '../util/coding.js'
 import { bytesEqual } from '../util/bytes.js'
 import { BlockBuilder } from './block-builder.js'
 import { bloomHash, buildBloomFilter } from './bloom.js'
-import { type BlockHandle, CompressionType, encodeBlockHandle, encodeFooter, encodeProperties, writeBlockTrailer } from './format.js'
+import { type BlockHandle, CompressionType, compressForStorage, encodeBlockHandle, encodeFooter, encodeProperties, writeBlockTrailer } from './format.js'
 
 export interface TableBuilderOptions {
   /** Target size of a data block's contents, in bytes. */
@@ -16,6 +17,8 @@ export interface TableBuilderOptions {
   restartInterval: number
   /** 0 writes no filter. */
   bloomBitsPerKey: number
+  /** How data blocks are stored (default 'lz4'; 'none' stores every block as is). */
+  compression?: 'lz4' | 'none'
 }
 
 export interface TableBuildResult {
@@ -42,6 +45,9 @@ export class TableBuilder {
   readonly #fileName: string
   readonly #blockSize: number
   readonly #bloomBitsPerKey: number
+  readonly #compress: boolean
+  /** Where data blocks are compressed; grown to the largest block seen. */
+  #compressed = new Uint8Array(0)
   readonly #data: BlockBuilder
   readonly #index = new BlockBuilder(1, 1024)
   readonly #pending = new ByteWriter(APPEND_CHUNK + 8192)
@@ -71,13 +77,15 @@ export class TableBuilder {
   #state: 'open' | 'finished' | 'failed' = 'open'
 
   constructor(file: WritableFile, options: TableBuilderOptions, fileName: string) {
-    const { blockSize, restartInterval, bloomBitsPerKey } = options
+    const { blockSize, restartInterval, bloomBitsPerKey, compression = 'lz4' } = options
     if (!Number.isInteger(blockSize) || blockSize < 1) throw new RangeError(`Cannot build ${fileName}: block size ${blockSize} is not a positive integer`)
     if (!(bloomBitsPerKey >= 0)) throw new RangeError(`Cannot build ${fileName}: bloomBitsPerKey ${bloomBitsPerKey} is negative`)
+    if (compression !== 'lz4' && compression !== 'none') throw new RangeError(`Cannot build ${fileName}: unknown compression ${String(compression)}`)
     this.#file = file
     this.#fileName = fileName
     this.#blockSize = blockSize
     this.#bloomBitsPerKey = bloomBitsPerKey
+    this.#compress = compression === 'lz4'
     this.#data = new BlockBuilder(restartInterval, Math.min(blockSize, 1 << 20) + 1024)
     // Offsets are absolute, so a file that already holds bytes would still be consistent,
     // but a table reader expects the table to start at offset 0.
@@ -145,7 +153,11 @@ export class TableBuilder {
     }
   }
 
-  /** Bytes written so far plus the data block being built; the metadata is not counted. */
+  /**
+   * Bytes written so far plus the data block being built; the metadata is not counted.
+   * Written blocks count as stored (compressed), so output files cut at a target size are
+   * that size on disk; only the one block in progress counts uncompressed.
+   */
   estimatedFileSize(): number {
     return this.#flushedTo + this.#pending.length + (this.#data.isEmpty() ? 0 : this.#data.estimatedSize())
   }
@@ -162,11 +174,15 @@ export class TableBuilder {
       this.#flushDataBlock()
 
       let filter: BlockHandle = { offset: 0, size: 0 }
+      // Metadata blocks stay uncompressed: the filter is bit noise that LZ4 cannot shrink,
+      // and the index and properties are a few percent of the file, read once per open and
+      // then held decoded, so compressing them would save little disk for a cost at every
+      // open. (Readers would accept them compressed; see docs/format.md.)
       if (this.#bloomBitsPerKey > 0) {
-        filter = this.#writeBlock(buildBloomFilter(this.#hashes.subarray(0, this.#hashCount), this.#bloomBitsPerKey))
+        filter = this.#writeBlock(buildBloomFilter(this.#hashes.subarray(0, this.#hashCount), this.#bloomBitsPerKey), false)
       }
-      const properties = this.#writeBlock(this.#propertiesBlock())
-      const index = this.#writeBlock(this.#index.finish())
+      const properties = this.#writeBlock(this.#propertiesBlock(), false)
+      const index = this.#writeBlock(this.#index.finish(), false)
       this.#pending.bytes(encodeFooter({ filter, index, properties }))
       this.#flushPending()
       this.#state = 'finished'
@@ -207,7 +223,7 @@ export class TableBuilder {
     // Index key: the block's last internal key. A shorter separator between this block and
     // the next would make the index smaller; that is a possible later optimization.
     const lastKey = this.#data.lastKey()
-    const handle = this.#writeBlock(this.#data.finish())
+    const handle = this.#writeBlock(this.#data.finish(), this.#compress)
     const scratch = this.#handleScratch
     scratch.reset()
     encodeBlockHandle(scratch, handle)
@@ -216,18 +232,31 @@ export class TableBuilder {
     this.#dataBlocks++
   }
 
-  /** Queues contents + trailer for writing; returns the block's handle. */
-  #writeBlock(contents: Uint8Array): BlockHandle {
-    const handle = { offset: this.#flushedTo + this.#pending.length, size: contents.length }
-    if (contents.length >= APPEND_CHUNK) {
+  /**
+   * Queues a block as stored (compressed when asked and worthwhile) + trailer for writing;
+   * returns the block's handle, which points at the stored bytes.
+   */
+  #writeBlock(contents: Uint8Array, compress: boolean): BlockHandle {
+    let stored = contents
+    let type: CompressionType = CompressionType.None
+    if (compress) {
+      if (this.#compressed.length < contents.length) this.#compressed = new Uint8Array(Math.max(contents.length, 2 * this.#compressed.length))
+      const packed = compressForStorage(contents, this.#compressed)
+      if (packed !== undefined) {
+        stored = packed
+        type = CompressionType.Lz4
+      }
+    }
+    const handle = { offset: this.#flushedTo + this.#pending.length, size: stored.length }
+    if (stored.length >= APPEND_CHUNK) {
       // Large blocks go straight to the file rather than being copied into #pending.
       this.#flushPending()
-      this.#file.append(contents)
-      this.#flushedTo += contents.length
+      this.#file.append(stored)
+      this.#flushedTo += stored.length
     } else {
-      this.#pending.bytes(contents)
+      this.#pending.bytes(stored)
     }
-    writeBlockTrailer(this.#pending, contents, CompressionType.None)
+    writeBlockTrailer(this.#pending, stored, type)
     if (this.#pending.length >= APPEND_CHUNK) this.#flushPending()
     return handle
   }

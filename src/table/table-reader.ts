@@ -1,6 +1,7 @@
 // Reads an SSTable: open() loads the footer, index, filter and properties; data blocks are
-// read on demand, checksummed and kept in the shared block cache. get() answers point
-// lookups; iterator() is a two-level cursor (index entry -> data block cursor).
+// read on demand, checksummed, decompressed and kept (decompressed) in the shared block
+// cache. get() answers point lookups; iterator() is a two-level cursor (index entry -> data
+// block cursor).
 
 import { ShaleError, corruption } from '../errors.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
@@ -21,7 +22,10 @@ import {
 } from './format.js'
 
 export interface TableReaderOptions {
-  /** Shared cache of parsed data blocks, keyed `${cacheId}:${offset}`; undefined disables it. */
+  /**
+   * Shared cache of parsed data blocks, keyed `${cacheId}:${offset}`; undefined disables it.
+   * Blocks are cached decompressed and charged their decompressed size.
+   */
   blockCache: LruCache<string, Block> | undefined
   /** Unique per opened reader, so blocks of different files (or openings) never collide. */
   cacheId: number
@@ -63,8 +67,11 @@ function copyInto(dst: Uint8Array, src: Uint8Array): void {
   else for (let i = 0; i < src.length; i++) dst[i] = src[i]!
 }
 
-/** Reads contents + trailer of a block and checks it; the handle is bounds-checked first. */
-function readBlockContents(file: RandomAccessFile, fileName: string, handle: BlockHandle, limit: number, verify: boolean): Uint8Array {
+/**
+ * Reads the stored bytes + trailer of a block, checks them and returns the (decompressed)
+ * contents; the handle is bounds-checked first. `version` is the table's format version.
+ */
+function readBlockContents(file: RandomAccessFile, fileName: string, handle: BlockHandle, limit: number, verify: boolean, version: number): Uint8Array {
   if (handle.offset + handle.size + BLOCK_TRAILER_SIZE > limit) {
     throw corruption(fileName, `block at offset ${handle.offset}: ${handle.size} bytes plus trailer run past ${limit}`)
   }
@@ -77,7 +84,7 @@ function readBlockContents(file: RandomAccessFile, fileName: string, handle: Blo
     }
     throw err
   }
-  return checkBlock(raw, handle, fileName, verify)
+  return checkBlock(raw, handle, fileName, verify, version)
 }
 
 export class TableReader {
@@ -91,6 +98,7 @@ export class TableReader {
   readonly #cache: LruCache<string, Block> | undefined
   readonly #cachePrefix: string
   readonly #verify: boolean
+  readonly #formatVersion: number
   readonly #search: BlockSearch
   /** Data blocks end where the footer begins. */
   readonly #dataLimit: number
@@ -104,6 +112,7 @@ export class TableReader {
     file: RandomAccessFile,
     fileName: string,
     options: TableReaderOptions,
+    formatVersion: number,
     index: Block,
     filter: Uint8Array | undefined,
     properties: TableProperties,
@@ -118,6 +127,7 @@ export class TableReader {
     this.#cache = options.blockCache
     this.#cachePrefix = `${options.cacheId}:`
     this.#verify = options.paranoidChecks
+    this.#formatVersion = formatVersion
     this.#search = options.search
     this.#getIndex = new BlockCursor(index, compareInternalKeys, options.search, compareInternalKeyRange)
   }
@@ -131,17 +141,23 @@ export class TableReader {
     if (size < FOOTER_SIZE) throw corruption(fileName, `file is ${size} bytes, shorter than the ${FOOTER_SIZE}-byte footer`)
     const footer = decodeFooter(readFooterBytes(file, fileName, size), size, fileName)
     const limit = size - FOOTER_SIZE
-    const index = new Block(readBlockContents(file, fileName, footer.index, limit, true), fileName, footer.index.offset)
-    const propsBlock = new Block(readBlockContents(file, fileName, footer.properties, limit, true), fileName, footer.properties.offset)
+    const v = footer.version
+    const index = new Block(readBlockContents(file, fileName, footer.index, limit, true, v), fileName, footer.index.offset)
+    const propsBlock = new Block(readBlockContents(file, fileName, footer.properties, limit, true, v), fileName, footer.properties.offset)
     const properties = decodeProperties(propsBlock)
     // A damaged filter is reported rather than ignored: its checksum failing means the disk
     // is returning bad bytes, and the caller should hear about it.
-    const filter = footer.filter.size > 0 ? readBlockContents(file, fileName, footer.filter, limit, true) : undefined
-    return new TableReader(file, fileName, options, index, filter, properties)
+    const filter = footer.filter.size > 0 ? readBlockContents(file, fileName, footer.filter, limit, true, v) : undefined
+    return new TableReader(file, fileName, options, v, index, filter, properties)
   }
 
   get fileSize(): number {
     return this.#fileSize
+  }
+
+  /** The table format version in the footer (1 or 2). */
+  get formatVersion(): number {
+    return this.#formatVersion
   }
 
   properties(): TableProperties {
@@ -199,8 +215,9 @@ export class TableReader {
         return hit
       }
     }
-    const contents = readBlockContents(this.#file, this.fileName, handle, this.#dataLimit, this.#verify)
+    const contents = readBlockContents(this.#file, this.fileName, handle, this.#dataLimit, this.#verify, this.#formatVersion)
     this.stats.blockReads++
+    // Cached decompressed, so a hit costs no decoding; the charge is the decompressed size.
     const block = new Block(contents, this.fileName, handle.offset)
     cache?.set(key, block, block.byteLength)
     return block

@@ -23,10 +23,12 @@ export function salvageTable(
 ): SalvageResult {
   const result: SalvageResult = { entries: 0, blocks: 0, lostBlocks: 0, unreadable: undefined }
   let index: Block
+  let version: number
   try {
     if (file.size < FOOTER_SIZE) throw new Error(`${file.size} bytes is shorter than a footer`)
     const footer = decodeFooter(file.read(file.size - FOOTER_SIZE, FOOTER_SIZE), file.size, fileName)
-    index = new Block(checkBlock(file.read(footer.index.offset, footer.index.size + BLOCK_TRAILER_SIZE), footer.index, fileName, true), fileName, footer.index.offset)
+    version = footer.version
+    index = new Block(checkBlock(file.read(footer.index.offset, footer.index.size + BLOCK_TRAILER_SIZE), footer.index, fileName, true, version), fileName, footer.index.offset)
   } catch (err) {
     result.unreadable = err instanceof Error ? err.message : String(err)
     return result
@@ -36,7 +38,8 @@ export function salvageTable(
     result.blocks++
     try {
       const h = decodeBlockHandle(handles.value())
-      const block = new Block(checkBlock(file.read(h.offset, h.size + BLOCK_TRAILER_SIZE), h, fileName, true), fileName, h.offset)
+      // checkBlock verifies and decompresses: a block whose LZ4 data is damaged is lost like any other.
+      const block = new Block(checkBlock(file.read(h.offset, h.size + BLOCK_TRAILER_SIZE), h, fileName, true, version), fileName, h.offset)
       const rows: [Uint8Array, number, ValueKind, Uint8Array][] = []
       const c = new BlockCursor(block, compareInternalKeys)
       for (c.seekToFirst(); c.valid(); c.next()) {

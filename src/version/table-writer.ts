@@ -9,7 +9,7 @@ import { TableBuilder } from '../table/table-builder.js'
 import type { FileSystem, WritableFile } from '../vfs/file-system.js'
 import type { FileMetadata } from './file-metadata.js'
 
-export type TableWriterOptions = Pick<ResolvedOptions, 'blockSize' | 'blockRestartInterval' | 'bloomBitsPerKey'>
+export type TableWriterOptions = Pick<ResolvedOptions, 'blockSize' | 'blockRestartInterval' | 'bloomBitsPerKey' | 'compression'>
 
 export class TableWriter {
   readonly number: number
@@ -20,7 +20,11 @@ export class TableWriter {
     const path = tableFileName(dir, number)
     this.number = number
     this.#file = fs.create(path)
-    this.#builder = new TableBuilder(this.#file, { blockSize: options.blockSize, restartInterval: options.blockRestartInterval, bloomBitsPerKey: options.bloomBitsPerKey }, path)
+    this.#builder = new TableBuilder(
+      this.#file,
+      { blockSize: options.blockSize, restartInterval: options.blockRestartInterval, bloomBitsPerKey: options.bloomBitsPerKey, compression: options.compression },
+      path,
+    )
   }
 
   /** Entries must arrive in internal-key order. */

@@ -84,10 +84,17 @@ test('cli: stats, compact, check, and the three dumps', () => {
     assert.ok(report.files.some((f: { kind: string; items: number }) => f.kind === 'table' && f.items > 0))
     const sst = readdirSync(db).find((n) => n.endsWith('.sst'))!
     const dump = JSON.parse(shale('dump-sst', join(db, sst), '--json', '--entries').out)
-    assert.equal(dump.formatVersion, 1)
+    assert.equal(dump.formatVersion, 2)
     assert.equal(dump.entries.length, dump.properties.entries)
     assert.ok(dump.dataBlocks.length > 1)
-    assert.match(shale('dump-sst', join(db, sst)).out, /index: \d+ data blocks/)
+    // Values of 50 x's compress: every block is LZ4, stored in fewer bytes than it holds.
+    for (const b of dump.dataBlocks) {
+      assert.equal(b.compression, 'lz4')
+      assert.ok(b.size < b.uncompressedSize, `${b.size} stored, ${b.uncompressedSize} uncompressed`)
+    }
+    const text = shale('dump-sst', join(db, sst)).out
+    assert.match(text, /index: \d+ data blocks \(\d+ lz4\), \d+ bytes stored, \d+ uncompressed/)
+    assert.match(text, /block @0 \(\d+ bytes, lz4, \d+ uncompressed\) last key/)
     const manifest = shale('dump-manifest', db, '--json').out.trim().split('\n').map((l) => JSON.parse(l))
     assert.equal(manifest[0].comparator, 'shale.BytewiseComparator')
     // Every open flushes the previous log, so the live log is empty; dump-wal still reads it.

@@ -2,10 +2,13 @@
 // iterators pinned across flushes, stats and group commit.
 
 import assert from 'node:assert/strict'
-import { writeFileSync, mkdirSync } from 'node:fs'
+import { writeFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { Shale, ShaleError } from '../../src/index.js'
+import { compareInternalKeys } from '../../src/base/internal-key.js'
+import { Block, BlockCursor } from '../../src/table/block.js'
+import { BLOCK_TRAILER_SIZE, FOOTER_SIZE, checkBlock, decodeBlockHandle, decodeFooter } from '../../src/table/format.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 const code = (c: string) => (e: unknown) => e instanceof ShaleError && e.code === c
@@ -277,6 +280,50 @@ test('compactRange pushes everything into one sorted level and reclaims deleted 
     },
     { memtableSize: 16 * 1024, l1TargetSize: 64 * 1024, targetFileSize: 16 * 1024 },
   )
+})
+
+/** The compression type byte of every data block of every table in dir. */
+function dataBlockTypes(dir: string): number[] {
+  const types: number[] = []
+  for (const name of readdirSync(dir).filter((n) => n.endsWith('.sst'))) {
+    const bytes = readFileSync(join(dir, name))
+    const footer = decodeFooter(bytes.subarray(bytes.length - FOOTER_SIZE), bytes.length, name)
+    const raw = bytes.subarray(footer.index.offset, footer.index.offset + footer.index.size + BLOCK_TRAILER_SIZE)
+    const index = new BlockCursor(new Block(checkBlock(raw, footer.index, name, true, footer.version), name, footer.index.offset), compareInternalKeys)
+    for (index.seekToFirst(); index.valid(); index.next()) {
+      const h = decodeBlockHandle(index.value())
+      types.push(bytes[h.offset + h.size]!)
+    }
+  }
+  return types
+}
+
+test('the compression option reaches flushes and worker compactions, and either kind of table reads back', async () => {
+  const dir = tempDir()
+  const key = (i: number): string => `k${String(i).padStart(5, '0')}`
+  const value = (i: number): string => `${i}:`.padEnd(100, 'v')
+  try {
+    const sizes: Record<string, number> = {}
+    for (const compression of ['none', 'lz4'] as const) {
+      const db = await Shale.open(dir.path, { compression, memtableSize: 16 * 1024, l1TargetSize: 64 * 1024, targetFileSize: 32 * 1024 })
+      for (let i = 0; i < 3000; i++) await db.put(key(i), value(i))
+      // compactRange rewrites every table through the compaction worker.
+      await db.compactRange()
+      sizes[compression] = db.stats().levels.reduce((sum, l) => sum + l.bytes, 0)
+      await db.close()
+      const types = dataBlockTypes(dir.path)
+      assert.ok(types.length > 10)
+      assert.deepEqual([...new Set(types)], [compression === 'lz4' ? 1 : 0], compression)
+    }
+    assert.ok(sizes.lz4! < sizes.none! / 2, `${sizes.lz4} bytes with lz4, ${sizes.none} without`)
+    // Reopened without compression, the lz4 tables still read.
+    const db = await Shale.open(dir.path, { compression: 'none' })
+    for (let i = 0; i < 3000; i += 7) assert.equal((await db.get(key(i)))?.toString(), value(i))
+    await db.close()
+    await assert.rejects(Shale.open(dir.path, { compression: 'zlib' as never }), code('INVALID_ARGUMENT'))
+  } finally {
+    dir.remove()
+  }
 })
 
 test('a write that has to wait for a flush keeps the bytes it was given, not later changes to them', async () => {

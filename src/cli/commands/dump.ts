@@ -6,7 +6,7 @@ import { basename, join } from 'node:path'
 import { compareInternalKeys, sequenceOf, userKeyOf, ValueKind } from '../../base/internal-key.js'
 import { currentFileName } from '../../base/file-names.js'
 import { Block, BlockCursor } from '../../table/block.js'
-import { BLOCK_TRAILER_SIZE, FOOTER_SIZE, checkBlock, decodeBlockHandle, decodeFooter } from '../../table/format.js'
+import { BLOCK_TRAILER_SIZE, CompressionType, FOOTER_SIZE, checkBlock, decodeBlockHandle, decodeFooter } from '../../table/format.js'
 import { TableReader } from '../../table/table-reader.js'
 import { decodeEdit } from '../../version/version-edit.js'
 import { NodeFileSystem } from '../../vfs/node-file-system.js'
@@ -15,6 +15,19 @@ import { decodeBatch } from '../../wal/write-batch.js'
 import { printJson, showBytes, type ByteFormat } from '../format.js'
 
 const fs = new NodeFileSystem()
+
+interface DataBlockReport {
+  lastKey: string
+  lastSeq: number
+  offset: number
+  /** Stored bytes (what the handle says), without the trailer. */
+  size: number
+  compression: string
+  /** null when the block could not be read. */
+  uncompressedSize: number | null
+  damage?: string
+}
+
 const kindName = (k: number): string => (k === ValueKind.Value ? 'put' : 'del')
 
 /** Calls onRecord for each intact record of a log-format file; damage is printed in place. */
@@ -34,7 +47,7 @@ function eachLogRecord(path: string, json: boolean | undefined, onRecord: (recor
 export function registerDump(program: Command): void {
   program
     .command('dump-sst')
-    .description('show an SSTable: footer, properties, filter, index (block handles), and optionally entries')
+    .description('show an SSTable: footer, properties, filter, data blocks (handles, compression, sizes), and optionally entries')
     .argument('<file>', 'a .sst file')
     .option('--entries', 'also list every entry')
     .option('-f, --format <format>', 'how keys and values are shown: utf8 or hex', 'utf8')
@@ -43,14 +56,37 @@ export function registerDump(program: Command): void {
       const file = fs.openRead(path)
       try {
         const footer = decodeFooter(file.read(file.size - FOOTER_SIZE, FOOTER_SIZE), file.size, path)
-        const indexBytes = checkBlock(file.read(footer.index.offset, footer.index.size + BLOCK_TRAILER_SIZE), footer.index, path, true)
+        const indexBytes = checkBlock(file.read(footer.index.offset, footer.index.size + BLOCK_TRAILER_SIZE), footer.index, path, true, footer.version)
         const cursor = new BlockCursor(new Block(indexBytes, path, footer.index.offset), compareInternalKeys)
-        const blocks: { lastKey: string; lastSeq: number; offset: number; size: number }[] = []
+        const blocks: DataBlockReport[] = []
         for (cursor.seekToFirst(); cursor.valid(); cursor.next()) {
           const h = decodeBlockHandle(cursor.value())
-          blocks.push({ lastKey: showBytes(userKeyOf(cursor.key()), o.format), lastSeq: sequenceOf(cursor.key()), offset: h.offset, size: h.size })
+          // Each block is read and decompressed to report its sizes; damage is shown in place.
+          let compression = 'unknown'
+          let uncompressedSize: number | null = null
+          let damage: string | undefined
+          try {
+            const raw = file.read(h.offset, h.size + BLOCK_TRAILER_SIZE)
+            const type = raw[h.size]
+            compression = type === CompressionType.None ? 'none' : type === CompressionType.Lz4 ? 'lz4' : `type ${type}`
+            uncompressedSize = checkBlock(raw, h, path, true, footer.version).length
+          } catch (err) {
+            damage = err instanceof Error ? err.message : String(err)
+          }
+          blocks.push({
+            lastKey: showBytes(userKeyOf(cursor.key()), o.format),
+            lastSeq: sequenceOf(cursor.key()),
+            offset: h.offset,
+            size: h.size,
+            compression,
+            uncompressedSize,
+            ...(damage !== undefined ? { damage } : {}),
+          })
         }
-        const filter = footer.filter.size === 0 ? undefined : checkBlock(file.read(footer.filter.offset, footer.filter.size + BLOCK_TRAILER_SIZE), footer.filter, path, true)
+        const stored = blocks.reduce((sum, b) => sum + b.size, 0)
+        const uncompressed = blocks.reduce((sum, b) => sum + (b.uncompressedSize ?? 0), 0)
+        const compressed = blocks.filter((b) => b.compression === 'lz4').length
+        const filter = footer.filter.size === 0 ? undefined : checkBlock(file.read(footer.filter.offset, footer.filter.size + BLOCK_TRAILER_SIZE), footer.filter, path, true, footer.version)
         const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, cacheId: 0, paranoidChecks: true, search: 'binary' })
         const entries: { key: string; seq: number; kind: string; value: string }[] = []
         try {
@@ -72,8 +108,11 @@ export function registerDump(program: Command): void {
           process.stdout.write(`${report.file}: ${report.size} bytes, table format ${report.formatVersion}\n`)
           process.stdout.write(`properties: ${JSON.stringify(report.properties)}\n`)
           process.stdout.write(`filter: ${filter === undefined ? 'none' : `${filter.length} bytes, ${filter[filter.length - 1]} probes`}\n`)
-          process.stdout.write(`index: ${blocks.length} data blocks\n`)
-          for (const b of blocks) process.stdout.write(`  block @${b.offset} (${b.size} bytes) last key ${b.lastKey} @${b.lastSeq}\n`)
+          process.stdout.write(`index: ${blocks.length} data blocks (${compressed} lz4), ${stored} bytes stored, ${uncompressed} uncompressed\n`)
+          for (const b of blocks) {
+            const sizes = b.compression === 'none' ? `${b.size} bytes, none` : `${b.size} bytes, ${b.compression}, ${b.uncompressedSize ?? '?'} uncompressed`
+            process.stdout.write(`  block @${b.offset} (${sizes}) last key ${b.lastKey} @${b.lastSeq}${b.damage !== undefined ? ` DAMAGE: ${b.damage}` : ''}\n`)
+          }
           for (const e of entries) process.stdout.write(`${e.key} @${e.seq} ${e.kind} ${e.kind === 'put' ? e.value : ''}\n`)
         } finally {
           reader.close()
