@@ -4,9 +4,9 @@
 import type { InternalIterator } from '../base/internal-iterator.js'
 import type { ValueKind } from '../base/internal-key.js'
 import { binaryString } from '../util/bytes.js'
-import { SkipList, type SkipNode } from './skip-list.js'
+import { NONE, SkipList } from './skip-list.js'
 
-/** Rough per-entry bookkeeping cost (node, pointers, key string, hash entry), so size tracks real memory. */
+/** Rough per-entry bookkeeping cost (node arrays, key string, hash entry), so size tracks real memory. */
 const ENTRY_OVERHEAD = 96
 
 export interface Lookup {
@@ -21,7 +21,7 @@ export class Memtable {
    * The newest version of each key. Most reads are at the latest sequence, and this answers
    * them (and every miss) in one hash lookup instead of a skip-list search.
    */
-  readonly #newest = new Map<string, SkipNode>()
+  readonly #newest = new Map<string, number>()
   #bytes = 0
   /** Number of the write-ahead log file that holds this memtable's writes. */
   readonly logNumber: number
@@ -44,19 +44,24 @@ export class Memtable {
    * skip-list.ts); pass it when already known.
    */
   add(key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array, skey = binaryString(key)): void {
-    const node = this.#list.insert(skey, key, seq, kind, value)
+    const list = this.#list
+    const node = list.insert(skey, key, seq, kind, value)
     const newest = this.#newest.get(skey)
-    if (newest === undefined || newest.seq < seq) this.#newest.set(skey, node)
+    if (newest === undefined || list.seq(newest) < seq) this.#newest.set(skey, node)
     this.#bytes += key.length + value.length + ENTRY_OVERHEAD
     if (seq > this.largestSeq) this.largestSeq = seq
   }
 
   /** The newest version of key with sequence <= seq, tombstones included. */
   get(key: Uint8Array, seq: number, skey = binaryString(key)): Lookup | undefined {
-    const newest = this.#newest.get(skey)
-    if (newest === undefined || newest.seq <= seq) return newest
-    const n = this.#list.seekGE(skey, seq)
-    return n === undefined || n.skey !== skey ? undefined : n
+    const list = this.#list
+    let n = this.#newest.get(skey)
+    if (n === undefined) return undefined
+    if (list.seq(n) > seq) {
+      n = list.seekGE(skey, seq)
+      if (n === NONE || list.skey(n) !== skey) return undefined
+    }
+    return { seq: list.seq(n), kind: list.kind(n), value: list.value(n) }
   }
 
   iterator(): InternalIterator {
@@ -66,7 +71,7 @@ export class Memtable {
 
 class MemtableCursor implements InternalIterator {
   readonly #list: SkipList
-  #node: SkipNode | undefined
+  #node = NONE
   /** View of the current node's key, made once per position: merging compares it often. */
   #key: Uint8Array | undefined
 
@@ -75,46 +80,47 @@ class MemtableCursor implements InternalIterator {
   }
 
   valid(): boolean {
-    return this.#node !== undefined
+    return this.#node !== NONE
   }
   key(): Uint8Array {
-    return (this.#key ??= this.#node!.key)
+    return (this.#key ??= this.#list.key(this.#node))
   }
   seq(): number {
-    return this.#node!.seq
+    return this.#list.seq(this.#node)
   }
   kind(): ValueKind {
-    return this.#node!.kind
+    return this.#list.kind(this.#node)
   }
   value(): Uint8Array {
-    return this.#node!.value
+    return this.#list.value(this.#node)
   }
   seekToFirst(): void {
-    this.#at(this.#list.first())
+    this.#to(this.#list.first())
   }
   seekToLast(): void {
-    this.#at(this.#list.seekLT())
+    this.#to(this.#list.seekLT())
   }
   seek(key: Uint8Array, seq: number): void {
-    this.#at(this.#list.seekGE(binaryString(key), seq))
+    this.#to(this.#list.seekGE(binaryString(key), seq))
   }
   seekForPrev(key: Uint8Array, seq: number): void {
+    const list = this.#list
     const skey = binaryString(key)
     // The last entry <= (key, seq) is the one before the first entry > (key, seq).
-    const n = this.#list.seekGE(skey, seq)
-    this.#at(n !== undefined && n.skey === skey && n.seq === seq ? n : this.#list.seekLT(skey, seq))
+    const n = list.seekGE(skey, seq)
+    this.#to(n !== NONE && list.skey(n) === skey && list.seq(n) === seq ? n : list.seekLT(skey, seq))
   }
   next(): void {
-    this.#at(this.#node!.next0)
+    this.#to(this.#list.next(this.#node))
   }
   prev(): void {
-    const n = this.#node!
-    this.#at(this.#list.seekLT(n.skey, n.seq))
+    const n = this.#node
+    this.#to(this.#list.seekLT(this.#list.skey(n), this.#list.seq(n)))
   }
   close(): void {
-    this.#at(undefined)
+    this.#to(NONE)
   }
-  #at(node: SkipNode | undefined): void {
+  #to(node: number): void {
     this.#node = node
     this.#key = undefined
   }

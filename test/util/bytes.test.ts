@@ -1,0 +1,20 @@
+// utf8() has an ASCII fast path; it must agree byte for byte with TextEncoder everywhere.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { utf8 } from '../../src/util/bytes.js'
+
+const reference = new TextEncoder()
+
+test('utf8 matches TextEncoder for ASCII, non-ASCII, surrogates and long strings', () => {
+  for (const s of ['', 'a', '0000000000000042', 'é', 'aé', '\u007f\u0080', '😀', '\ud800', 'x\udc00y', 'a'.repeat(64), 'a'.repeat(65), 'a'.repeat(63) + 'é']) {
+    assert.deepEqual(utf8(s), reference.encode(s), JSON.stringify(s))
+  }
+  fc.assert(
+    fc.property(fc.string({ unit: 'binary', maxLength: 80 }), (s) => {
+      assert.deepEqual(utf8(s), reference.encode(s))
+    }),
+    { numRuns: 2000 },
+  )
+})
