@@ -615,8 +615,21 @@ export class Shale {
     if (options?.space === true) {
       let logicalBytes = 0
       for (const [k, v] of this.iterator()) logicalBytes += k.length + v.length
-      const diskBytes = version.levels.reduce((sum, files) => sum + files.reduce((n, f) => n + f.size, 0), 0) + this.#log.size + (this.#imm?.log.size ?? 0)
-      space = { logicalBytes, diskBytes, amplification: logicalBytes === 0 ? 0 : diskBytes / logicalBytes }
+      const walBytes = this.#log.size + (this.#imm?.log.size ?? 0)
+      const diskBytes = version.levels.reduce((sum, files) => sum + files.reduce((n, f) => n + f.size, 0), 0) + walBytes
+      // Keys and values of every version the tables keep, before compression: against the
+      // logical size this counts only the obsolete versions, whatever the codec saves.
+      let storedBytes = walBytes
+      for (const files of version.levels) {
+        for (const f of files) {
+          const reader = this.#tables.acquire(f.number)
+          const p = reader.properties()
+          storedBytes += p.rawKeyBytes + p.rawValueBytes
+          this.#tables.release(reader)
+        }
+      }
+      const over = (n: number) => (logicalBytes === 0 ? 0 : n / logicalBytes)
+      space = { logicalBytes, diskBytes, storedBytes, amplification: over(diskBytes), uncompressedAmplification: over(storedBytes) }
     }
     return this.#counters.snapshot({
       space,

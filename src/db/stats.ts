@@ -53,10 +53,15 @@ export interface DbStats {
   /** Bloom filters checked per get (tables whose key range held the key), mean. */
   filterProbesPerGet: number
   /**
-   * Only with stats({ space: true }): tables and logs on disk over the logical size (keys
-   * plus values) of the newest version of every live key.
+   * Only with stats({ space: true }). `amplification`: tables and logs on disk over the
+   * logical size (keys plus values) of the newest version of every live key; compression can
+   * take it below 1. `uncompressedAmplification`: the keys and values of every version the
+   * tables and logs keep (`storedBytes`, before compression) over that logical size, which
+   * measures only the obsolete versions and tombstones kept.
    */
-  space: { logicalBytes: number; diskBytes: number; amplification: number } | undefined
+  space:
+    | { logicalBytes: number; diskBytes: number; storedBytes: number; amplification: number; uncompressedAmplification: number }
+    | undefined
   /** Writes that waited for a full memtable's flush, were slowed, or stopped by level 0. */
   writeStalls: number
   writeSlowdowns: number

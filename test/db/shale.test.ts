@@ -282,6 +282,30 @@ test('compactRange pushes everything into one sorted level and reclaims deleted 
   )
 })
 
+test('stats({ space: true }) counts kept versions before compression and bytes on disk after it', async () => {
+  await withDb(
+    async (db) => {
+      const key = (i: number) => `k${String(i).padStart(5, '0')}`
+      for (let i = 0; i < 2000; i++) await db.put(key(i), 'a'.repeat(100))
+      for (let i = 0; i < 2000; i++) await db.put(key(i), 'b'.repeat(100))
+      await db.flush()
+      const twice = db.stats({ space: true }).space!
+      assert.equal(twice.logicalBytes, 2000 * 106)
+      // Both versions of every key are kept until compaction drops the older ones.
+      assert.ok(Math.abs(twice.uncompressedAmplification - 2) < 0.01, `two versions kept: ${twice.uncompressedAmplification}`)
+      assert.equal(twice.storedBytes, 2 * 2000 * 106)
+      await db.compactRange()
+      const once = db.stats({ space: true }).space!
+      assert.equal(once.uncompressedAmplification, 1)
+      // Repetitive values compress far below their logical size.
+      assert.ok(once.amplification < 0.5, `compressed on disk: ${once.amplification}`)
+      assert.equal(once.diskBytes, db.stats().levels.reduce((n, l) => n + l.bytes, 0) + db.stats().walBytes)
+    },
+    // One memtable holds both versions, so the flush writes them into one table together.
+    { memtableSize: 4 << 20, targetFileSize: 16 * 1024 },
+  )
+})
+
 /** The compression type byte of every data block of every table in dir. */
 function dataBlockTypes(dir: string): number[] {
   const types: number[] = []

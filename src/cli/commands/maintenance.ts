@@ -23,7 +23,10 @@ export function registerMaintenance(program: Command): void {
       )
       process.stdout.write(`WAL ${mib(s.walBytes)} MiB, last sequence ${s.lastSequence}, memtable ${mib(s.memtableBytes)} MiB\n`)
       // Counters are per process: these cover what this command did since it opened the database.
-      process.stdout.write(`space amplification ${s.space!.amplification.toFixed(2)} (${mib(s.space!.diskBytes)} MiB on disk for ${mib(s.space!.logicalBytes)} MiB of live data)\n`)
+      const sp = s.space!
+      process.stdout.write(
+        `space amplification ${sp.amplification.toFixed(2)} on disk (${mib(sp.diskBytes)} MiB for ${mib(sp.logicalBytes)} MiB of live data), ${sp.uncompressedAmplification.toFixed(2)} before compression (${mib(sp.storedBytes)} MiB of keys and values kept)\n`,
+      )
       process.stdout.write(`write amplification ${s.writeAmplification.toFixed(2)}, read amplification ${s.readAmplification.mean.toFixed(2)} tables/get (p99 ${s.readAmplification.p99})\n`)
     })
 
