@@ -94,12 +94,14 @@ export class DbIterator {
         const c = compareBytes(key, upper.key)
         if (c > 0 || (c === 0 && !upper.inclusive)) return undefined
       }
-      const k = copyBytes(key)
-      this.#skipKey = k
-      if (it.kind() === ValueKind.Deletion) continue
-      const v = copyBytes(it.value())
+      if (it.kind() === ValueKind.Deletion) {
+        this.#skipKey = copyBytes(key)
+        continue
+      }
+      const entry = ownedEntry(key, it.value())
+      this.#skipKey = entry[0]
       it.next()
-      return [k, v]
+      return entry
     }
     return undefined
   }
@@ -133,4 +135,16 @@ export class DbIterator {
     this.#done = true
     this.#iter.close()
   }
+}
+
+/**
+ * Copies an entry for the caller in one allocation. Buffer.allocUnsafe serves small sizes
+ * from Node's shared 8 KiB pool, so an entry costs a slice of it rather than two ArrayBuffers
+ * of its own; every byte is overwritten, so nothing uninitialized escapes.
+ */
+function ownedEntry(key: Uint8Array, value: Uint8Array): [Buffer, Buffer] {
+  const buf = Buffer.allocUnsafe(key.length + value.length)
+  buf.set(key, 0)
+  buf.set(value, key.length)
+  return [buf.subarray(0, key.length), buf.subarray(key.length)]
 }

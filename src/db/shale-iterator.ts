@@ -3,6 +3,7 @@
 // shape is for `for await` and for parity with the Level ecosystem.
 
 import { ShaleError } from '../errors.js'
+import { toBuffer } from '../util/bytes.js'
 import type { Bytes } from './arguments.js'
 import { boundArg } from './arguments.js'
 import type { DbIterator } from './db-iterator.js'
@@ -55,7 +56,7 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
       throw err
     }
     if (e === undefined) return undefined
-    return [Buffer.from(e[0].buffer, e[0].byteOffset, e[0].byteLength), Buffer.from(e[1].buffer, e[1].byteOffset, e[1].byteLength)]
+    return [toBuffer(e[0]), toBuffer(e[1])]
   }
 
   /** Up to `size` entries at once; fewer only at the end. */

@@ -160,6 +160,9 @@ export class Shale {
       const db = new Shale(dir, opts, fs, lock, versions, new Memtable(logNumber), log)
       db.#counters.recoveredRecords = replay.records
       db.#deleteObsoleteFiles()
+      // A store closed with compaction debt (level 0 over its trigger, say) pays it now, not
+      // only after the next write: until then every read would search the extra tables.
+      void db.#scheduleCompaction()
       return db
     } catch (err) {
       versions.close()
