@@ -40,7 +40,7 @@ const overwrite = await phase('overwrite', shuffled(num, 2), 1)
 // Let pending compactions finish so the reported tree is the settled one.
 await db.flush()
 const settle = performance.now()
-while (db.stats().levels.some((l) => l.score >= 1)) await new Promise((r) => setTimeout(r, 50))
+await db.waitForCompactions()
 const settleSeconds = (performance.now() - settle) / 1000
 
 const before = db.stats()

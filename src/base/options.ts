@@ -9,7 +9,13 @@ export interface Options {
   createIfMissing?: boolean
   /** Fail if a database already exists there (default false). */
   errorIfExists?: boolean
-  /** Memtable size that triggers a flush to an SSTable, in bytes (default 4 MiB). */
+  /**
+   * Memtable size that triggers a flush to an SSTable, in bytes (default 8 MiB). Two can be
+   * in memory at once (one flushing). Larger memtables mean larger level-0 tables, so each
+   * compaction into the level below moves more data per rewrite: a 2,000,000-key random fill
+   * ran at 38,000 puts/s with 4 MiB, 75,000 with 8 MiB and 124,000 with 16 MiB, with event-loop
+   * delay p99 of 2.5, 3.5 and 5.3 ms (the flush runs on the main thread in 1 ms slices).
+   */
   memtableSize?: number
   /** Target size of an SSTable data block before compression, in bytes (default 4 KiB). */
   blockSize?: number
@@ -62,7 +68,7 @@ export type ResolvedOptions = Required<Omit<Options, 'fileSystem'>> & { fileSyst
 export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fileSystem'> = {
   createIfMissing: true,
   errorIfExists: false,
-  memtableSize: 4 * 1024 * 1024,
+  memtableSize: 8 * 1024 * 1024,
   blockSize: 4096,
   blockRestartInterval: 16,
   bloomBitsPerKey: 10,

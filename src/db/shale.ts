@@ -409,6 +409,17 @@ export class Shale {
     this.#scheduleCompaction()
   }
 
+  /**
+   * Resolves once no automatic compaction is running or queued: the tree is settled (every
+   * level below its target). For tools, tests and benchmarks that want to measure or inspect
+   * a quiet store; normal use never needs it.
+   */
+  async waitForCompactions(): Promise<void> {
+    if (this.#closed) throw closedError()
+    while (this.#compacting !== undefined && !this.#closed) await this.#compacting
+    if (this.#bgError) throw this.#bgError
+  }
+
   /** Queues automatic compactions until every level scores below 1. */
   #scheduleCompaction(): Promise<void> {
     if (this.#compacting !== undefined) return this.#compacting

@@ -306,6 +306,34 @@ test('stats({ space: true }) counts kept versions before compression and bytes o
   )
 })
 
+test('a store closed with compaction debt compacts at open; waitForCompactions waits for it', async () => {
+  const dir = tempDir()
+  try {
+    const lazy = await Shale.open(dir.path, { l0CompactionTrigger: 20, l0SlowdownTrigger: 30, l0StopTrigger: 40 })
+    for (let t = 0; t < 6; t++) {
+      for (let i = 0; i < 100; i++) await lazy.put(`k${String(i).padStart(4, '0')}`, `v${t}`)
+      await lazy.flush()
+    }
+    assert.equal(lazy.stats().levels[0]!.files, 6)
+    await lazy.close()
+
+    // Reopened with the default trigger (4), level 0 is over it before any write arrives.
+    const db = await Shale.open(dir.path)
+    try {
+      await db.waitForCompactions()
+      const s = db.stats()
+      assert.equal(s.levels[0]!.files, 0, 'level 0 compacted without a write to trigger it')
+      assert.ok(s.levels.every((l) => l.score < 1))
+      assert.equal((await db.get('k0042'))?.toString(), 'v5')
+    } finally {
+      await db.close()
+    }
+    await assert.rejects(db.waitForCompactions(), code('CLOSED'))
+  } finally {
+    dir.remove()
+  }
+})
+
 /** The compression type byte of every data block of every table in dir. */
 function dataBlockTypes(dir: string): number[] {
   const types: number[] = []
