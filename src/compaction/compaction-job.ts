@@ -7,7 +7,7 @@
 import type { ResolvedOptions } from '../base/options.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
-import { compareBytes, copyBytes } from '../util/bytes.js'
+import { compareBytes } from '../util/bytes.js'
 import { TimeSlicer } from '../util/time-slicer.js'
 import type { TableCache } from '../table/table-cache.js'
 import { fileContains, type FileMetadata } from '../version/file-metadata.js'
@@ -63,6 +63,8 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
 
   const outputs: FileMetadata[] = []
   let out: TableWriter | undefined
+  // The last user key written, copied into a reused buffer (no allocation per key).
+  let lastKeyBuffer = new Uint8Array(64)
   let lastKey: Uint8Array | undefined
   // Grandparent overlap of the current output, to cut it before later compactions get big.
   let gpIndex = 0
@@ -93,11 +95,15 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
           await finishOutput()
           gpOverlap = 0
         }
-        lastKey = copyBytes(e.key)
+        if (e.key.length > lastKeyBuffer.length) lastKeyBuffer = new Uint8Array(e.key.length * 2)
+        lastKeyBuffer.set(e.key)
+        lastKey = lastKeyBuffer.subarray(0, e.key.length)
       }
       out ??= new TableWriter(env.fs, env.dir, env.newOutputNumber(), env.options)
       out.add(e.key, e.seq, e.kind, e.value)
-      await slicer.tick()
+      // Only await when a slice is over: an await per entry costs a microtask each.
+      const pause = slicer.tick()
+      if (pause !== undefined) await pause
     }
     await finishOutput()
     if (outputs.length > 0) await env.fs.syncDir(env.dir)
