@@ -689,15 +689,16 @@ export class Shale {
     } catch (err) {
       failure = err
     }
-    try {
-      this.#log.close()
-    } catch (err) {
-      failure ??= err
+    // Every step runs even when an earlier one fails (a log's last append can hit a full
+    // disk): the lock, above all, must be released, or the store stays locked until exit.
+    const steps = [() => this.#log.close(), () => this.#imm?.log.close(), () => this.#tables.close(), () => this.#versions.close(), () => this.#lock.release()]
+    for (const step of steps) {
+      try {
+        step()
+      } catch (err) {
+        failure ??= err
+      }
     }
-    this.#imm?.log.close()
-    this.#tables.close()
-    this.#versions.close()
-    this.#lock.release()
     await yieldToLoop()
     if (failure !== undefined) throw failure
   }

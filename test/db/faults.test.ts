@@ -33,6 +33,20 @@ test('a full disk during a sync write fails it with NO_SPACE, then writes stop w
   await again.close()
 })
 
+test('a close that fails (the log cannot take its last bytes) still releases the lock', async () => {
+  const { fs, db } = await fresh()
+  await db.put('a', '1', { sync: true })
+  // Buffered, not yet handed to the file: close() must append it, and that append fails.
+  const pending = db.put('b', '2')
+  fs.failNth('append', 1, 'ENOSPC', true)
+  await assert.rejects(db.close(), code('NO_SPACE'))
+  await pending.catch(() => {})
+  fs.clearFaults()
+  const again = await Shale.open('/db', { fileSystem: fs })
+  assert.equal((await again.get('a'))?.toString(), '1')
+  await again.close()
+})
+
 test('a failed fsync fails the writes grouped on it with IO and is never retried', async () => {
   const { fs, db } = await fresh()
   await db.put('a', '1', { sync: true })
