@@ -20,6 +20,7 @@ export class OpRecorder {
   #lastYield = performance.now()
   readonly #deadline: number
   #expired = false
+  #pausing: Promise<void> | undefined
 
   constructor(capacity: number, maxSeconds: number) {
     this.#latencies = new Float64Array(capacity)
@@ -44,9 +45,17 @@ export class OpRecorder {
     return now - this.#lastYield >= YIELD_EVERY_MS
   }
 
-  async pause(): Promise<void> {
-    await yieldToLoop()
-    this.#lastYield = performance.now()
+  /**
+   * Lets the event loop turn once. Concurrent loops share one pause: were each to yield on
+   * its own, the first to resume would run its millisecond, then the next, and 64 in-flight
+   * loops would hold the thread for 64 ms between two turns of the loop.
+   */
+  pause(): Promise<void> {
+    this.#pausing ??= yieldToLoop().then(() => {
+      this.#lastYield = performance.now()
+      this.#pausing = undefined
+    })
+    return this.#pausing
   }
 
   /** Latency percentiles in microseconds over the recorded calls. */

@@ -177,7 +177,7 @@ async function runSuite(args: Args): Promise<BenchResults> {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       repeats: args.repeats,
       settings,
-      engines: engines.map((e) => ({ name: e.name, version: versionOf(e.packageName), durability: e.durability })),
+      engines: engines.map((e) => ({ name: e.name, version: e.builtin ?? versionOf(e.packageName), durability: e.durability })),
       workloads: workloads.map((w) => ({ name: w.name, description: w.description })),
       minutes: Math.round((performance.now() - started) / 6000) / 10,
     },

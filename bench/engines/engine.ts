@@ -22,8 +22,10 @@ export type OpenEngine = (dir: string) => Promise<BenchEngine>
 /** What the runner and the report know about an engine without loading it. */
 export interface EngineInfo {
   name: string
-  /** The npm package it comes from (its version goes in the report); undefined for Shale and the Map. */
+  /** The npm package it comes from (its version goes in the report); undefined for Shale itself. */
   packageName: string | undefined
+  /** Shown instead of a package version for what is built into Node (the Map). */
+  builtin?: string
   /** What a put without `sync` promises, for the report. */
   durability: string
   /** Workloads this engine cannot run meaningfully (a Map has no order, lmdb noSync no fsync). */

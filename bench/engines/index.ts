@@ -43,6 +43,7 @@ export const ENGINES: readonly EngineInfo[] = [
   {
     name: 'map',
     packageName: undefined,
+    builtin: `JavaScript Map (Node ${process.version})`,
     durability: 'none: memory only (the yardstick)',
     // Nothing to sync, and no key order to seek in.
     skips: new Set(['fillsync', 'fillsync-64', 'seekrandom']),

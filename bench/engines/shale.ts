@@ -23,7 +23,11 @@ export function openShale(blockSearch: 'binary' | 'linear'): OpenEngine {
         return n
       },
       close: () => db.close(),
-      extra: () => ({ writeAmplification: db.stats().writeAmplification }),
+      // Only when this process wrote: a read workload has nothing to amplify.
+      extra: (): Record<string, number> => {
+        const s = db.stats()
+        return s.userBytes > 0 ? { writeAmplification: s.writeAmplification } : {}
+      },
     }
   }
 }

@@ -30,6 +30,17 @@ test('OpRecorder counts calls past its capacity and expires at the deadline', as
   assert.equal(rec.expired, true)
 })
 
+test('concurrent loops share one pause, so the event loop turns once per millisecond for all of them', async () => {
+  const rec = new OpRecorder(10, 10)
+  let turned = false
+  setImmediate(() => (turned = true))
+  const a = rec.pause()
+  assert.equal(rec.pause(), a, 'a second loop waits on the same turn')
+  await a
+  assert.ok(turned, 'the pause let an immediate run')
+  assert.notEqual(rec.pause(), a, 'a later pause is a new turn')
+})
+
 test('medians and ratios come from the runs of each engine and workload', () => {
   const run = (engine: string, opsPerSec: number, complete = true) => ({
     engine, workload: 'w', ops: 10, complete, seconds: 1, opsPerSec, mbPerSec: 1, latencyP50Us: 1, latencyP99Us: 2,
