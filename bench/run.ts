@@ -42,7 +42,7 @@ const program = new Command('bench')
   .option('--report-dir <dir>', 'directory for the report (with --report or --from)', join(root, 'docs'))
   .option('--from <file>', 'only render the report from a results file written earlier')
   .addOption(new Option('--dir <path>', 'parent directory for the stores (default: the OS temp directory)'))
-  .option('--profile <dir>', 'write a V8 CPU profile of every child into <dir> (node --cpu-prof), to see where the time goes')
+  .option('--profile <dir>', 'write V8 CPU profiles (node --cpu-prof) of every child and its threads into <dir>/<engine>-<workload>-<run>/')
   .option('--verbose', 'print one line per finished run to stderr (the progress bar shows on a terminal anyway)')
 
 interface Args {
@@ -150,7 +150,8 @@ async function runSuite(args: Args): Promise<BenchResults> {
           { mode: 'run', engine: j.engine, workload: j.workload, dir, settings, seeded },
           onProgress,
           timeoutMs,
-          args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${resolve(args.profile)}`, `--cpu-prof-name=${j.engine}-${j.workload}-${j.repeat}.cpuprofile`],
+          // A directory per run: every thread (the compaction worker too) writes its own profile.
+          args.profile === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${join(resolve(args.profile), `${j.engine}-${j.workload}-${j.repeat}`)}`],
         )
         if (message.type !== 'result') throw new Error(`unexpected ${message.type} message from the child`)
         const result = message.result
