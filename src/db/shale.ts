@@ -631,8 +631,9 @@ export class Shale {
       for (const [k, v] of this.iterator()) logicalBytes += k.length + v.length
       const walBytes = this.#log.size + (this.#imm?.log.size ?? 0)
       const diskBytes = version.levels.reduce((sum, files) => sum + files.reduce((n, f) => n + f.size, 0), 0) + walBytes
-      // Keys and values of every version the tables keep, before compression: against the
-      // logical size this counts only the obsolete versions, whatever the codec saves.
+      // Keys and values of every version the tables keep, before compression (the logs,
+      // whose entries are all live until flushed, count at their size): against the logical
+      // size this counts only the obsolete versions, whatever the codec saves.
       let storedBytes = walBytes
       for (const files of version.levels) {
         for (const f of files) {

@@ -56,8 +56,8 @@ export interface DbStats {
    * Only with stats({ space: true }). `amplification`: tables and logs on disk over the
    * logical size (keys plus values) of the newest version of every live key; compression can
    * take it below 1. `uncompressedAmplification`: the keys and values of every version the
-   * tables and logs keep (`storedBytes`, before compression) over that logical size, which
-   * measures only the obsolete versions and tombstones kept.
+   * tables keep, before compression, plus the logs' size (`storedBytes`), over that logical
+   * size, which measures only the obsolete versions and tombstones kept.
    */
   space:
     | { logicalBytes: number; diskBytes: number; storedBytes: number; amplification: number; uncompressedAmplification: number }
