@@ -7,7 +7,7 @@
 
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { ValueKind } from '../base/internal-key.js'
-import { bytesEqual } from '../util/bytes.js'
+import { KeyHolder, bytesEqual } from '../util/bytes.js'
 
 export interface CompactionEntry {
   key: Uint8Array
@@ -31,7 +31,7 @@ export class CompactionIterator {
   readonly #snapshots: readonly number[]
   readonly #isBottom: (key: Uint8Array) => boolean
   #currentKey: Uint8Array | undefined
-  #keyBuffer = new Uint8Array(64)
+  readonly #keyHolder = new KeyHolder()
   /** Stripe of the last entry kept or dropped for the current key. */
   #lastStripe = -1
   readonly drops: DropCounts = { shadowed: 0, tombstones: 0 }
@@ -42,13 +42,6 @@ export class CompactionIterator {
     this.#input = input
     this.#snapshots = snapshots
     this.#isBottom = isBottom
-  }
-
-  /** Copies key into a reused buffer: one allocation per growth, not per user key. */
-  #setCurrentKey(key: Uint8Array): void {
-    if (key.length > this.#keyBuffer.length) this.#keyBuffer = new Uint8Array(key.length * 2)
-    this.#keyBuffer.set(key)
-    this.#currentKey = this.#keyBuffer.subarray(0, key.length)
   }
 
   /** Index of the smallest snapshot >= seq; snapshots.length for "newer than all of them". */
@@ -76,7 +69,7 @@ export class CompactionIterator {
       const seq = it.seq()
       const stripe = this.#stripe(seq)
       if (this.#currentKey === undefined || !bytesEqual(key, this.#currentKey)) {
-        this.#setCurrentKey(key)
+        this.#currentKey = this.#keyHolder.set(key)
       } else if (stripe === this.#lastStripe) {
         // A newer version of this key is visible to every reader that could see this one.
         this.drops.shadowed++

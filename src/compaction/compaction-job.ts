@@ -7,7 +7,7 @@
 import type { ResolvedOptions } from '../base/options.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
-import { compareBytes } from '../util/bytes.js'
+import { KeyHolder, compareBytes } from '../util/bytes.js'
 import { TimeSlicer } from '../util/time-slicer.js'
 import type { TableCache } from '../table/table-cache.js'
 import { fileContains, type FileMetadata } from '../version/file-metadata.js'
@@ -64,7 +64,7 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
   const outputs: FileMetadata[] = []
   let out: TableWriter | undefined
   // The last user key written, copied into a reused buffer (no allocation per key).
-  let lastKeyBuffer = new Uint8Array(64)
+  const lastKeyHolder = new KeyHolder()
   let lastKey: Uint8Array | undefined
   // Grandparent overlap of the current output, to cut it before later compactions get big.
   let gpIndex = 0
@@ -95,9 +95,7 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
           await finishOutput()
           gpOverlap = 0
         }
-        if (e.key.length > lastKeyBuffer.length) lastKeyBuffer = new Uint8Array(e.key.length * 2)
-        lastKeyBuffer.set(e.key)
-        lastKey = lastKeyBuffer.subarray(0, e.key.length)
+        lastKey = lastKeyHolder.set(e.key)
       }
       out ??= new TableWriter(env.fs, env.dir, env.newOutputNumber(), env.options)
       out.add(e.key, e.seq, e.kind, e.value)

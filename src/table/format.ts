@@ -4,7 +4,7 @@
 
 import { corruption } from '../errors.js'
 import { compareBytes, utf8 } from '../util/bytes.js'
-import { ByteWriter, getU32, getVarint, putU32 } from '../util/coding.js'
+import { ByteWriter, getU32, getVarint, putU32, putVarint } from '../util/coding.js'
 import { crc32 } from 'node:zlib'
 import { maskCrc, unmaskCrc } from '../util/crc32c.js'
 import { compressBlock, decompressBlock } from '../util/lz4.js'
@@ -122,14 +122,7 @@ export function writeBlockTrailer(out: ByteWriter, stored: Uint8Array, type: Com
 export function compressForStorage(contents: Uint8Array, scratch: Uint8Array): Uint8Array | undefined {
   const n = contents.length
   const budget = n - Math.floor(n / 8) - 1
-  let prefix = 0
-  for (let v = n; ; v = Math.floor(v / 0x80)) {
-    if (v < 0x80) {
-      scratch[prefix++] = v
-      break
-    }
-    scratch[prefix++] = (v % 0x80) | 0x80
-  }
+  const prefix = putVarint(scratch, 0, n)
   if (budget <= prefix) return undefined
   // dst ends at the budget, so the encoder gives up as soon as the saving is out of reach.
   const written = compressBlock(contents, scratch.subarray(prefix, budget))

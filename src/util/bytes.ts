@@ -35,6 +35,21 @@ export function copyBytes(u8: Uint8Array): Uint8Array {
   return out
 }
 
+/**
+ * Holds a copy of the last key given to it in one buffer that only grows, for loops that
+ * remember "the previous key" once per entry without allocating each time. The view set()
+ * returns is valid until the next set().
+ */
+export class KeyHolder {
+  #buffer = new Uint8Array(64)
+
+  set(key: Uint8Array): Uint8Array {
+    if (key.length > this.#buffer.length) this.#buffer = new Uint8Array(key.length * 2)
+    this.#buffer.set(key)
+    return this.#buffer.subarray(0, key.length)
+  }
+}
+
 /** A Buffer view over the same memory (no copy), for the public API edge. */
 export function toBuffer(u8: Uint8Array): Buffer {
   return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength)

@@ -50,11 +50,7 @@ export class ByteWriter {
   /** Unsigned LEB128; exact up to 2^53. */
   varint(v: number): this {
     this.#reserve(10)
-    while (v >= 0x80) {
-      this.#buf[this.length++] = (v % 0x80) | 0x80
-      v = Math.floor(v / 0x80)
-    }
-    this.#buf[this.length++] = v
+    this.length = putVarint(this.#buf, this.length, v)
     return this
   }
 
@@ -112,6 +108,19 @@ export function getU64(buf: Uint8Array, at: number): number {
   const hi = getU32(buf, at + 4)
   if (hi > 0x1fffff) throw new RangeError(`fixed64 at ${at} exceeds 2^53`)
   return hi * 0x100000000 + lo
+}
+
+/**
+ * Writes v as an unsigned LEB128 varint at `at` and returns the offset after it. The caller
+ * guarantees room (at most 8 bytes for values below 2^53); exact up to 2^53.
+ */
+export function putVarint(out: Uint8Array, at: number, v: number): number {
+  while (v >= 0x80) {
+    out[at++] = (v % 0x80) | 0x80
+    v = Math.floor(v / 0x80)
+  }
+  out[at++] = v
+  return at
 }
 
 /** Decodes an unsigned LEB128 varint of at most 8 bytes (values < 2^53 fit in that). */

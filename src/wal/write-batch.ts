@@ -8,7 +8,7 @@
 // Operation i gets sequence number `sequence + i`.
 
 import { corruption, invalidArgument } from '../errors.js'
-import { type ByteWriter, getU32, getU64, getVarint } from '../util/coding.js'
+import { type ByteWriter, getU32, getU64, getVarint, putVarint } from '../util/coding.js'
 import { ValueKind } from '../base/internal-key.js'
 
 export type BatchOp = { kind: ValueKind; key: Uint8Array; value: Uint8Array | undefined }
@@ -150,13 +150,4 @@ function putHeader(out: Uint8Array, seq: number, count: number): void {
   out[9] = (count >>> 8) & 0xff
   out[10] = (count >>> 16) & 0xff
   out[11] = (count >>> 24) & 0xff
-}
-
-function putVarint(out: Uint8Array, at: number, v: number): number {
-  while (v >= 0x80) {
-    out[at++] = (v % 0x80) | 0x80
-    v = Math.floor(v / 0x80)
-  }
-  out[at++] = v
-  return at
 }

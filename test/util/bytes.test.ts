@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { utf8 } from '../../src/util/bytes.js'
+import { KeyHolder, utf8 } from '../../src/util/bytes.js'
 
 const reference = new TextEncoder()
 
@@ -17,4 +17,15 @@ test('utf8 matches TextEncoder for ASCII, non-ASCII, surrogates and long strings
     }),
     { numRuns: 2000 },
   )
+})
+
+test('KeyHolder keeps a copy of the last key, growing past its first size', () => {
+  const holder = new KeyHolder()
+  const source = Uint8Array.from([1, 2, 3])
+  const first = holder.set(source)
+  source[0] = 9
+  assert.deepEqual([...first], [1, 2, 3], 'a copy, not a view of the caller bytes')
+  const long = new Uint8Array(200).fill(7)
+  assert.deepEqual(holder.set(long), long)
+  assert.deepEqual([...holder.set(Uint8Array.from([5]))], [5])
 })
