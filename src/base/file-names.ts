@@ -18,7 +18,8 @@ export const lockFileName = (dir: string): string => join(dir, 'LOCK')
 /** Parses a bare file name; undefined for files Shale does not own. */
 export function parseFileName(name: string): { kind: FileKind; number: number } | undefined {
   if (name === 'CURRENT') return { kind: 'current', number: 0 }
-  if (name === 'LOCK') return { kind: 'lock', number: 0 }
+  // LOCK.* are the lock's temporary files and takeover claims (src/vfs/node-lock.ts).
+  if (name === 'LOCK' || name.startsWith('LOCK.')) return { kind: 'lock', number: 0 }
   let m = /^MANIFEST-(\d{6,})$/.exec(name)
   if (m) return { kind: 'manifest', number: Number(m[1]) }
   m = /^(\d{6,})\.(log|sst|dbtmp)$/.exec(name)

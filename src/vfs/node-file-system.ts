@@ -2,8 +2,8 @@
 // that keep the original as `cause`.
 
 import fs from 'node:fs'
-import { hostname } from 'node:os'
 import { ShaleError, ioError } from '../errors.js'
+import { lockDirectory } from './node-lock.js'
 import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from './file-system.js'
 
 class NodeRandomAccessFile implements RandomAccessFile {
@@ -89,18 +89,6 @@ class NodeWritableFile implements WritableFile {
   }
 }
 
-/** Paths locked by this process; a second open in the same process must fail too. */
-const heldLocks = new Set<string>()
-
-function processIsAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
-  }
-}
-
 export class NodeFileSystem implements FileSystem {
   mkdir(dir: string): void {
     try {
@@ -171,42 +159,8 @@ export class NodeFileSystem implements FileSystem {
     })
   }
 
-  /**
-   * Node has no flock(), so the lock is a LOCK file holding "pid host", created with O_EXCL.
-   * A LOCK left by a process that died (kill -9) is taken over when its pid is gone.
-   */
+  /** See node-lock.ts: a LOCK file linked into place, taken over only from a dead owner. */
   lock(path: string): FileLock {
-    if (heldLocks.has(path)) {
-      throw new ShaleError('LOCKED', `Cannot lock ${path}: the database is already open in this process`)
-    }
-    const owner = `${process.pid} ${hostname()}\n`
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        const fd = fs.openSync(path, 'wx')
-        fs.writeSync(fd, owner)
-        fs.closeSync(fd)
-        heldLocks.add(path)
-        return {
-          release: () => {
-            heldLocks.delete(path)
-            fs.rmSync(path, { force: true })
-          },
-        }
-      } catch (err) {
-        if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw ioError(`create lock file ${path}`, err)
-      }
-      const [pidText, host] = fs.readFileSync(path, 'utf8').trim().split(' ')
-      const pid = Number(pidText)
-      // Unreadable contents mean the owner died between creating and writing the file. Our own
-      // pid without an entry in heldLocks means a previous process had our pid (containers).
-      const unreadable = !(Number.isInteger(pid) && pid > 0)
-      const sameHost = host === hostname()
-      const stale = unreadable || (sameHost && (pid === process.pid || !processIsAlive(pid)))
-      if (!stale) {
-        throw new ShaleError('LOCKED', `Cannot lock ${path}: the database is in use by process ${pidText} on ${host ?? 'unknown host'}`)
-      }
-      fs.rmSync(path, { force: true })
-    }
-    throw new ShaleError('LOCKED', `Cannot lock ${path}: another process took the lock first`)
+    return lockDirectory(path)
   }
 }
