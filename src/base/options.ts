@@ -59,6 +59,13 @@ export interface Options {
    * with INVALID_ARGUMENT). The Level adapter turns this on, since Level allows empty keys.
    */
   allowEmptyKeys?: boolean
+  /**
+   * Open an existing store without the write lock and without writing anything (default
+   * false), beside the process that writes it or on a medium this process cannot write.
+   * Reads see the store as of open; db.refresh() moves them forward. Writes, flush and
+   * compactRange reject with READ_ONLY.
+   */
+  readOnly?: boolean
   /** Substitute file system (tests inject faults through it). */
   fileSystem?: FileSystem
 }
@@ -85,6 +92,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fileSystem'> = {
   levelMultiplier: 10,
   targetFileSize: 2 * 1024 * 1024,
   allowEmptyKeys: false,
+  readOnly: false,
 }
 
 /** Every option Shale knows (the Level adapter separates these from Level's own). */
@@ -117,6 +125,7 @@ export function resolveOptions(options: Options | undefined): ResolvedOptions {
   checkBool('errorIfExists', o.errorIfExists)
   checkBool('paranoidChecks', o.paranoidChecks)
   checkBool('allowEmptyKeys', o.allowEmptyKeys)
+  checkBool('readOnly', o.readOnly)
   checkInt('memtableSize', o.memtableSize, 1024, 1024 * 1024 * 1024)
   checkInt('blockSize', o.blockSize, 64, 4 * 1024 * 1024)
   checkInt('blockRestartInterval', o.blockRestartInterval, 1, 1024)

@@ -1,62 +1,45 @@
-// Replays write-ahead logs into a memtable on open. Every record is checked; a damaged
-// tail (a write torn by a crash) is cut, but damage followed by valid records is refused
-// under 'tolerate-tail', because those records may be acknowledged writes.
+// Replays write-ahead logs into a memtable: on open, and, for a read-only handle, again and
+// again as the writer appends. Every record is checked; a damaged tail (a write torn by a
+// crash, or one the writer is still appending) is cut, but damage followed by valid records
+// is refused under 'tolerate-tail', because those records may be acknowledged writes.
 
 import { ShaleError, corruption } from '../errors.js'
 import { logFileName } from '../base/file-names.js'
 import type { Memtable } from '../memtable/memtable.js'
-import type { FileSystem } from '../vfs/file-system.js'
+import type { FileSystem, RandomAccessFile } from '../vfs/file-system.js'
 import { LogReader } from '../wal/log-reader.js'
 import { findValidChunkAfter } from '../wal/log-scan.js'
 import { decodeBatch } from '../wal/write-batch.js'
+
+export type WalRecovery = 'tolerate-tail' | 'point-in-time'
+
+interface Damage {
+  file: string
+  offset: number
+  reason: string
+}
 
 export interface ReplayResult {
   lastSequence: number
   records: number
   /** Where replay stopped early, if it did. */
-  damage: { file: string; offset: number; reason: string } | undefined
+  damage: Damage | undefined
 }
 
 /** Applies the records of the given logs, in order, to memtable. */
-export function replayLogs(
-  fs: FileSystem,
-  dir: string,
-  logNumbers: number[],
-  memtable: Memtable,
-  startSequence: number,
-  mode: 'tolerate-tail' | 'point-in-time',
-): ReplayResult {
+export function replayLogs(fs: FileSystem, dir: string, logNumbers: number[], memtable: Memtable, startSequence: number, mode: WalRecovery): ReplayResult {
   const result: ReplayResult = { lastSequence: startSequence, records: 0, damage: undefined }
   for (const number of logNumbers) {
     const path = logFileName(dir, number)
     const file = fs.openRead(path)
-    const reader = new LogReader(file, path)
     try {
-      for (;;) {
-        const r = reader.next()
-        if (r.type === 'eof') {
-          // The reader resyncs at block boundaries; valid records later in a damaged block
-          // would go unseen, so scan for them before calling the damage a torn tail.
-          const d = result.damage
-          if (d !== undefined && d.file === path) {
-            const at = findValidChunkAfter(file, d.offset)
-            if (at !== undefined) throw midLogDamage(d, path, at)
-          }
-          break
-        }
-        if (r.type === 'damage') {
-          result.damage ??= { file: path, offset: r.offset, reason: r.reason }
-          // Point-in-time recovery keeps the prefix before the first damage and nothing after.
-          if (mode === 'point-in-time') return result
-          continue
-        }
-        if (result.damage !== undefined) throw midLogDamage(result.damage, path, r.offset)
-        const batch = decodeBatch(r.record, `${path} at offset ${r.offset}`)
-        let seq = batch.seq
-        for (const op of batch.ops) memtable.add(op.key, seq++, op.kind, op.value ?? EMPTY)
-        if (seq - 1 > result.lastSequence) result.lastSequence = seq - 1
-        result.records++
-      }
+      const log = replayLog(file, path, memtable, 0, mode)
+      if (log.records > 0 && result.damage !== undefined) throw midLogDamage(result.damage, path, log.firstOffset)
+      result.records += log.records
+      result.lastSequence = Math.max(result.lastSequence, log.lastSequence)
+      result.damage ??= log.damage
+      // Point-in-time recovery keeps the prefix before the first damage and nothing after.
+      if (log.damage !== undefined && mode === 'point-in-time') return result
     } finally {
       file.close()
     }
@@ -64,9 +47,46 @@ export function replayLogs(
   return result
 }
 
+export interface LogReplay {
+  /** Where the record after the last one applied begins: a follower resumes here. */
+  end: number
+  firstOffset: number
+  lastSequence: number
+  records: number
+  damage: Damage | undefined
+}
+
+/**
+ * Applies one log's records from `fromOffset` (a record boundary) until its end or its first
+ * damage. Under 'tolerate-tail', damage with a valid record anywhere after it is refused.
+ */
+export function replayLog(file: RandomAccessFile, path: string, memtable: Memtable, fromOffset: number, mode: WalRecovery): LogReplay {
+  const result: LogReplay = { end: fromOffset, firstOffset: -1, lastSequence: 0, records: 0, damage: undefined }
+  const reader = new LogReader(file, path, fromOffset)
+  for (;;) {
+    const r = reader.next()
+    if (r.type === 'eof') return result
+    if (r.type === 'damage') {
+      result.damage = { file: path, offset: r.offset, reason: r.reason }
+      // The reader resyncs at block boundaries, so valid records later in a damaged block
+      // would go unseen: scan byte by byte before calling the damage a torn tail.
+      const at = mode === 'tolerate-tail' ? findValidChunkAfter(file, r.offset) : undefined
+      if (at !== undefined) throw midLogDamage(result.damage, path, at)
+      return result
+    }
+    const batch = decodeBatch(r.record, `${path} at offset ${r.offset}`)
+    let seq = batch.seq
+    for (const op of batch.ops) memtable.add(op.key, seq++, op.kind, op.value ?? EMPTY)
+    if (seq - 1 > result.lastSequence) result.lastSequence = seq - 1
+    if (result.firstOffset < 0) result.firstOffset = r.offset
+    result.records++
+    result.end = reader.position
+  }
+}
+
 const EMPTY = new Uint8Array(0)
 
-function midLogDamage(d: { file: string; offset: number; reason: string }, path: string, validAt: number): ShaleError {
+function midLogDamage(d: Damage, path: string, validAt: number): ShaleError {
   return corruption(
     d.file,
     `log record at offset ${d.offset} is damaged (${d.reason}) and a valid record follows in ${path} at offset ${validAt}; open with walRecovery: 'point-in-time' to keep only the writes before the damage`,

@@ -12,13 +12,14 @@ import { LruCache } from '../util/lru-cache.js'
 import { TimeSlicer } from '../util/time-slicer.js'
 import { Memtable } from '../memtable/memtable.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
+import type { InternalIterator } from '../base/internal-iterator.js'
 import type { Block } from '../table/block.js'
 import { TableCache } from '../table/table-cache.js'
 import { emptyEdit, NUM_LEVELS } from '../version/version-edit.js'
 import { bottomLevelTask, levelScores, manualTask, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
 import { InProcessRunner, sharedWorkerRunner, type CompactionRunner } from '../compaction/compaction-runner.js'
 import { VersionSet } from '../version/version-set.js'
-import type { Version } from '../version/version.js'
+import type { TableLookup, Version } from '../version/version.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { LogWriter } from '../wal/log-writer.js'
@@ -26,6 +27,8 @@ import { writeBatch, type BatchOp } from '../wal/write-batch.js'
 import { ByteWriter } from '../util/coding.js'
 import { binaryKey, boundArg, keyArg, syncArg, valueArg, type Bytes, type WriteOptions } from './arguments.js'
 import { DbIterator, type Bound } from './db-iterator.js'
+import { Follower } from './follower.js'
+import type { ReadView } from './read-view.js'
 import { writeLevel0Table } from './flush.js'
 import { GroupCommit } from './group-commit.js'
 import { deleteObsoleteFiles } from './obsolete-files.js'
@@ -64,7 +67,10 @@ export class Shale {
   readonly location: string
   readonly #options: ResolvedOptions
   readonly #fs: FileSystem
-  readonly #lock: FileLock
+  /** The directory lock, the live log and the follower: a writer has the first two, a read-only handle the third. */
+  readonly #lock: FileLock | undefined
+  #log: LogWriter | undefined
+  readonly #follower: Follower | undefined
   readonly #versions: VersionSet
   readonly #tables: TableCache
   readonly #commit: GroupCommit
@@ -72,8 +78,8 @@ export class Shale {
   readonly #snapshots = new SnapshotList()
   readonly #iterators = new Set<ShaleIterator>()
   readonly #counters = new StatsCounters()
+  /** The memtable writes go to; a read-only handle's stays empty (writes are refused before it). */
   #mem: Memtable
-  #log: LogWriter
   #imm: { memtable: Memtable; log: LogWriter } | undefined
   /** Settles when the running flush ends; writers stalled on a full memtable wait on it. */
   #flushing: Promise<void> | undefined
@@ -92,32 +98,59 @@ export class Shale {
   #flushTimer: NodeJS.Immediate | undefined
   readonly #batchBuffer = new ByteWriter(1024)
 
-  private constructor(location: string, options: ResolvedOptions, fs: FileSystem, lock: FileLock, versions: VersionSet, mem: Memtable, log: LogWriter) {
+  private constructor(
+    location: string,
+    options: ResolvedOptions,
+    fs: FileSystem,
+    tables: TableCache,
+    role: { lock: FileLock; versions: VersionSet; mem: Memtable; log: LogWriter } | { follower: Follower },
+  ) {
     this.location = location
     this.#options = options
     this.#fs = fs
-    this.#lock = lock
-    this.#versions = versions
-    this.#mem = mem
-    this.#log = log
-    const blockCache = options.blockCacheSize > 0 ? new LruCache<string, Block>(options.blockCacheSize) : undefined
-    this.#tables = new TableCache(location, fs, {
-      maxOpenFiles: options.maxOpenFiles,
-      blockCache,
-      paranoidChecks: options.paranoidChecks,
-      search: options.blockSearch,
-    })
+    this.#tables = tables
     this.#commit = new GroupCommit(fs, location)
     this.#runner = options.fileSystem === undefined ? sharedWorkerRunner() : new InProcessRunner()
-    this.#commit.addLog(log)
+    if ('follower' in role) {
+      this.#follower = role.follower
+      this.#versions = role.follower.versions
+      this.#mem = new Memtable(0)
+    } else {
+      this.#lock = role.lock
+      this.#versions = role.versions
+      this.#mem = role.mem
+      this.#log = role.log
+      this.#commit.addLog(role.log)
+    }
+    this.#view = { memtables: [this.#mem], version: this.#versions.current }
   }
 
-  /** Opens (or creates) the database in directory `location`. */
+  /** The live log; only the write path, which a read-only handle never reaches, asks for it. */
+  get #wal(): LogWriter {
+    if (this.#log === undefined) throw new ShaleError('READ_ONLY', `Database ${this.location} is open read-only`)
+    return this.#log
+  }
+
+  /**
+   * Opens (or creates) the database in directory `location`. With `readOnly: true` it opens
+   * an existing store beside the process that writes it, taking no lock and writing nothing;
+   * refresh() moves it forward to the writer's latest state.
+   */
   static async open(location: string, options?: Options): Promise<Shale> {
     if (typeof location !== 'string' || location.length === 0) throw invalidArgument('Invalid location: expected a non-empty directory path')
     const opts = resolveOptions(options)
     const fs = opts.fileSystem ?? new NodeFileSystem()
     const dir = resolve(location)
+    if (opts.readOnly) {
+      checkReadOnlyDirectory(fs, dir)
+      const tables = newTableCache(dir, fs, opts)
+      try {
+        return new Shale(dir, opts, fs, tables, { follower: Follower.open(dir, fs, tables, opts.walRecovery) })
+      } catch (err) {
+        tables.close()
+        throw err
+      }
+    }
     const exists = prepareDirectory(fs, dir, opts)
     const lock = fs.lock(lockFileName(dir))
     try {
@@ -157,7 +190,7 @@ export class Shale {
         log.close()
         throw err
       }
-      const db = new Shale(dir, opts, fs, lock, versions, new Memtable(logNumber), log)
+      const db = new Shale(dir, opts, fs, newTableCache(dir, opts.fileSystem ?? fs, opts), { lock, versions, mem: new Memtable(logNumber), log })
       db.#counters.recoveredRecords = replay.records
       db.#deleteObsoleteFiles()
       // A store closed with compaction debt (level 0 over its trigger, say) pays it now, not
@@ -207,6 +240,7 @@ export class Shale {
 
   #checkWritable(): Promise<void> | undefined {
     if (this.#closed) return Promise.reject(closedError())
+    if (this.#follower) return Promise.reject(new ShaleError('READ_ONLY', `Cannot write to ${this.location}: it is open read-only`))
     if (this.#bgError) return Promise.reject(this.#bgError)
     return undefined
   }
@@ -252,7 +286,7 @@ export class Shale {
       // Encoded into one reused buffer; the log writer copies it into its own.
       this.#batchBuffer.reset()
       writeBatch(this.#batchBuffer, seq, ops)
-      this.#log.addRecord(this.#batchBuffer.view())
+      this.#wal.addRecord(this.#batchBuffer.view())
     } catch (err) {
       throw this.#fail('append to the write-ahead log', err)
     }
@@ -293,7 +327,7 @@ export class Shale {
       this.#flushTimer = undefined
       if (this.#closed || this.#bgError) return
       try {
-        this.#log.flush()
+        this.#wal.flush()
       } catch (err) {
         this.#fail('write the write-ahead log', err)
       }
@@ -354,12 +388,12 @@ export class Shale {
     const number = this.#versions.newFileNumber()
     let log: LogWriter
     try {
-      if (!options?.abandonLog) this.#log.flush()
+      if (!options?.abandonLog) this.#wal.flush()
       log = new LogWriter(this.#fs.create(logFileName(this.location, number)))
     } catch (err) {
       throw this.#fail('start a new write-ahead log', err)
     }
-    this.#imm = { memtable: this.#mem, log: this.#log }
+    this.#imm = { memtable: this.#mem, log: this.#wal }
     this.#mem = new Memtable(number)
     this.#log = log
     this.#commit.addLog(log)
@@ -534,24 +568,44 @@ export class Shale {
 
   // ---- reads ----
 
-  #readSequence(options: ReadOptions | undefined): number {
+  /** The snapshot a read goes through, if any (validated). */
+  #readSnapshot(options: ReadOptions | undefined): Snapshot | undefined {
     if (this.#closed) throw closedError()
-    if (options === undefined || options === null) return this.#versions.lastSequence
+    if (options === undefined || options === null) return undefined
     if (typeof options !== 'object') throw invalidArgument(`Invalid read options: expected an object, got ${typeof options}`)
     const snap = options.snapshot
-    if (snap === undefined) return this.#versions.lastSequence
+    if (snap === undefined) return undefined
     if (!(snap instanceof Snapshot)) throw invalidArgument('Invalid option snapshot: expected a Snapshot from db.snapshot()')
     snap.checkUsable()
-    return snap.sequence
+    return snap
+  }
+
+  get #lastSequence(): number {
+    return this.#follower?.lastSequence ?? this.#versions.lastSequence
+  }
+
+  #view: ReadView
+
+  /** What a read at the latest sequence searches; rebuilt only when a memtable or version changed. */
+  #currentView(): ReadView {
+    if (this.#follower) return this.#follower.view
+    const v = this.#view
+    const imm = this.#imm?.memtable
+    if (v.version === this.#versions.current && v.memtables[0] === this.#mem && v.memtables[1] === imm) return v
+    return (this.#view = { memtables: imm ? [this.#mem, imm] : [this.#mem], version: this.#versions.current })
   }
 
   /** The value of key, or undefined when it is absent or deleted. Synchronous: no I/O wait beyond a positioned read. */
   getSync(key: Bytes, options?: ReadOptions): Buffer | undefined {
-    const seq = this.#readSequence(options)
+    const snap = this.#readSnapshot(options)
+    const seq = snap?.sequence ?? this.#lastSequence
+    const view = snap?.view ?? this.#currentView()
     const k = keyArg(key, this.#options.allowEmptyKeys)
     const skey = binaryKey(key, k)
     const before = this.#counters.tablesSearched
-    const hit = this.#mem.get(k, seq, skey) ?? this.#imm?.memtable.get(k, seq, skey) ?? this.#versions.current.get(k, seq, this.#tables, this.#counters)
+    let hit: TableLookup | undefined
+    for (let i = 0; i < view.memtables.length && hit === undefined; i++) hit = view.memtables[i]!.get(k, seq, skey)
+    hit ??= view.version.get(k, seq, this.#tables, this.#counters)
     this.#counters.recordGet(this.#counters.tablesSearched - before)
     if (hit === undefined || hit.kind === ValueKind.Deletion) return undefined
     return Buffer.from(hit.value)
@@ -582,7 +636,31 @@ export class Shale {
   /** A consistent view as of now; release() it when done. */
   snapshot(): Snapshot {
     if (this.#closed) throw closedError()
-    return this.#snapshots.create(this.#versions.lastSequence)
+    if (this.#follower === undefined) return this.#snapshots.create(this.#lastSequence)
+    const view = this.#follower.view
+    view.version.ref()
+    return this.#snapshots.create(this.#lastSequence, { view, unpin: () => view.version.unref() })
+  }
+
+  /**
+   * Moves a read-only handle forward to the writer's latest state: new MANIFEST edits and new
+   * log records, read from where the last refresh stopped. It includes every write the writer
+   * had made durable (sync: true, or flushed to a table) before the call. Snapshots and
+   * iterators keep the view they were made on. Resolves to whether anything changed; on a
+   * writer's own handle it resolves false at once, since that view is always current.
+   */
+  refresh(): Promise<boolean> {
+    try {
+      if (this.#closed) throw closedError()
+      return Promise.resolve(this.#follower?.refresh() ?? false)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+  }
+
+  /** True when opened with readOnly: true. */
+  get readOnly(): boolean {
+    return this.#follower !== undefined
   }
 
   /** Iterates [key, value] pairs in key order (or reverse) within optional bounds. */
@@ -590,7 +668,9 @@ export class Shale {
     if (options !== undefined && (typeof options !== 'object' || options === null)) {
       throw invalidArgument(`Invalid iterator options: expected an object, got ${String(options)}`)
     }
-    const seq = this.#readSequence(options)
+    const snap = this.#readSnapshot(options)
+    const seq = snap?.sequence ?? this.#lastSequence
+    const view = snap?.view ?? this.#currentView()
     const o = options ?? {}
     const lower = bound(o.gte, true, 'gte') ?? bound(o.gt, false, 'gt')
     const upper = bound(o.lte, true, 'lte') ?? bound(o.lt, false, 'lt')
@@ -602,10 +682,9 @@ export class Shale {
     }
     // Pin what the iterator reads: the memtables are plain objects kept alive by reference;
     // the version is referenced so its tables are not deleted under the iterator.
-    const version: Version = this.#versions.current
+    const version: Version = view.version
     version.ref()
-    const sources = [this.#mem.iterator()]
-    if (this.#imm) sources.push(this.#imm.memtable.iterator())
+    const sources: InternalIterator[] = view.memtables.map((m) => m.iterator())
     sources.push(...version.iterators(this.#tables))
     const inner = new DbIterator(new MergingIterator(sources), seq, { lower, upper, reverse, limit })
     const it = new ShaleIterator(inner, () => {
@@ -629,7 +708,7 @@ export class Shale {
     if (options?.space === true) {
       let logicalBytes = 0
       for (const [k, v] of this.iterator()) logicalBytes += k.length + v.length
-      const walBytes = this.#log.size + (this.#imm?.log.size ?? 0)
+      const walBytes = this.#walBytes()
       const diskBytes = version.levels.reduce((sum, files) => sum + files.reduce((n, f) => n + f.size, 0), 0) + walBytes
       // Keys and values of every version the tables keep, before compression (the logs,
       // whose entries are all live until flushed, count at their size): against the logical
@@ -648,18 +727,24 @@ export class Shale {
     }
     return this.#counters.snapshot({
       space,
-      memtableBytes: this.#mem.approximateBytes,
-      memtableEntries: this.#mem.count,
+      // A read-only handle's memtables are the writer's logs replayed: all count as active.
+      memtableBytes: this.#follower ? sum(this.#follower.view.memtables, (m) => m.approximateBytes) : this.#mem.approximateBytes,
+      memtableEntries: this.#follower ? sum(this.#follower.view.memtables, (m) => m.count) : this.#mem.count,
       immutableMemtableBytes: this.#imm?.memtable.approximateBytes ?? 0,
-      walBytes: this.#log.size + (this.#imm?.log.size ?? 0),
-      walBytesWritten: this.#counters.walBytesWritten + this.#log.size + (this.#imm?.log.size ?? 0),
-      lastSequence: this.#versions.lastSequence,
+      walBytes: this.#walBytes(),
+      walBytesWritten: this.#counters.walBytesWritten + (this.#follower ? 0 : this.#walBytes()),
+      lastSequence: this.#lastSequence,
       levels: this.#counters.levelStats(version.levels, levelScores(version, this.#options)),
       snapshots: this.#snapshots.size,
       openIterators: this.#iterators.size,
       fsyncs: this.#commit.syncs,
       backgroundError: this.#bgError?.message,
     })
+  }
+
+  /** Bytes in the live logs: ours, or for a read-only handle the writer's, as far as replayed. */
+  #walBytes(): number {
+    return this.#follower?.walBytes ?? (this.#log?.size ?? 0) + (this.#imm?.log.size ?? 0)
   }
 
   get closed(): boolean {
@@ -682,7 +767,7 @@ export class Shale {
       await this.#background
       await this.#compactions
       await this.#commit.drain()
-      if (!this.#bgError) {
+      if (!this.#bgError && this.#follower === undefined) {
         // A clean close makes every write durable, even one made without sync: closing is
         // where users expect their data to be safe, and it costs one fsync.
         await this.#commit.sync()
@@ -692,7 +777,14 @@ export class Shale {
     }
     // Every step runs even when an earlier one fails (a log's last append can hit a full
     // disk): the lock, above all, must be released, or the store stays locked until exit.
-    const steps = [() => this.#log.close(), () => this.#imm?.log.close(), () => this.#tables.close(), () => this.#versions.close(), () => this.#lock.release()]
+    const steps = [
+      () => this.#log?.close(),
+      () => this.#imm?.log.close(),
+      () => this.#follower?.close(),
+      () => this.#tables.close(),
+      () => this.#versions.close(),
+      () => this.#lock?.release(),
+    ]
     for (const step of steps) {
       try {
         step()
@@ -711,6 +803,35 @@ const RESUME_INTERVAL_MS = 250
 
 function closedError(): ShaleError {
   return new ShaleError('CLOSED', 'Database is closed')
+}
+
+function sum<T>(xs: readonly T[], f: (x: T) => number): number {
+  let n = 0
+  for (const x of xs) n += f(x)
+  return n
+}
+
+function newTableCache(dir: string, fs: FileSystem, opts: ResolvedOptions): TableCache {
+  const blockCache = opts.blockCacheSize > 0 ? new LruCache<string, Block>(opts.blockCacheSize) : undefined
+  return new TableCache(dir, fs, { maxOpenFiles: opts.maxOpenFiles, blockCache, paranoidChecks: opts.paranoidChecks, search: opts.blockSearch })
+}
+
+/** A read-only open needs an existing store and creates nothing, whatever createIfMissing says. */
+function checkReadOnlyDirectory(fs: FileSystem, dir: string): void {
+  const kind = fs.stat(dir)
+  if (kind === 'file') throw invalidArgument(`Cannot open ${dir}: it is a file, not a database directory`)
+  if (kind === undefined) throw new ShaleError('NOT_FOUND', `Cannot open ${dir} read-only: it does not exist`)
+  if (fs.stat(currentFileName(dir)) === 'file') return
+  const names = fs.list(dir)
+  const ours = names.map((n) => parseFileName(n))
+  if (ours.some((f) => f?.kind === 'table' || f?.kind === 'log')) {
+    throw new ShaleError('CORRUPTION', `Corruption in ${join(dir, 'CURRENT')}: missing, but the directory holds tables or logs`)
+  }
+  const foreign = names.filter((_, i) => ours[i] === undefined)
+  if (foreign.length > 0) {
+    throw invalidArgument(`Cannot open ${dir}: the directory is not a Shale database (found ${foreign.slice(0, 3).join(', ')})`)
+  }
+  throw new ShaleError('NOT_FOUND', `Cannot open ${dir} read-only: no database there (no CURRENT file)`)
 }
 
 function bound(x: unknown, inclusive: boolean, name: string): Bound | undefined {

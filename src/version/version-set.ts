@@ -9,12 +9,27 @@
 import { basename, join } from 'node:path'
 import { ShaleError, corruption } from '../errors.js'
 import { currentFileName, manifestFileName, parseFileName, tableFileName, tempFileName } from '../base/file-names.js'
-import type { FileSystem } from '../vfs/file-system.js'
+import type { FileSystem, RandomAccessFile } from '../vfs/file-system.js'
 import { LogReader } from '../wal/log-reader.js'
 import { findValidChunkAfter } from '../wal/log-scan.js'
 import { LogWriter } from '../wal/log-writer.js'
 import { Version } from './version.js'
 import { COMPARATOR_NAME, NUM_LEVELS, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
+
+/** The MANIFEST file name CURRENT holds (without its newline). */
+export function readCurrent(fs: FileSystem, dir: string): string {
+  const currentPath = currentFileName(dir)
+  const text = new TextDecoder().decode(fs.readAll(currentPath))
+  const name = text.endsWith('\n') ? text.slice(0, -1) : undefined
+  if (name === undefined || parseFileName(name)?.kind !== 'manifest') {
+    throw corruption(currentPath, `expected a MANIFEST file name and a newline, found ${JSON.stringify(text.slice(0, 40))}`)
+  }
+  return name
+}
+
+function manifestGone(dir: string, name: string): ShaleError {
+  return new ShaleError('NOT_FOUND', `Cannot read ${join(dir, name)}: the writer replaced it`)
+}
 
 /** Past this size the next change starts a fresh MANIFEST holding one snapshot record. */
 const MAX_MANIFEST_SIZE = 64 * 1024 * 1024
@@ -72,51 +87,7 @@ export class VersionSet {
 
   /** Rebuilds the version from CURRENT and its MANIFEST, then starts a fresh MANIFEST. */
   static async recover(dir: string, fs: FileSystem): Promise<VersionSet> {
-    const vs = new VersionSet(dir, fs)
-    const currentPath = currentFileName(dir)
-    const text = new TextDecoder().decode(fs.readAll(currentPath))
-    const name = text.endsWith('\n') ? text.slice(0, -1) : undefined
-    const parsed = name === undefined ? undefined : parseFileName(name)
-    if (parsed?.kind !== 'manifest') throw corruption(currentPath, `expected a MANIFEST file name and a newline, found ${JSON.stringify(text.slice(0, 40))}`)
-    const manifestPath = join(dir, name!)
-    if (fs.stat(manifestPath) !== 'file') throw corruption(currentPath, `names ${name}, which does not exist`)
-
-    let sawComparator = false
-    const file = fs.openRead(manifestPath)
-    const reader = new LogReader(file, manifestPath)
-    try {
-      let damage: { offset: number; reason: string } | undefined
-      for (;;) {
-        const r = reader.next()
-        if (r.type === 'eof') {
-          const at = damage === undefined ? undefined : findValidChunkAfter(file, damage.offset)
-          if (at !== undefined) throw corruption(manifestPath, `damaged record at offset ${damage!.offset} (${damage!.reason}) is followed by a valid record at offset ${at}`)
-          break
-        }
-        if (r.type === 'damage') {
-          damage ??= r
-          continue
-        }
-        // A record after damage means the damage is not a torn tail: refuse to guess.
-        if (damage) throw corruption(manifestPath, `damaged record at offset ${damage.offset} (${damage.reason}) is followed by valid records`)
-        const e = decodeEdit(r.record, `${manifestPath} at offset ${r.offset}`)
-        if (e.comparator !== undefined) {
-          if (e.comparator !== COMPARATOR_NAME) throw new ShaleError('INVALID_ARGUMENT', `Cannot open ${dir}: it was written with key order ${e.comparator}, not ${COMPARATOR_NAME}`)
-          sawComparator = true
-        }
-        if (!sawComparator) throw corruption(manifestPath, 'the first record does not name the key order')
-        vs.#applyCounters(e)
-        vs.#current = vs.#install(vs.#current.apply(e, vs.#onUnused), vs.#current)
-      }
-    } finally {
-      file.close()
-    }
-    if (!sawComparator) throw corruption(manifestPath, 'no valid records')
-    for (const f of vs.#current.allFiles()) {
-      const table = tableFileName(dir, f.number)
-      if (fs.stat(table) !== 'file') throw corruption(manifestPath, `lists table ${basename(table)}, which is missing`)
-    }
-    vs.#manifestNumber = parsed.number
+    const vs = VersionSet.#load(dir, fs)
     // Counters must stay ahead of every file already on disk, even ones we will delete.
     for (const f of fs.list(dir)) {
       const p = parseFileName(f)
@@ -124,6 +95,119 @@ export class VersionSet {
     }
     await vs.#startManifest(vs.#current, vs.logNumber)
     return vs
+  }
+
+  /**
+   * The version another process's MANIFEST describes, for a read-only handle: nothing is
+   * written, and catchUp() follows the writer's later edits.
+   */
+  static openReadOnly(dir: string, fs: FileSystem): VersionSet {
+    // Tables are not checked here: the writer may delete one as we read. The reader opens them
+    // next, and tells a missing table from a deleted one by whether the MANIFEST moved.
+    return VersionSet.#load(dir, fs, false)
+  }
+
+  /** Reads CURRENT and replays the whole MANIFEST it names into a new set. */
+  static #load(dir: string, fs: FileSystem, checkTables = true): VersionSet {
+    const vs = new VersionSet(dir, fs)
+    const name = readCurrent(fs, dir)
+    // CURRENT is replaced by rename after its new MANIFEST is durable, so a name whose file is
+    // missing is damage, unless CURRENT moved on meanwhile (a writer reopening beside a reader).
+    if (fs.stat(join(dir, name)) !== 'file' && readCurrent(fs, dir) === name) throw corruption(currentFileName(dir), `names ${name}, which does not exist`)
+    vs.#manifestNumber = parseFileName(name)!.number
+    vs.#replayManifest(name, 0)
+    if (!vs.#sawComparator) throw corruption(join(dir, name), 'no valid records')
+    for (const f of checkTables ? vs.#current.allFiles() : []) {
+      const table = tableFileName(dir, f.number)
+      if (fs.stat(table) !== 'file') throw corruption(join(dir, name), `lists table ${basename(table)}, which is missing`)
+    }
+    return vs
+  }
+
+  /** Where a read-only set stands in the writer's MANIFEST: its name, and the bytes replayed. */
+  #followed = { name: '', end: 0 }
+  #sawComparator = false
+
+  /**
+   * Applies what the writer added since the last call: new records of the same MANIFEST, or
+   * the whole of a new one (the writer reopened, or rolled it over). True when anything was
+   * read. Throws NOT_FOUND when the MANIFEST vanished between reading CURRENT and opening it.
+   */
+  catchUp(): boolean {
+    const name = readCurrent(this.#fs, this.#dir)
+    if (name === this.#followed.name) {
+      if (this.#fs.stat(join(this.#dir, name)) === undefined) throw manifestGone(this.#dir, name)
+      return this.#replayManifest(name, this.#followed.end)
+    }
+    // A new MANIFEST starts with a record holding the whole state: rebuild from nothing.
+    const fresh = new VersionSet(this.#dir, this.#fs)
+    fresh.#replayManifest(name, 0)
+    if (!fresh.#sawComparator) throw corruption(join(this.#dir, name), 'no valid records')
+    this.#applyCounters({ ...emptyEdit(), lastSequence: fresh.lastSequence, nextFileNumber: fresh.nextFileNumber })
+    this.logNumber = fresh.logNumber
+    this.#current = this.#install(fresh.#current, this.#current)
+    this.#manifestNumber = parseFileName(name)!.number
+    this.#followed = fresh.#followed
+    this.#sawComparator = true
+    return true
+  }
+
+  /** True when CURRENT still names the MANIFEST replayed last and it has not grown since. */
+  manifestUnchanged(): boolean {
+    const { name, end } = this.#followed
+    if (readCurrent(this.#fs, this.#dir) !== name) return false
+    const path = join(this.#dir, name)
+    if (this.#fs.stat(path) !== 'file') return false
+    const file = this.#fs.openRead(path)
+    try {
+      return file.size === end
+    } finally {
+      file.close()
+    }
+  }
+
+  /**
+   * Applies the MANIFEST's records from `fromOffset` on. A damaged tail (a torn write, or an
+   * edit still being appended) ends the replay; damage with a valid record after it is refused.
+   */
+  #replayManifest(name: string, fromOffset: number): boolean {
+    const manifestPath = join(this.#dir, name)
+    let file: RandomAccessFile
+    try {
+      file = this.#fs.openRead(manifestPath)
+    } catch (err) {
+      throw err instanceof ShaleError && err.code === 'NOT_FOUND' ? manifestGone(this.#dir, name) : err
+    }
+    const reader = new LogReader(file, manifestPath, fromOffset)
+    let end = fromOffset
+    let applied = false
+    try {
+      for (;;) {
+        const r = reader.next()
+        if (r.type === 'eof') break
+        if (r.type === 'damage') {
+          // A torn tail (a crash, or an edit the writer is still appending) ends the replay;
+          // a follower resumes before it. Damage with a valid record after it is not a tail.
+          const at = findValidChunkAfter(file, r.offset)
+          if (at !== undefined) throw corruption(manifestPath, `damaged record at offset ${r.offset} (${r.reason}) is followed by a valid record at offset ${at}`)
+          break
+        }
+        const e = decodeEdit(r.record, `${manifestPath} at offset ${r.offset}`)
+        if (e.comparator !== undefined) {
+          if (e.comparator !== COMPARATOR_NAME) throw new ShaleError('INVALID_ARGUMENT', `Cannot open ${this.#dir}: it was written with key order ${e.comparator}, not ${COMPARATOR_NAME}`)
+          this.#sawComparator = true
+        }
+        if (!this.#sawComparator) throw corruption(manifestPath, 'the first record does not name the key order')
+        this.#applyCounters(e)
+        this.#current = this.#install(this.#current.apply(e, this.#onUnused), this.#current)
+        end = reader.position
+        applied = true
+      }
+      this.#followed = { name, end }
+    } finally {
+      file.close()
+    }
+    return applied
   }
 
   /** Makes an edit durable in the MANIFEST, then installs the resulting version. */

@@ -56,10 +56,29 @@ export class LogReader {
   /** After damage: skip silently until a FULL or FIRST chunk with a valid checksum. */
   #resyncing = false
 
-  constructor(file: RandomAccessFile, fileName: string) {
+  /**
+   * Reads from `startOffset`, which must be where a record begins (0, or a `position` this
+   * class reported): a reader following a growing log resumes after the last record it saw.
+   */
+  constructor(file: RandomAccessFile, fileName: string, startOffset = 0) {
     this.#file = file
     this.#fileSize = file.size
     this.fileName = fileName
+    if (startOffset > 0) {
+      const blockStart = startOffset - (startOffset % BLOCK_SIZE)
+      this.#blockStart = blockStart
+      // Past the end there is nothing to read yet: position 0 of an empty block reads as EOF.
+      this.#pos = 0
+      if (blockStart < this.#fileSize) {
+        this.#block = file.read(blockStart, Math.min(BLOCK_SIZE, this.#fileSize - blockStart))
+        this.#pos = startOffset - blockStart
+      }
+    }
+  }
+
+  /** The file offset just past the last chunk read: after a record, where the next one begins. */
+  get position(): number {
+    return this.#blockStart + this.#pos
   }
 
   /**

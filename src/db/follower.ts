@@ -1,0 +1,175 @@
+// What a read-only handle sees of a store another process writes: the tables the writer's
+// MANIFEST lists and the records of its live logs, replayed into memtables of our own. Nothing
+// is ever written. refresh() reads only what the writer added since the last call.
+//
+// A refresh is consistent because the writer deletes a log only after a MANIFEST edit that
+// covers it, and a table only after an edit that drops it: so if the MANIFEST is unchanged
+// after the logs were read, the view is one the writer passed through, and it holds every
+// write the writer had made durable before the refresh began. When the MANIFEST did change
+// (or a file vanished), the round is repeated from where it got to.
+//
+// Every table of a version this handle holds is kept open, so a version stays readable after
+// the writer deletes its files (an open file survives unlink on POSIX).
+
+import { basename } from 'node:path'
+import { ShaleError, corruption } from '../errors.js'
+import { logFileName, parseFileName, tableFileName } from '../base/file-names.js'
+import { Memtable } from '../memtable/memtable.js'
+import type { TableCache } from '../table/table-cache.js'
+import type { TableReader } from '../table/table-reader.js'
+import { VersionSet } from '../version/version-set.js'
+import type { FileSystem } from '../vfs/file-system.js'
+import type { ReadView } from './read-view.js'
+import { replayLog, type WalRecovery } from './recovery.js'
+
+/** One of the writer's logs, replayed up to `end`. */
+interface LogTail {
+  readonly memtable: Memtable
+  end: number
+}
+
+/** Rounds before giving up on a writer that changes its MANIFEST faster than we can read it. */
+const MAX_ROUNDS = 1000
+
+export class Follower {
+  readonly versions: VersionSet
+  readonly #dir: string
+  readonly #fs: FileSystem
+  readonly #tables: TableCache
+  readonly #walRecovery: WalRecovery
+  readonly #tails = new Map<number, LogTail>()
+  readonly #pinned = new Map<number, TableReader>()
+  #view: ReadView
+  #lastSequence = 0
+  /** Log records replayed so far. */
+  records = 0
+
+  private constructor(dir: string, fs: FileSystem, tables: TableCache, walRecovery: WalRecovery, versions: VersionSet) {
+    this.#dir = dir
+    this.#fs = fs
+    this.#tables = tables
+    this.#walRecovery = walRecovery
+    this.versions = versions
+    this.#view = { memtables: [], version: versions.current }
+  }
+
+  static open(dir: string, fs: FileSystem, tables: TableCache, walRecovery: WalRecovery): Follower {
+    const f = new Follower(dir, fs, tables, walRecovery, loadVersions(dir, fs))
+    try {
+      f.refresh()
+    } catch (err) {
+      f.close()
+      throw err
+    }
+    return f
+  }
+
+  get view(): ReadView {
+    return this.#view
+  }
+
+  get lastSequence(): number {
+    return this.#lastSequence
+  }
+
+  /** Bytes of the writer's live logs replayed so far. */
+  get walBytes(): number {
+    let n = 0
+    for (const t of this.#tails.values()) n += t.end
+    return n
+  }
+
+  /** Catches up with the writer; true when the view moved. */
+  refresh(): boolean {
+    const before = this.#view
+    const beforeSequence = this.#lastSequence
+    for (let round = 1; ; round++) {
+      try {
+        this.versions.catchUp()
+        this.#pinTables()
+        this.#readLogs()
+        if (this.versions.manifestUnchanged()) break
+      } catch (err) {
+        // A file the writer removed between our reading its name and opening it: go round again.
+        if (!(err instanceof ShaleError && err.code === 'NOT_FOUND') || round >= MAX_ROUNDS) throw err
+      }
+    }
+    // Entries added to memtables above the old last sequence stay invisible until here.
+    let last = Math.max(beforeSequence, this.versions.lastSequence)
+    const memtables: Memtable[] = []
+    for (const [, tail] of [...this.#tails].sort((a, b) => b[0] - a[0])) {
+      memtables.push(tail.memtable)
+      last = Math.max(last, tail.memtable.largestSeq)
+    }
+    this.#lastSequence = last
+    const version = this.versions.current
+    const moved = version !== before.version || memtables.length !== before.memtables.length || memtables.some((m, i) => m !== before.memtables[i])
+    if (moved) this.#view = { memtables, version }
+    return moved || last !== beforeSequence
+  }
+
+  /** Releases every table this handle kept open. */
+  close(): void {
+    for (const reader of this.#pinned.values()) this.#tables.release(reader)
+    this.#pinned.clear()
+  }
+
+  /** Keeps open exactly the tables of the versions still held (the current one, snapshots', iterators'). */
+  #pinTables(): void {
+    const live = this.versions.liveTableNumbers()
+    for (const [n, reader] of this.#pinned) {
+      if (live.has(n)) continue
+      this.#tables.release(reader)
+      this.#pinned.delete(n)
+    }
+    for (const n of live) {
+      if (this.#pinned.has(n)) continue
+      try {
+        this.#pinned.set(n, this.#tables.acquire(n))
+      } catch (err) {
+        // Deleted by the writer after a compaction we have not read yet, or missing for good.
+        if (err instanceof ShaleError && err.code === 'NOT_FOUND' && this.versions.manifestUnchanged()) {
+          throw corruption(this.#dir, `the MANIFEST lists table ${basename(tableFileName(this.#dir, n))}, which is missing`)
+        }
+        throw err
+      }
+    }
+  }
+
+  /** Replays what the writer appended to its live logs; drops logs that tables now hold. */
+  #readLogs(): void {
+    const first = this.versions.logNumber
+    for (const n of [...this.#tails.keys()]) if (n < first) this.#tails.delete(n)
+    const numbers = this.#fs
+      .list(this.#dir)
+      .map((name) => parseFileName(name))
+      .filter((f) => f?.kind === 'log' && f.number >= first)
+      .map((f) => f!.number)
+      .sort((a, b) => a - b)
+    for (const n of numbers) {
+      let tail = this.#tails.get(n)
+      if (tail === undefined) this.#tails.set(n, (tail = { memtable: new Memtable(n), end: 0 }))
+      const path = logFileName(this.#dir, n)
+      const file = this.#fs.openRead(path)
+      try {
+        if (file.size === tail.end) continue
+        const r = replayLog(file, path, tail.memtable, tail.end, this.#walRecovery)
+        tail.end = r.end
+        this.records += r.records
+      } finally {
+        file.close()
+      }
+    }
+  }
+}
+
+/** The writer may be replacing its MANIFEST while we read CURRENT: retry a vanished one. */
+function loadVersions(dir: string, fs: FileSystem): VersionSet {
+  for (let round = 1; ; round++) {
+    try {
+      return VersionSet.openReadOnly(dir, fs)
+    } catch (err) {
+      if (!(err instanceof ShaleError && err.code === 'NOT_FOUND') || round >= MAX_ROUNDS) throw err
+    }
+  }
+}
