@@ -51,6 +51,14 @@ export const ENGINES: readonly EngineInfo[] = [
     load: async () => (await import('./map-yardstick.js')).openMap,
   },
   {
+    name: 'shale-readonly',
+    packageName: undefined,
+    durability: 'Shale opened with readOnly: true on the loaded store (reads only)',
+    skips: new Set(),
+    only: new Set(['readrandom', 'readrandom-64', 'readmissing', 'readseq', 'seekrandom']),
+    load: async () => (await import('./shale.js')).openShale('binary', true),
+  },
+  {
     name: 'shale-linear',
     packageName: undefined,
     durability: "Shale with blockSearch: 'linear' (the notebook's ablation)",

@@ -1,12 +1,16 @@
 // Shale with its default options, or with `blockSearch: 'linear'` for the ablation (a linear
-// scan of index and data blocks instead of binary search over restart points).
+// scan of index and data blocks instead of binary search over restart points), or read-only:
+// reading a store another process wrote, to compare with the writer's own handle.
 
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
 import { Shale } from '../../src/index.js'
 import type { OpenEngine } from './engine.js'
 
-export function openShale(blockSearch: 'binary' | 'linear'): OpenEngine {
+export function openShale(blockSearch: 'binary' | 'linear', readOnly = false): OpenEngine {
   return async (dir) => {
-    const db = await Shale.open(dir, { blockSearch })
+    // The read-only engine's seed is written by a writer, like any store it would follow.
+    const db = await Shale.open(dir, { blockSearch, readOnly: readOnly && existsSync(join(dir, 'CURRENT')) })
     return {
       put: (key, value, sync) => db.put(key, value, { sync }),
       batch: (entries) => db.write(entries.map(([key, value]) => ({ type: 'put', key, value }))),

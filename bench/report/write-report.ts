@@ -14,6 +14,7 @@ const COLORS: Record<string, string> = {
   'lmdb-nosync': '#8ce99a',
   map: '#868e96',
   'shale-linear': '#ffa94d',
+  'shale-readonly': '#e8590c',
 }
 
 /** The issue's targets: Shale's median over a peer's, per workload. */
@@ -47,7 +48,8 @@ function series(results: BenchResults, rows: MedianRow[]): Series[] {
 }
 
 function headline(results: BenchResults, rows: MedianRow[]): string {
-  const engines = results.meta.engines.map((e) => e.name).filter((e) => e !== 'shale-linear')
+  // Shale's variants (the linear-search ablation, the read-only handle) have tables of their own.
+  const engines = results.meta.engines.map((e) => e.name).filter((e) => e !== 'shale-linear' && e !== 'shale-readonly')
   const body = results.meta.workloads.map((w) => {
     const ops = engines.map((e) => rows.find((r) => r.engine === e && r.workload === w.name))
     const cells = ops.map((r) => (r === undefined ? '–' : `${int(r.values.opsPerSec!)}${r.complete ? '' : '*'}`))

@@ -126,6 +126,7 @@ export function resolveOptions(options: Options | undefined): ResolvedOptions {
   checkBool('paranoidChecks', o.paranoidChecks)
   checkBool('allowEmptyKeys', o.allowEmptyKeys)
   checkBool('readOnly', o.readOnly)
+  if (o.readOnly && o.errorIfExists) throw invalidArgument('Invalid options: readOnly opens an existing database, so errorIfExists cannot be true')
   checkInt('memtableSize', o.memtableSize, 1024, 1024 * 1024 * 1024)
   checkInt('blockSize', o.blockSize, 64, 4 * 1024 * 1024)
   checkInt('blockRestartInterval', o.blockRestartInterval, 1, 1024)

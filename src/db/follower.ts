@@ -41,6 +41,8 @@ export class Follower {
   readonly #pinned = new Map<number, TableReader>()
   #view: ReadView
   #lastSequence = 0
+  /** The highest sequence number in any table pinned so far. */
+  #tableSequence = 0
   /** Log records replayed so far. */
   records = 0
 
@@ -94,8 +96,11 @@ export class Follower {
         if (!(err instanceof ShaleError && err.code === 'NOT_FOUND') || round >= MAX_ROUNDS) throw err
       }
     }
-    // Entries added to memtables above the old last sequence stay invisible until here.
-    let last = Math.max(beforeSequence, this.versions.lastSequence)
+    // Entries added to memtables above the old last sequence stay invisible until here. The
+    // MANIFEST's own last sequence is not used: it may count writes still in the writer's
+    // buffer, and a snapshot at it would see them appear later. Records read, and entries in
+    // tables, are all that is visible: the writer numbers whatever it appends later above them.
+    let last = Math.max(beforeSequence, this.#tableSequence)
     const memtables: Memtable[] = []
     for (const [, tail] of [...this.#tails].sort((a, b) => b[0] - a[0])) {
       memtables.push(tail.memtable)
@@ -125,7 +130,9 @@ export class Follower {
     for (const n of live) {
       if (this.#pinned.has(n)) continue
       try {
-        this.#pinned.set(n, this.#tables.acquire(n))
+        const reader = this.#tables.acquire(n)
+        this.#pinned.set(n, reader)
+        this.#tableSequence = Math.max(this.#tableSequence, reader.properties().largestSeq)
       } catch (err) {
         // Deleted by the writer after a compaction we have not read yet, or missing for good.
         if (err instanceof ShaleError && err.code === 'NOT_FOUND' && this.versions.manifestUnchanged()) {

@@ -3,7 +3,8 @@
 // change a file. The cross-process test is read-only-processes.test.ts.
 
 import assert from 'node:assert/strict'
-import { appendFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
+import { spawnSync } from 'node:child_process'
+import { appendFileSync, chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { Shale, ShaleError, type FileSystem } from '../../src/index.js'
@@ -208,24 +209,33 @@ test('a log whose last record is still being written (or torn) is read up to it,
   }
 })
 
-test('a read-only handle opens on a directory it may not write', async (t) => {
-  if (process.getuid?.() === 0) {
-    // root ignores permission bits; the recording file system above proves no write is attempted.
-    t.skip('running as root')
-    return
-  }
+test('a read-only handle opens a store in a directory it may not write', async () => {
   const tmp = tempDir()
-  const { chmodSync } = await import('node:fs')
   try {
-    const w = await Shale.open(tmp.path)
+    const store = join(tmp.path, 'store')
+    const w = await Shale.open(store)
     await w.put('a', '1', { sync: true })
+    await w.put('b', '2')
     await w.close()
-    chmodSync(tmp.path, 0o555)
-    const reader = await Shale.open(tmp.path, { readOnly: true })
-    assert.equal(text(await reader.get('a')), '1')
-    await reader.close()
-  } finally {
     chmodSync(tmp.path, 0o755)
+    for (const name of readdirSync(store)) chmodSync(join(store, name), 0o444)
+    chmodSync(store, 0o555)
+    // Root ignores permission bits, so as root the reader runs as an unprivileged user.
+    const asRoot = process.getuid?.() === 0
+    const script = `
+      const { Shale } = await import(${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)})
+      const db = await Shale.open(${JSON.stringify(store)}, { readOnly: true })
+      const out = [String(await db.get('a')), String(await db.get('b'))]
+      await db.refresh()
+      await db.close()
+      let writable = true
+      try { (await import('node:fs')).writeFileSync(${JSON.stringify(join(store, 'probe'))}, 'x') } catch { writable = false }
+      console.log(JSON.stringify({ out, writable }))`
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) })
+    assert.equal(result.status, 0, result.stderr)
+    assert.deepEqual(JSON.parse(result.stdout), { out: ['1', '2'], writable: false })
+  } finally {
+    chmodSync(join(tmp.path, 'store'), 0o755)
     tmp.remove()
   }
 })
