@@ -190,7 +190,7 @@ export class Shale {
         log.close()
         throw err
       }
-      const db = new Shale(dir, opts, fs, newTableCache(dir, opts.fileSystem ?? fs, opts), { lock, versions, mem: new Memtable(logNumber), log })
+      const db = new Shale(dir, opts, fs, newTableCache(dir, fs, opts), { lock, versions, mem: new Memtable(logNumber), log })
       db.#counters.recoveredRecords = replay.records
       db.#deleteObsoleteFiles()
       // A store closed with compaction debt (level 0 over its trigger, say) pays it now, not
