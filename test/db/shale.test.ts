@@ -217,6 +217,42 @@ test('iterator bounds, reverse and limit', async () => {
   })
 })
 
+test('iterator seek() outside the range ends it, forward and reverse, for every bound kind', async () => {
+  await withDb(async (db) => {
+    for (const k of ['a', 'b', 'c', 'd', 'e']) await db.put(k, k)
+    const afterSeek = (o: object, target: string) => {
+      const it = db.iterator(o)
+      it.seek(target)
+      const rest = it.nextv(10).map(([k]) => k.toString()).join('')
+      it.close()
+      return rest
+    }
+    assert.equal(afterSeek({ gt: 'b' }, 'a'), '')
+    assert.equal(afterSeek({ gt: 'b' }, 'b'), '')
+    assert.equal(afterSeek({ gt: 'b' }, 'c'), 'cde')
+    assert.equal(afterSeek({ gte: 'b' }, 'a'), '')
+    assert.equal(afterSeek({ gte: 'b' }, 'b'), 'bcde')
+    assert.equal(afterSeek({ lt: 'd' }, 'd'), '')
+    assert.equal(afterSeek({ lte: 'd' }, 'e'), '')
+    assert.equal(afterSeek({ lte: 'd' }, 'c'), 'cd')
+    assert.equal(afterSeek({ lt: 'd', reverse: true }, 'e'), '')
+    assert.equal(afterSeek({ lt: 'd', reverse: true }, 'd'), '')
+    assert.equal(afterSeek({ lt: 'd', reverse: true }, 'c'), 'cba')
+    assert.equal(afterSeek({ lte: 'd', reverse: true }, 'e'), '')
+    assert.equal(afterSeek({ lte: 'd', reverse: true }, 'd'), 'dcba')
+    assert.equal(afterSeek({ gt: 'b', reverse: true }, 'b'), '')
+    assert.equal(afterSeek({ gte: 'b', reverse: true }, 'a'), '')
+    assert.equal(afterSeek({ gte: 'b', reverse: true }, 'c'), 'cb')
+    // Ended by an out-of-range seek, the iterator comes back with one inside the range.
+    const it = db.iterator({ gt: 'b' })
+    it.seek('a')
+    assert.equal(it.nextSync(), undefined)
+    it.seek('d')
+    assert.equal(it.nextSync()?.[0].toString(), 'd')
+    it.close()
+  })
+})
+
 test('concurrent sync writers share fsyncs (group commit)', async () => {
   await withDb(async (db) => {
     const before = db.stats().fsyncs
