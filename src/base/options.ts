@@ -98,8 +98,13 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fileSystem'> = {
 /** Every option Shale knows (the Level adapter separates these from Level's own). */
 export const OPTION_NAMES: ReadonlySet<string> = new Set([...Object.keys(DEFAULT_OPTIONS), 'fileSystem'])
 
-/** Keys are bounded so an index entry and a memtable node stay small; values so one record fits in memory comfortably. */
-export const MAX_KEY_SIZE = 64 * 1024
+/**
+ * Keys and values share one bound, so one operation fits in memory comfortably. Every length
+ * on disk is a varint, so the format itself sets no smaller limit on keys (LevelDB and
+ * classic-level set none); a big key costs memory in its memtable node, its block's index
+ * entry and a file's bounds, for as long as it lives.
+ */
+export const MAX_KEY_SIZE = 64 * 1024 * 1024
 export const MAX_VALUE_SIZE = 64 * 1024 * 1024
 
 function checkInt(name: string, v: unknown, min: number, max: number): void {

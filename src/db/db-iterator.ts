@@ -35,20 +35,34 @@ export class DbIterator {
     this.#range = range
   }
 
-  /** Repositions so the next entry is the first one at or after `target` in iteration order (within bounds). */
+  /**
+   * Repositions so the next entry is the first one at or after `target` in iteration order.
+   * A target outside the range ends the iterator (as abstract-level specifies) rather than
+   * jumping to the range's start: a caller seeking to a key expects nothing before it.
+   */
   seek(target: Uint8Array): void {
     this.#started = true
     this.#done = false
     this.#skipKey = undefined
-    const { lower, upper, reverse } = this.#range
-    if (!reverse) {
-      // Clamp to the lower bound so seeking before the range starts at its beginning.
-      if (lower !== undefined && compareBytes(target, lower.key) <= 0) return this.#seekStart()
-      this.#iter.seek(target, MAX_SEQUENCE)
-    } else {
-      if (upper !== undefined && compareBytes(target, upper.key) >= 0) return this.#seekStart()
-      this.#iter.seekForPrev(target, 0)
+    if (!this.#inRange(target)) {
+      this.#done = true
+      return
     }
+    if (!this.#range.reverse) this.#iter.seek(target, MAX_SEQUENCE)
+    else this.#iter.seekForPrev(target, 0)
+  }
+
+  #inRange(key: Uint8Array): boolean {
+    const { lower, upper } = this.#range
+    if (lower !== undefined) {
+      const c = compareBytes(key, lower.key)
+      if (c < 0 || (c === 0 && !lower.inclusive)) return false
+    }
+    if (upper !== undefined) {
+      const c = compareBytes(key, upper.key)
+      if (c > 0 || (c === 0 && !upper.inclusive)) return false
+    }
+    return true
   }
 
   #seekStart(): void {

@@ -70,7 +70,10 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
     return out
   }
 
-  /** Moves so the next entry is the first at or after target (at or before it in reverse). */
+  /**
+   * Moves so the next entry is the first at or after target (at or before it in reverse).
+   * A target outside the iterator's range ends it; a later seek() may move it back.
+   */
   seek(target: Bytes): void {
     if (this.#closed) throw new ShaleError('CLOSED', 'Cannot seek an iterator after close()')
     this.#inner.seek(boundArg(target, 'seek target'))

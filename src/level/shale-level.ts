@@ -5,7 +5,8 @@
 
 import { AbstractIterator, AbstractLevel, AbstractSnapshot } from 'abstract-level'
 import type { AbstractDatabaseOptions, AbstractOpenOptions } from 'abstract-level'
-import { OPTION_NAMES, Shale, ShaleError, type IteratorOptions, type Options, type Snapshot } from '../index.js'
+import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type IteratorOptions, type Options, type Snapshot } from '../index.js'
+import { misspeltOption } from './misspelt-option.js'
 
 type Format = Uint8Array | string
 type Encoding = 'buffer' | 'view' | 'utf8'
@@ -35,7 +36,7 @@ type PrivateBatchOp =
   | { type: 'del'; key: Format; keyEncoding: Encoding }
 
 
-/** Options both APIs know, which Level must see. */
+/** Options both APIs know, which Level must see (it hands them back to _open()). */
 const LEVEL_OWNED = new Set(['createIfMissing', 'errorIfExists'])
 
 const LEVEL_CODES: Record<string, string> = {
@@ -53,6 +54,18 @@ const LEVEL_CODES: Record<string, string> = {
 function levelError(err: unknown): unknown {
   if (!(err instanceof ShaleError)) return err
   return Object.assign(new Error(err.message, { cause: err }), { code: LEVEL_CODES[err.code] ?? 'LEVEL_IO_ERROR' })
+}
+
+/**
+ * Rejects a key over the engine's limit with Level's code for a bad key (the engine's
+ * INVALID_ARGUMENT cannot tell a key from a value).
+ */
+function checkKeySize(key: Format): void {
+  // UTF-8 takes at most 3 bytes per UTF-16 unit, so most strings need no byte count.
+  const size = typeof key !== 'string' ? key.byteLength : key.length * 3 <= MAX_KEY_SIZE ? 0 : Buffer.byteLength(key)
+  if (size > MAX_KEY_SIZE) {
+    throw Object.assign(new Error(`Invalid key: ${size} bytes exceeds the limit of ${MAX_KEY_SIZE}`), { code: 'LEVEL_INVALID_KEY' })
+  }
 }
 
 function decode(bytes: Buffer, encoding: Encoding | undefined): Format {
@@ -135,11 +148,16 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
   #db: Shale | undefined
 
   constructor(location: string, options: ShaleLevelOptions<K, V> = {}) {
-    // Engine options stay here; everything else (encodings, createIfMissing ...) is Level's,
-    // which hands createIfMissing and errorIfExists back to _open().
+    // Engine options stay here, and so does a near miss of one (`memtableSise`), for
+    // Shale.open to reject as it would its own. Everything else is Level's: encodings,
+    // createIfMissing ..., and userland options, which abstract-level passes to hooks.
     const engine: Record<string, unknown> = {}
     const level: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(options)) (OPTION_NAMES.has(k) && !LEVEL_OWNED.has(k) ? engine : level)[k] = v
+    for (const [k, v] of Object.entries(options)) {
+      const isEngine = OPTION_NAMES.has(k) ? !LEVEL_OWNED.has(k) : misspeltOption(k, OPTION_NAMES) !== undefined
+      if (isEngine) engine[k] = v
+      else level[k] = v
+    }
     super(
       {
         encodings: { buffer: true, view: true, utf8: true },
@@ -185,6 +203,7 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
   }
 
   _getSync(key: Format, options: PrivateReadOptions): Format | undefined {
+    checkKeySize(key)
     try {
       const v = this.#engine.getSync(key, this.#read(options))
       return v === undefined ? undefined : decode(v, options.valueEncoding)
@@ -202,6 +221,7 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
   }
 
   async _has(key: Format, options: PrivateReadOptions): Promise<boolean> {
+    checkKeySize(key)
     try {
       return this.#engine.getSync(key, this.#read(options)) !== undefined
     } catch (err) {
@@ -214,6 +234,7 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
   }
 
   async _put(key: Format, value: Format, options: { sync?: boolean }): Promise<void> {
+    checkKeySize(key)
     try {
       await this.#engine.put(key, value, { sync: options.sync === true })
     } catch (err) {
@@ -222,6 +243,7 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
   }
 
   async _del(key: Format, options: { sync?: boolean }): Promise<void> {
+    checkKeySize(key)
     try {
       await this.#engine.delete(key, { sync: options.sync === true })
     } catch (err) {
@@ -230,6 +252,7 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
   }
 
   async _batch(operations: PrivateBatchOp[], options: { sync?: boolean }): Promise<void> {
+    for (const op of operations) checkKeySize(op.key)
     try {
       await this.#engine.write(operations.map((op) => (op.type === 'put' ? { type: 'put', key: op.key, value: op.value } : { type: 'del', key: op.key })), { sync: options.sync === true })
     } catch (err) {
@@ -276,9 +299,9 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
     await this.#engine.compactRange(start, end)
   }
 
-  /** The engine's statistics (see Shale#stats). */
-  stats(): ReturnType<Shale['stats']> {
+  /** The engine's statistics (see Shale#stats); `{ space: true }` adds space amplification. */
+  stats(options?: Parameters<Shale['stats']>[0]): ReturnType<Shale['stats']> {
     if (this.status !== 'open') throw Object.assign(new Error('Database is not open'), { code: 'LEVEL_DATABASE_NOT_OPEN' })
-    return this.#engine.stats()
+    return this.#engine.stats(options)
   }
 }

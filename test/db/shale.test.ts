@@ -5,7 +5,7 @@ import assert from 'node:assert/strict'
 import { writeFileSync, mkdirSync, readdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
-import { Shale, ShaleError } from '../../src/index.js'
+import { MAX_KEY_SIZE, Shale, ShaleError } from '../../src/index.js'
 import { compareInternalKeys } from '../../src/base/internal-key.js'
 import { Block, BlockCursor } from '../../src/table/block.js'
 import { BLOCK_TRAILER_SIZE, FOOTER_SIZE, checkBlock, decodeBlockHandle, decodeFooter } from '../../src/table/format.js'
@@ -74,7 +74,7 @@ test('invalid arguments are rejected with INVALID_ARGUMENT and nothing is writte
     await assert.rejects(db.put('', 'v'), code('INVALID_ARGUMENT'))
     await assert.rejects(db.put(42 as unknown as string, 'v'), code('INVALID_ARGUMENT'))
     await assert.rejects(db.put('k', null as unknown as string), code('INVALID_ARGUMENT'))
-    await assert.rejects(db.put('x'.repeat(64 * 1024 + 1), 'v'), code('INVALID_ARGUMENT'))
+    await assert.rejects(db.put(Buffer.alloc(MAX_KEY_SIZE + 1), 'v'), code('INVALID_ARGUMENT'))
     await assert.rejects(db.put('k', 'v', { sync: 'yes' as unknown as boolean }), code('INVALID_ARGUMENT'))
     await assert.rejects(db.write([{ type: 'put', key: 'ok', value: '1' }, { type: 'nope' } as never]), code('INVALID_ARGUMENT'))
     await assert.rejects(db.write('nope' as never), code('INVALID_ARGUMENT'))
@@ -157,6 +157,40 @@ test('data survives close and reopen, including after flushes', async () => {
   }
 })
 
+test('keys far over 64 KiB survive flush, compaction and reopen', async () => {
+  const dir = tempDir()
+  // Two 1 MiB keys that share all but their last byte: the block stores the second as a
+  // prefix length of about a million and a one-byte suffix, and both are index keys.
+  const big = (last: number) => Buffer.concat([Buffer.alloc(1 << 20, 'k'), Buffer.from([last])])
+  const options = { memtableSize: 64 * 1024, blockSize: 4096 }
+  try {
+    let db = await Shale.open(dir.path, options)
+    await db.put('a', 'first')
+    await db.put(big(1), 'one')
+    await db.put(big(2), 'two')
+    await db.put('z', 'last')
+    await db.flush()
+    await db.put(big(1), 'one again')
+    await db.compactRange()
+    const s = db.stats()
+    assert.ok(s.flushes >= 2 && s.levels.some((l) => l.compactions > 0), 'the keys went through tables and a compaction')
+    await db.close()
+    db = await Shale.open(dir.path, options)
+    assert.equal((await db.get(big(1)))?.toString(), 'one again')
+    assert.equal((await db.get(big(2)))?.toString(), 'two')
+    assert.equal(await db.get(big(3)), undefined)
+    const keys = [...db.iterator()].map(([k]) => (k.length > 1 ? `big${k[k.length - 1]}:${k.length}` : k.toString()))
+    assert.deepEqual(keys, ['a', `big1:${(1 << 20) + 1}`, `big2:${(1 << 20) + 1}`, 'z'])
+    const it = db.iterator({ reverse: true })
+    it.seek(big(2))
+    assert.equal(it.nextSync()?.[1].toString(), 'two')
+    it.close()
+    await db.close()
+  } finally {
+    dir.remove()
+  }
+})
+
 test('snapshots see the state at their creation; released snapshots are rejected', async () => {
   await withDb(async (db) => {
     await db.put('a', '1')
@@ -213,6 +247,42 @@ test('iterator bounds, reverse and limit', async () => {
     const it = db.iterator()
     it.seek('c')
     assert.equal(it.nextSync()?.[0].toString(), 'c')
+    it.close()
+  })
+})
+
+test('iterator seek() outside the range ends it, forward and reverse, for every bound kind', async () => {
+  await withDb(async (db) => {
+    for (const k of ['a', 'b', 'c', 'd', 'e']) await db.put(k, k)
+    const afterSeek = (o: object, target: string) => {
+      const it = db.iterator(o)
+      it.seek(target)
+      const rest = it.nextv(10).map(([k]) => k.toString()).join('')
+      it.close()
+      return rest
+    }
+    assert.equal(afterSeek({ gt: 'b' }, 'a'), '')
+    assert.equal(afterSeek({ gt: 'b' }, 'b'), '')
+    assert.equal(afterSeek({ gt: 'b' }, 'c'), 'cde')
+    assert.equal(afterSeek({ gte: 'b' }, 'a'), '')
+    assert.equal(afterSeek({ gte: 'b' }, 'b'), 'bcde')
+    assert.equal(afterSeek({ lt: 'd' }, 'd'), '')
+    assert.equal(afterSeek({ lte: 'd' }, 'e'), '')
+    assert.equal(afterSeek({ lte: 'd' }, 'c'), 'cd')
+    assert.equal(afterSeek({ lt: 'd', reverse: true }, 'e'), '')
+    assert.equal(afterSeek({ lt: 'd', reverse: true }, 'd'), '')
+    assert.equal(afterSeek({ lt: 'd', reverse: true }, 'c'), 'cba')
+    assert.equal(afterSeek({ lte: 'd', reverse: true }, 'e'), '')
+    assert.equal(afterSeek({ lte: 'd', reverse: true }, 'd'), 'dcba')
+    assert.equal(afterSeek({ gt: 'b', reverse: true }, 'b'), '')
+    assert.equal(afterSeek({ gte: 'b', reverse: true }, 'a'), '')
+    assert.equal(afterSeek({ gte: 'b', reverse: true }, 'c'), 'cb')
+    // Ended by an out-of-range seek, the iterator comes back with one inside the range.
+    const it = db.iterator({ gt: 'b' })
+    it.seek('a')
+    assert.equal(it.nextSync(), undefined)
+    it.seek('d')
+    assert.equal(it.nextSync()?.[0].toString(), 'd')
     it.close()
   })
 })
