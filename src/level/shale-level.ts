@@ -169,7 +169,7 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
         errorIfExists: true,
         has: true,
         ...({ getSync: true } as object), // newer than the manifest's type declarations
-        additionalMethods: { compactRange: true, stats: true },
+        additionalMethods: { compactRange: true, stats: true, refresh: true },
       },
       level as AbstractDatabaseOptions<K, V>,
     )
@@ -277,6 +277,8 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
 
   /** Deletes a range on a snapshot of it, in batches, so later writes are unaffected. */
   async _clear(options: PrivateIteratorOptions): Promise<void> {
+    // Refused even when the range is empty, as every other write of a read-only handle is.
+    if (this.#engine.readOnly) throw levelError(new ShaleError('READ_ONLY', `Cannot clear ${this.location}: it is open read-only`))
     const it = this.#engine.iterator(this.#range(options))
     try {
       for (let keys = it.nextv(1000); keys.length > 0; keys = it.nextv(1000)) {
@@ -296,7 +298,24 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
   /** Compacts [start, end] down to the last level (all keys when omitted). */
   async compactRange(start?: Format, end?: Format): Promise<void> {
     if (this.status !== 'open') throw Object.assign(new Error('Database is not open'), { code: 'LEVEL_DATABASE_NOT_OPEN' })
-    await this.#engine.compactRange(start, end)
+    try {
+      await this.#engine.compactRange(start, end)
+    } catch (err) {
+      throw levelError(err)
+    }
+  }
+
+  /**
+   * Opened with `readOnly: true`: catches up with the process that writes the store (see
+   * Shale#refresh). Resolves to whether anything changed; false at once on a writer.
+   */
+  async refresh(): Promise<boolean> {
+    if (this.status !== 'open') throw Object.assign(new Error('Database is not open'), { code: 'LEVEL_DATABASE_NOT_OPEN' })
+    try {
+      return await this.#engine.refresh()
+    } catch (err) {
+      throw levelError(err)
+    }
   }
 
   /** The engine's statistics (see Shale#stats); `{ space: true }` adds space amplification. */
