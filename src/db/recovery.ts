@@ -13,6 +13,8 @@ import { decodeBatch } from '../wal/write-batch.js'
 export interface ReplayResult {
   lastSequence: number
   records: number
+  /** Size of the logs replayed, in bytes. */
+  logBytes: number
   /** Where replay stopped early, if it did. */
   damage: { file: string; offset: number; reason: string } | undefined
 }
@@ -26,11 +28,12 @@ export function replayLogs(
   startSequence: number,
   mode: 'tolerate-tail' | 'point-in-time',
 ): ReplayResult {
-  const result: ReplayResult = { lastSequence: startSequence, records: 0, damage: undefined }
+  const result: ReplayResult = { lastSequence: startSequence, records: 0, logBytes: 0, damage: undefined }
   for (const number of logNumbers) {
     const path = logFileName(dir, number)
     const file = fs.openRead(path)
     const reader = new LogReader(file, path)
+    result.logBytes += file.size
     try {
       for (;;) {
         const r = reader.next()
