@@ -3,6 +3,7 @@
 import type { Command } from 'commander'
 import { checkDatabase, repairDatabase } from '../../index.js'
 import { printJson, printTable } from '../format.js'
+import { requireDatabaseDirectory } from '../paths.js'
 import { progress } from '../progress.js'
 import { withDb } from './data.js'
 
@@ -25,7 +26,7 @@ export function registerMaintenance(program: Command): void {
           return [`L${l.level}`, l.files, mib(l.bytes), l.score.toFixed(2), c.compactions, mib(c.compactionBytesRead), mib(c.compactionBytesWritten)]
         }),
       )
-      process.stdout.write(`compactions, reads and writes above cover the store's life: ${life.compactions} compactions, ${life.flushes} flushes\n`)
+      process.stdout.write(`compactions, reads and writes above cover the store's life: ${life.compactions} compactions, ${life.flushes} memtables flushed\n`)
       process.stdout.write(`WAL ${mib(s.walBytes)} MiB, last sequence ${s.lastSequence}, memtable ${mib(s.memtableBytes)} MiB\n`)
       const sp = s.space!
       process.stdout.write(
@@ -63,6 +64,7 @@ export function registerMaintenance(program: Command): void {
     .argument('<db>', 'database directory')
     .option('--json', 'print the report as JSON')
     .action((location: string, o: { json?: boolean }) => {
+      requireDatabaseDirectory(location, 'check')
       const bar = progress('checking', 1)
       const report = checkDatabase(location, undefined, (done, total) => bar.update(done, total))
       bar.stop()
@@ -80,6 +82,7 @@ export function registerMaintenance(program: Command): void {
     .argument('<db>', 'database directory')
     .option('--json', 'print the report as JSON')
     .action(async (location: string, o: { json?: boolean }) => {
+      requireDatabaseDirectory(location, 'repair')
       const report = await repairDatabase(location)
       if (o.json) return printJson(report)
       process.stdout.write(
