@@ -160,41 +160,73 @@ function oneLineError(r: { err: string; code: number }, code: string): string {
   return r.err
 }
 
-test('cli: every error is one line with a stable code, whatever went wrong', () => {
+/** Runs fn with a database holding one key and a 3-byte text file beside it. */
+function withStore(fn: (paths: { dir: string; db: string; file: string }) => void): void {
   const dir = tempDir()
   const db = join(dir.path, 'db')
   const file = join(dir.path, 'note.txt')
   writeFileSync(file, 'hi\n')
   try {
     assert.equal(shale('put', db, 'a', 'one').code, 0)
+    fn({ dir: dir.path, db, file })
+  } finally {
+    dir.remove()
+  }
+}
+
+test('cli: a missing key, bad hex and a bad input line are errors with codes', () => {
+  withStore(({ dir, db }) => {
     assert.equal(oneLineError(shale('get', db, 'zz'), 'NOT_FOUND'), 'shale: NOT_FOUND: Key not found: zz\n')
     assert.match(oneLineError(shale('put', db, 'zz', 'x', '-f', 'hex'), 'INVALID_ARGUMENT'), /Invalid hex "zz"/)
-    const noFile = oneLineError(shale('load', db, join(dir.path, 'missing.ndjson')), 'NOT_FOUND')
+    writeFileSync(join(dir, 'bad.ndjson'), '{"key": "a", "value": "b"}\n{not json\n')
+    assert.match(oneLineError(shale('load', db, join(dir, 'bad.ndjson')), 'INVALID_ARGUMENT'), /Line 2: not valid JSON/)
+    writeFileSync(join(dir, 'bad.ndjson'), '{"key": {"hex": "zz"}, "value": "b"}\n')
+    assert.match(oneLineError(shale('load', db, join(dir, 'bad.ndjson')), 'INVALID_ARGUMENT'), /Line 1: key \{"hex": "zz"\} is not pairs of hex digits/)
+  })
+})
+
+test('cli: a missing load file is NOT_FOUND, said once', () => {
+  withStore(({ dir, db }) => {
+    const noFile = oneLineError(shale('load', db, join(dir, 'missing.ndjson')), 'NOT_FOUND')
     assert.doesNotMatch(noFile, /ENOENT/)
     assert.match(noFile, /missing\.ndjson: no such file/)
-    writeFileSync(join(dir.path, 'bad.ndjson'), '{"key": "a", "value": "b"}\n{not json\n')
-    assert.match(oneLineError(shale('load', db, join(dir.path, 'bad.ndjson')), 'INVALID_ARGUMENT'), /Line 2: not valid JSON/)
-    assert.match(oneLineError(shale('check', file), 'INVALID_ARGUMENT'), /is a file, not a database directory/)
-    assert.match(oneLineError(shale('check', join(dir.path, 'nope')), 'NOT_FOUND'), /no such directory/)
+  })
+})
+
+test('cli: check on a file says it is a file, not a missing directory', () => {
+  withStore(({ dir, file }) => {
+    assert.match(oneLineError(shale('check', file), 'INVALID_ARGUMENT'), /note\.txt: it is a file, not a database directory/)
+    assert.match(oneLineError(shale('check', join(dir, 'nope')), 'NOT_FOUND'), /no such directory/)
+  })
+})
+
+test('cli: dump-sst on a file shorter than a table footer is CORRUPTION, not an internal range error', () => {
+  withStore(({ file }) => {
     const tiny = oneLineError(shale('dump-sst', file), 'CORRUPTION')
     assert.doesNotMatch(tiny, /position|out of range/)
     assert.match(tiny, /3 bytes, shorter than the 52-byte footer/)
-    assert.match(oneLineError(shale('export', db, '-o', join(dir.path, 'no', 'such', 'dir.ndjson')), 'NOT_FOUND'), /no such file or directory/)
-    // A table given to dump-wal is refused instead of shown as damage with exit 0.
+  })
+})
+
+test('cli: dump-wal refuses a table, and exits 1 when it shows damage', () => {
+  withStore(({ dir, db }) => {
     assert.equal(shale('compact', db).code, 0)
     const sst = join(db, readdirSync(db).find((n) => n.endsWith('.sst'))!)
     const asLog = shale('dump-wal', sst)
     assert.match(oneLineError(asLog, 'INVALID_ARGUMENT'), /is a table, not a log \(use shale dump-sst\)/)
     assert.equal(asLog.out, '')
-    // A damaged log is shown, damage and all, and the exit code says so.
-    const log = join(dir.path, 'damaged.log')
+    const log = join(dir, 'damaged.log')
     writeFileSync(log, Buffer.alloc(100, 0x41))
     const damaged = shale('dump-wal', log)
     assert.match(damaged.out, /DAMAGE/)
     assert.match(oneLineError(damaged, 'CORRUPTION'), /damaged region/)
-  } finally {
-    dir.remove()
-  }
+  })
+})
+
+test('cli: export to a path that cannot be opened is one error line, not a crash', () => {
+  withStore(({ dir, db }) => {
+    assert.match(oneLineError(shale('export', db, '-o', join(dir, 'no', 'such', 'dir.ndjson')), 'NOT_FOUND'), /no such file or directory/)
+  })
 })
 
 test('cli: a usage error prints one line that points to the command help, not the help itself', () => {
