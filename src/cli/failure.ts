@@ -2,7 +2,7 @@
 // (src/errors.ts), so scripts can branch on them; an operating-system error gets the code
 // ShaleError would give it, and INTERNAL marks an error shale did not expect (a bug).
 
-import { CommanderError, type Command } from 'commander'
+import type { Command, CommanderError } from 'commander'
 import { ShaleError, type ErrorCode } from '../index.js'
 
 export type CliErrorCode = ErrorCode | 'INTERNAL'
@@ -39,5 +39,3 @@ export function usageFailure(err: CommanderError, command: Command): CommanderEr
   const help = command.parent === null ? 'shale --help' : `shale ${command.name()} --help`
   return new CliFailure('INVALID_ARGUMENT', `${message}; run ${help}`, { cause: err })
 }
-
-export { CommanderError }

@@ -10,9 +10,14 @@ export function formatOption(description: string): Option {
   return new Option('-f, --format <format>', description).choices(['utf8', 'hex']).default('utf8')
 }
 
+/** Buffer.from(text, 'hex') stops silently at the first bad digit, so check first. */
+export function isHex(text: string): boolean {
+  return /^([0-9a-fA-F]{2})*$/.test(text)
+}
+
 export function parseBytes(text: string, format: ByteFormat): Buffer {
   if (format === 'utf8') return Buffer.from(text, 'utf8')
-  if (!/^([0-9a-fA-F]{2})*$/.test(text)) throw new ShaleError('INVALID_ARGUMENT', `Invalid hex ${JSON.stringify(text)}: expected pairs of hex digits`)
+  if (!isHex(text)) throw new ShaleError('INVALID_ARGUMENT', `Invalid hex ${JSON.stringify(text)}: expected pairs of hex digits`)
   return Buffer.from(text, 'hex')
 }
 

@@ -2,13 +2,13 @@
 // The `shale` command: look inside and maintain a Shale database, like LevelDB's ldb and
 // RocksDB's sst_dump. Every error prints one line, `shale: CODE: message`, and exits 1.
 
-import { Command } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { registerBench } from './commands/bench.js'
 import { registerData } from './commands/data.js'
 import { registerDump } from './commands/dump.js'
 import { registerMaintenance } from './commands/maintenance.js'
 import { registerTransfer } from './commands/transfer.js'
-import { CommanderError, describeFailure, usageFailure } from './failure.js'
+import { describeFailure, usageFailure } from './failure.js'
 
 const program = new Command()
 program.name('shale').description('Inspect and maintain Shale databases').version('0.1.0')

@@ -73,6 +73,7 @@ export function decodeLifetime(bytes: Uint8Array): LifetimeCounters {
   }
   const c: LifetimeCounters = { userBytes: next(), walBytes: next(), flushes: next(), flushBytes: next(), levels: [] }
   const n = next()
+  // Shale has 7 levels; a count far past that means the bytes are not what they claim.
   if (n > 64) throw new RangeError(`lifetime counters for ${n} levels`)
   for (let i = 0; i < n; i++) c.levels.push({ compactions: next(), bytesRead: next(), bytesWritten: next() })
   return c

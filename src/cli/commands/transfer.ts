@@ -7,6 +7,7 @@ import { createInterface } from 'node:readline'
 import { once } from 'node:events'
 import { Shale, ShaleError, type BatchOperation } from '../../index.js'
 import { CliFailure, describeFailure } from '../failure.js'
+import { isHex } from '../format.js'
 import { requireFile } from '../paths.js'
 import { progress } from '../progress.js'
 import { withDb } from './data.js'
@@ -17,7 +18,7 @@ function fromJson(x: unknown, what: string, line: number): Buffer {
   if (typeof x === 'string') return Buffer.from(x, 'utf8')
   if (typeof x === 'object' && x !== null && typeof (x as { hex?: unknown }).hex === 'string') {
     const hex = (x as { hex: string }).hex
-    if (!/^([0-9a-fA-F]{2})*$/.test(hex)) throw new ShaleError('INVALID_ARGUMENT', `Line ${line}: ${what} {"hex": ${JSON.stringify(hex.slice(0, 40))}} is not pairs of hex digits`)
+    if (!isHex(hex)) throw new ShaleError('INVALID_ARGUMENT', `Line ${line}: ${what} {"hex": ${JSON.stringify(hex.slice(0, 40))}} is not pairs of hex digits`)
     return Buffer.from(hex, 'hex')
   }
   throw new ShaleError('INVALID_ARGUMENT', `Line ${line}: ${what} must be a string or {"hex": "..."}`)
