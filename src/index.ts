@@ -3,7 +3,7 @@
 export { Shale, type BatchOperation, type ReadOptions } from './db/shale.js'
 export { ShaleIterator, type IteratorOptions, type Entry } from './db/shale-iterator.js'
 export { Snapshot } from './db/snapshot.js'
-export type { DbStats, LevelStats } from './db/stats.js'
+export type { DbStats, LevelStats, LifetimeStats } from './db/stats.js'
 export type { WriteOptions, Bytes } from './db/arguments.js'
 export { checkDatabase, type CheckReport, type FileCheck } from './db/check.js'
 export { repairDatabase, type RepairReport } from './db/repair.js'

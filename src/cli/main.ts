@@ -1,26 +1,38 @@
 #!/usr/bin/env node
 // The `shale` command: look inside and maintain a Shale database, like LevelDB's ldb and
-// RocksDB's sst_dump. Errors print one line and exit 1.
+// RocksDB's sst_dump. Every error prints one line, `shale: CODE: message`, and exits 1.
 
-import { Command } from 'commander'
+import { Command, CommanderError } from 'commander'
 import { registerBench } from './commands/bench.js'
 import { registerData } from './commands/data.js'
 import { registerDump } from './commands/dump.js'
 import { registerMaintenance } from './commands/maintenance.js'
 import { registerTransfer } from './commands/transfer.js'
+import { describeFailure, usageFailure } from './failure.js'
 
 const program = new Command()
-program.name('shale').description('Inspect and maintain Shale databases').version('0.1.0').showHelpAfterError()
+program.name('shale').description('Inspect and maintain Shale databases').version('0.1.0')
 registerData(program)
 registerMaintenance(program)
 registerDump(program)
 registerTransfer(program)
 registerBench(program)
+// Commander would print its own error line (and, before, the whole help); ours replaces it.
+for (const command of [program, ...program.commands]) {
+  command.configureOutput({ outputError: () => {} }).exitOverride((err) => {
+    throw usageFailure(err, command)
+  })
+}
 
 try {
   await program.parseAsync()
 } catch (err) {
-  const code = (err as { code?: string }).code
-  process.stderr.write(`shale: ${code && !code.startsWith('commander.') ? `${code}: ` : ''}${err instanceof Error ? err.message : String(err)}\n`)
-  process.exitCode = 1
+  if (err instanceof CommanderError) {
+    // Help or the version was printed; `shale` alone prints help and exits 1.
+    process.exitCode = err.exitCode
+  } else {
+    const { code, message } = describeFailure(err)
+    process.stderr.write(`shale: ${code}: ${message.replace(/\s*\n\s*/g, ' ')}\n`)
+    process.exitCode = 1
+  }
 }

@@ -22,16 +22,19 @@ interface Damage {
 export interface ReplayResult {
   lastSequence: number
   records: number
+  /** Size of the logs replayed, in bytes. */
+  logBytes: number
   /** Where replay stopped early, if it did. */
   damage: Damage | undefined
 }
 
 /** Applies the records of the given logs, in order, to memtable. */
 export function replayLogs(fs: FileSystem, dir: string, logNumbers: number[], memtable: Memtable, startSequence: number, mode: WalRecovery): ReplayResult {
-  const result: ReplayResult = { lastSequence: startSequence, records: 0, damage: undefined }
+  const result: ReplayResult = { lastSequence: startSequence, records: 0, logBytes: 0, damage: undefined }
   for (const number of logNumbers) {
     const path = logFileName(dir, number)
     const file = fs.openRead(path)
+    result.logBytes += file.size
     try {
       const log = replayLog(file, path, memtable, 0, mode)
       if (log.records > 0 && result.damage !== undefined) throw midLogDamage(result.damage, path, log.firstOffset)

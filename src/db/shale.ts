@@ -35,7 +35,7 @@ import { deleteObsoleteFiles } from './obsolete-files.js'
 import { replayLogs } from './recovery.js'
 import { Snapshot, SnapshotList } from './snapshot.js'
 import { ShaleIterator, type IteratorOptions } from './shale-iterator.js'
-import { StatsCounters, type DbStats } from './stats.js'
+import { StatsCounters, lifetimeStats, type DbStats } from './stats.js'
 
 /** A validated operation, with its key also as the memtable's binary string. */
 type PendingOp = BatchOp & { skey: string }
@@ -178,14 +178,18 @@ export class Shale {
       const logNumber = versions.newFileNumber()
       const edit = emptyEdit()
       edit.logNumber = logNumber
+      // The replayed writes count toward the store's life now that a table holds them.
+      const work = { userBytes: recovered.userBytes, walBytes: replay.logBytes, flushes: 0, flushBytes: 0 }
       if (recovered.count > 0) {
         const meta = await writeLevel0Table(recovered, versions.newFileNumber(), dir, fs, opts)
         edit.newFiles.push({ level: 0, file: meta })
+        work.flushes = 1
+        work.flushBytes = meta.size
       }
       const log = new LogWriter(fs.create(logFileName(dir, logNumber)))
       try {
         await fs.syncDir(dir)
-        await versions.logAndApply(edit)
+        await versions.logAndApply(edit, work)
       } catch (err) {
         log.close()
         throw err
@@ -423,14 +427,17 @@ export class Shale {
     try {
       const edit = emptyEdit()
       edit.logNumber = this.#mem.logNumber
+      const work = { userBytes: imm.memtable.userBytes, walBytes: imm.log.size, flushes: 0, flushBytes: 0 }
       // Empty only when resuming after a failure: then just the log number moves on.
       if (imm.memtable.count > 0) {
         const meta = await writeLevel0Table(imm.memtable, number, this.location, this.#fs, this.#options)
         await this.#fs.syncDir(this.location)
         edit.newFiles.push({ level: 0, file: meta })
         this.#counters.flushBytes += meta.size
+        work.flushes = 1
+        work.flushBytes = meta.size
       }
-      await this.#versions.logAndApply(edit)
+      await this.#versions.logAndApply(edit, work)
       this.#counters.flushes++
       this.#counters.flushMillis += performance.now() - started
     } finally {
@@ -496,7 +503,7 @@ export class Shale {
           return n
         },
       })
-      await this.#versions.logAndApply(result.edit)
+      await this.#versions.logAndApply(result.edit, { compaction: { outputLevel: task.outputLevel, bytesRead: result.bytesRead, bytesWritten: result.bytesWritten } })
       this.#compactPointers[task.level] = task.largest
       this.#counters.recordCompaction(task.outputLevel, result.bytesRead, result.bytesWritten, performance.now() - started, task.trivialMove)
       this.#counters.droppedShadowed += result.drops.shadowed
@@ -739,6 +746,11 @@ export class Shale {
       openIterators: this.#iterators.size,
       fsyncs: this.#commit.syncs,
       backgroundError: this.#bgError?.message,
+      // What the live logs hold counts once it is flushed; until then it is added from memory.
+      lifetime: lifetimeStats(this.#versions.lifetime, {
+        userBytes: sum(this.#currentView().memtables, (m) => m.userBytes),
+        walBytes: this.#walBytes(),
+      }),
     })
   }
 

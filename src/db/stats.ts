@@ -1,8 +1,11 @@
 // Counters the database keeps while running, and the plain object db.stats() returns,
 // including the amplification figures: write amplification = (WAL + flush + compaction
-// bytes written) / user bytes; read amplification = tables consulted per get.
+// bytes written) / user bytes; read amplification = tables consulted per get. Most counters
+// are per process (since this handle opened); `lifetime` covers the store's whole life.
 
 import type { FileMetadata } from '../version/file-metadata.js'
+import type { LifetimeCounters } from '../version/lifetime-counters.js'
+import { NUM_LEVELS } from '../version/version-edit.js'
 
 export interface LevelStats {
   level: number
@@ -10,13 +13,38 @@ export interface LevelStats {
   bytes: number
   /** Compaction priority: >= 1 means the level is over its target (L0: file count / trigger). */
   score: number
-  /** Compactions that wrote into this level, and their bytes read and written. */
+  /** Compactions that wrote into this level, and their bytes read and written, since this handle opened. */
   compactions: number
   compactionBytesRead: number
   compactionBytesWritten: number
   compactionMillis: number
 }
 
+/**
+ * The store's whole life, across every process that opened it: the totals recorded in the
+ * MANIFEST with the newest flush or compaction, plus the writes still in this handle's
+ * memtables and logs. A store written before Shale recorded them counts from its first open
+ * by a Shale that does.
+ */
+export interface LifetimeStats {
+  userBytes: number
+  walBytesWritten: number
+  /** Memtables written as level-0 tables, including the one recovery writes on open. */
+  flushes: number
+  flushBytes: number
+  compactions: number
+  compactionBytesRead: number
+  compactionBytesWritten: number
+  /** (WAL + flush + compaction bytes written) / user bytes, over the store's life. */
+  writeAmplification: number
+  /** Compactions by output level 0 to 6. */
+  levels: { level: number; compactions: number; compactionBytesRead: number; compactionBytesWritten: number }[]
+}
+
+/**
+ * Sizes describe the store now; `lifetime` describes its whole life; every other counter is
+ * per process: it counts what this handle did since it opened.
+ */
 export interface DbStats {
   memtableBytes: number
   memtableEntries: number
@@ -30,6 +58,8 @@ export interface DbStats {
   /** fsync calls on write-ahead logs; with group commit this is well below syncWrites. */
   fsyncs: number
   backgroundError: string | undefined
+  /** Counters over the store's life, unlike the per-process ones that follow. */
+  lifetime: LifetimeStats
   writes: number
   syncWrites: number
   gets: number
@@ -43,7 +73,7 @@ export interface DbStats {
   trivialMoves: number
   droppedShadowed: number
   droppedTombstones: number
-  /** (WAL + flush + compaction bytes written) / user bytes written. */
+  /** (WAL + flush + compaction bytes written) / user bytes written, by this process; see lifetime.writeAmplification. */
   writeAmplification: number
   /**
    * Read amplification: tables searched per get (the bloom filter did not rule them out,
@@ -85,7 +115,31 @@ type Live = Pick<
   | 'fsyncs'
   | 'backgroundError'
   | 'space'
+  | 'lifetime'
 >
+
+/** Lifetime totals from the MANIFEST plus the writes this handle has not flushed yet. */
+export function lifetimeStats(recorded: LifetimeCounters, unflushed: { userBytes: number; walBytes: number }, numLevels = NUM_LEVELS): LifetimeStats {
+  const levels = Array.from({ length: numLevels }, (_, level) => {
+    const l = recorded.levels[level]
+    return { level, compactions: l?.compactions ?? 0, compactionBytesRead: l?.bytesRead ?? 0, compactionBytesWritten: l?.bytesWritten ?? 0 }
+  })
+  const userBytes = recorded.userBytes + unflushed.userBytes
+  const walBytesWritten = recorded.walBytes + unflushed.walBytes
+  const compactionBytesWritten = levels.reduce((s, l) => s + l.compactionBytesWritten, 0)
+  const written = walBytesWritten + recorded.flushBytes + compactionBytesWritten
+  return {
+    userBytes,
+    walBytesWritten,
+    flushes: recorded.flushes,
+    flushBytes: recorded.flushBytes,
+    compactions: levels.reduce((s, l) => s + l.compactions, 0),
+    compactionBytesRead: levels.reduce((s, l) => s + l.compactionBytesRead, 0),
+    compactionBytesWritten,
+    writeAmplification: userBytes === 0 ? 0 : written / userBytes,
+    levels,
+  }
+}
 
 interface LevelCounters {
   compactions: number

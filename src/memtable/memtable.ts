@@ -23,6 +23,7 @@ export class Memtable {
    */
   readonly #newest = new Map<string, number>()
   #bytes = 0
+  #userBytes = 0
   /** Number of the write-ahead log file that holds this memtable's writes. */
   readonly logNumber: number
   largestSeq = 0
@@ -33,6 +34,11 @@ export class Memtable {
 
   get approximateBytes(): number {
     return this.#bytes
+  }
+
+  /** Key and value bytes added, without bookkeeping: what users wrote into this memtable. */
+  get userBytes(): number {
+    return this.#userBytes
   }
 
   get count(): number {
@@ -49,6 +55,7 @@ export class Memtable {
     const newest = this.#newest.get(skey)
     if (newest === undefined || list.seq(newest) < seq) this.#newest.set(skey, node)
     this.#bytes += key.length + value.length + ENTRY_OVERHEAD
+    this.#userBytes += key.length + value.length
     if (seq > this.largestSeq) this.largestSeq = seq
   }
 

@@ -9,6 +9,7 @@ import { ByteWriter, getLengthPrefixed, getVarint } from '../util/coding.js'
 import { encodeInternalKey, sequenceOf, userKeyOf } from '../base/internal-key.js'
 import { ValueKind } from '../base/internal-key.js'
 import type { FileMetadata } from './file-metadata.js'
+import { decodeLifetime, encodeLifetime, type LifetimeCounters } from './lifetime-counters.js'
 
 export const Tag = {
   Comparator: 1,
@@ -17,6 +18,8 @@ export const Tag = {
   LastSequence: 4,
   DeletedFile: 6,
   NewFile: 7,
+  /** Optional (>= SAFE_IGNORE_TAG), so a Shale that predates it skips it. */
+  LifetimeCounters: 8192,
 } as const
 export const SAFE_IGNORE_TAG = 1 << 13
 
@@ -29,6 +32,8 @@ export interface VersionEdit {
   logNumber?: number
   nextFileNumber?: number
   lastSequence?: number
+  /** The store's running totals as of this edit; absent in MANIFESTs written before them. */
+  lifetime?: LifetimeCounters
   deletedFiles: { level: number; number: number }[]
   newFiles: { level: number; file: FileMetadata }[]
 }
@@ -43,6 +48,7 @@ export function encodeEdit(edit: VersionEdit): Uint8Array {
   if (edit.logNumber !== undefined) w.varint(Tag.LogNumber).varint(edit.logNumber)
   if (edit.nextFileNumber !== undefined) w.varint(Tag.NextFileNumber).varint(edit.nextFileNumber)
   if (edit.lastSequence !== undefined) w.varint(Tag.LastSequence).varint(edit.lastSequence)
+  if (edit.lifetime !== undefined) w.varint(Tag.LifetimeCounters).lengthPrefixed(encodeLifetime(edit.lifetime))
   for (const d of edit.deletedFiles) w.varint(Tag.DeletedFile).varint(d.level).varint(d.number)
   for (const { level, file } of edit.newFiles) {
     w.varint(Tag.NewFile).varint(level).varint(file.number).varint(file.size)
@@ -111,6 +117,12 @@ export function decodeEdit(bytes: Uint8Array, where: string): VersionEdit {
               largestSeq: sequenceOf(large),
             },
           })
+          break
+        }
+        case Tag.LifetimeCounters: {
+          let value: Uint8Array
+          ;[value, p] = getLengthPrefixed(bytes, p)
+          edit.lifetime = decodeLifetime(value)
           break
         }
         default:

@@ -14,6 +14,7 @@ import { LogReader } from '../wal/log-reader.js'
 import { findValidChunkAfter } from '../wal/log-scan.js'
 import { LogWriter } from '../wal/log-writer.js'
 import { Version } from './version.js'
+import { addLifetime, emptyLifetime, type LifetimeCounters, type LifetimeDelta } from './lifetime-counters.js'
 import { COMPARATOR_NAME, NUM_LEVELS, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
 
 /** The MANIFEST file name CURRENT holds (without its newline). */
@@ -45,6 +46,8 @@ export class VersionSet {
   lastSequence = 0
   /** Logs numbered below this are fully contained in tables and may be deleted. */
   logNumber = 0
+  /** Totals over the store's life, as of the newest edit in the MANIFEST. */
+  lifetime: LifetimeCounters = emptyLifetime()
 
   private constructor(dir: string, fs: FileSystem) {
     this.#dir = dir
@@ -145,6 +148,7 @@ export class VersionSet {
     if (!fresh.#sawComparator) throw corruption(join(this.#dir, name), 'no valid records')
     this.#applyCounters({ ...emptyEdit(), lastSequence: fresh.lastSequence, nextFileNumber: fresh.nextFileNumber })
     this.logNumber = fresh.logNumber
+    this.lifetime = fresh.lifetime
     this.#current = this.#install(fresh.#current, this.#current)
     this.#manifestNumber = parseFileName(name)!.number
     this.#followed = fresh.#followed
@@ -210,10 +214,13 @@ export class VersionSet {
     return applied
   }
 
-  /** Makes an edit durable in the MANIFEST, then installs the resulting version. */
-  logAndApply(edit: VersionEdit): Promise<void> {
+  /**
+   * Makes an edit durable in the MANIFEST, then installs the resulting version. `work` is
+   * what the edit adds to the lifetime counters, which are recorded with it.
+   */
+  logAndApply(edit: VersionEdit, work?: LifetimeDelta): Promise<void> {
     // Serialized: each edit must be applied to the version the previous one produced.
-    const run = this.#applying.then(() => this.#logAndApply(edit))
+    const run = this.#applying.then(() => this.#logAndApply(edit, work))
     this.#applying = run.catch(() => {})
     return run
   }
@@ -221,15 +228,18 @@ export class VersionSet {
   #applying: Promise<void> = Promise.resolve()
   #manifestBroken = false
 
-  async #logAndApply(edit: VersionEdit): Promise<void> {
+  async #logAndApply(edit: VersionEdit, work: LifetimeDelta | undefined): Promise<void> {
     if (this.#manifest === undefined) throw new ShaleError('CLOSED', 'Cannot change the manifest: the version set is closed')
     edit.nextFileNumber = this.nextFileNumber
     edit.lastSequence = this.lastSequence
+    // Added here, inside the serialized section, so concurrent flushes and compactions never
+    // overwrite each other's totals.
+    edit.lifetime = addLifetime(this.lifetime, work)
     const next = this.#current.apply(edit, this.#onUnused)
     // A MANIFEST whose last write failed may end in a torn record: never append after it,
     // start a fresh one holding the whole state instead.
     if (this.#manifestBroken || this.#manifest.size > MAX_MANIFEST_SIZE) {
-      await this.#startManifest(next, edit.logNumber ?? this.logNumber)
+      await this.#startManifest(next, edit.logNumber ?? this.logNumber, edit.lifetime)
       this.#manifestBroken = false
     } else {
       try {
@@ -253,6 +263,7 @@ export class VersionSet {
     if (e.logNumber !== undefined) this.logNumber = e.logNumber
     if (e.nextFileNumber !== undefined) this.nextFileNumber = Math.max(this.nextFileNumber, e.nextFileNumber)
     if (e.lastSequence !== undefined) this.lastSequence = Math.max(this.lastSequence, e.lastSequence)
+    if (e.lifetime !== undefined) this.lifetime = e.lifetime
   }
 
   readonly #onUnused = (v: Version): void => {
@@ -268,7 +279,7 @@ export class VersionSet {
   }
 
   /** Writes a new MANIFEST holding the whole of `version`, then points CURRENT at it. */
-  async #startManifest(version: Version, logNumber: number): Promise<void> {
+  async #startManifest(version: Version, logNumber: number, lifetime = this.lifetime): Promise<void> {
     const number = this.newFileNumber()
     const path = manifestFileName(this.#dir, number)
     const writer = new LogWriter(this.#fs.create(path))
@@ -278,6 +289,7 @@ export class VersionSet {
       logNumber,
       nextFileNumber: this.nextFileNumber,
       lastSequence: this.lastSequence,
+      lifetime,
     }
     version.levels.forEach((files, level) => {
       for (const file of files) snapshot.newFiles.push({ level, file })

@@ -31,7 +31,7 @@ test('cli: put, get, del, scan with utf8 and hex, and errors as one line with ex
     assert.equal(shale('del', db, 'a').code, 0)
     const missing = shale('get', db, 'a')
     assert.equal(missing.code, 1)
-    assert.equal(missing.err, 'shale: Key not found: a\n')
+    assert.equal(missing.err, 'shale: NOT_FOUND: Key not found: a\n')
     const nodb = shale('scan', join(dir.path, 'nope'))
     assert.equal(nodb.code, 1)
     assert.match(nodb.err, /^shale: NOT_FOUND: .*does not exist/)
@@ -147,6 +147,151 @@ test('cli: dump-wal shows the records of a live log, and damage in it', async ()
     closeSync(fd)
     assert.match(shale('dump-wal', log).out, /DAMAGE: /)
     await db.close()
+  } finally {
+    dir.remove()
+  }
+})
+
+/** Asserts the one-line error format and returns the line. */
+function oneLineError(r: { err: string; code: number }, code: string): string {
+  assert.notEqual(r.code, 0, 'a failure exits non-zero')
+  assert.match(r.err, new RegExp(`^shale: ${code}: `), r.err)
+  assert.equal(r.err.split('\n').length, 2, `one line: ${JSON.stringify(r.err)}`)
+  return r.err
+}
+
+/** Runs fn with a database holding one key and a 3-byte text file beside it. */
+function withStore(fn: (paths: { dir: string; db: string; file: string }) => void): void {
+  const dir = tempDir()
+  const db = join(dir.path, 'db')
+  const file = join(dir.path, 'note.txt')
+  writeFileSync(file, 'hi\n')
+  try {
+    assert.equal(shale('put', db, 'a', 'one').code, 0)
+    fn({ dir: dir.path, db, file })
+  } finally {
+    dir.remove()
+  }
+}
+
+test('cli: a missing key, bad hex and a bad input line are errors with codes', () => {
+  withStore(({ dir, db }) => {
+    assert.equal(oneLineError(shale('get', db, 'zz'), 'NOT_FOUND'), 'shale: NOT_FOUND: Key not found: zz\n')
+    assert.match(oneLineError(shale('put', db, 'zz', 'x', '-f', 'hex'), 'INVALID_ARGUMENT'), /Invalid hex "zz"/)
+    writeFileSync(join(dir, 'bad.ndjson'), '{"key": "a", "value": "b"}\n{not json\n')
+    assert.match(oneLineError(shale('load', db, join(dir, 'bad.ndjson')), 'INVALID_ARGUMENT'), /Line 2: not valid JSON/)
+    writeFileSync(join(dir, 'bad.ndjson'), '{"key": {"hex": "zz"}, "value": "b"}\n')
+    assert.match(oneLineError(shale('load', db, join(dir, 'bad.ndjson')), 'INVALID_ARGUMENT'), /Line 1: key \{"hex": "zz"\} is not pairs of hex digits/)
+  })
+})
+
+test('cli: a missing load file is NOT_FOUND, said once', () => {
+  withStore(({ dir, db }) => {
+    const noFile = oneLineError(shale('load', db, join(dir, 'missing.ndjson')), 'NOT_FOUND')
+    assert.doesNotMatch(noFile, /ENOENT/)
+    assert.match(noFile, /missing\.ndjson: no such file/)
+  })
+})
+
+test('cli: check on a file says it is a file, not a missing directory', () => {
+  withStore(({ dir, file }) => {
+    assert.match(oneLineError(shale('check', file), 'INVALID_ARGUMENT'), /note\.txt: it is a file, not a database directory/)
+    assert.match(oneLineError(shale('check', join(dir, 'nope')), 'NOT_FOUND'), /no such directory/)
+  })
+})
+
+test('cli: dump-sst on a file shorter than a table footer is CORRUPTION, not an internal range error', () => {
+  withStore(({ file }) => {
+    const tiny = oneLineError(shale('dump-sst', file), 'CORRUPTION')
+    assert.doesNotMatch(tiny, /position|out of range/)
+    assert.match(tiny, /3 bytes, shorter than the 52-byte footer/)
+  })
+})
+
+test('cli: dump-wal refuses a table, and exits 1 when it shows damage', () => {
+  withStore(({ dir, db }) => {
+    assert.equal(shale('compact', db).code, 0)
+    const sst = join(db, readdirSync(db).find((n) => n.endsWith('.sst'))!)
+    const asLog = shale('dump-wal', sst)
+    assert.match(oneLineError(asLog, 'INVALID_ARGUMENT'), /is a table, not a log \(use shale dump-sst\)/)
+    assert.equal(asLog.out, '')
+    const log = join(dir, 'damaged.log')
+    writeFileSync(log, Buffer.alloc(100, 0x41))
+    const damaged = shale('dump-wal', log)
+    assert.match(damaged.out, /DAMAGE/)
+    assert.match(oneLineError(damaged, 'CORRUPTION'), /damaged region/)
+  })
+})
+
+test('cli: export to a path that cannot be opened is one error line, not a crash', () => {
+  withStore(({ dir, db }) => {
+    assert.match(oneLineError(shale('export', db, '-o', join(dir, 'no', 'such', 'dir.ndjson')), 'NOT_FOUND'), /no such file or directory/)
+  })
+})
+
+test('cli: a usage error prints one line that points to the command help, not the help itself', () => {
+  const cases: [string[], RegExp][] = [
+    [['frob'], /unknown command 'frob'.*; run shale --help$/],
+    [['get', 'db'], /missing required argument 'key'; run shale get --help$/],
+    [['scan', 'db', '--bogus'], /unknown option '--bogus'; run shale scan --help$/],
+    [['scan', 'db', '--format', 'base64'], /argument 'base64' is invalid\. Allowed choices are utf8, hex; run shale scan --help$/],
+  ]
+  for (const [args, message] of cases) {
+    const r = shale(...args)
+    assert.equal(r.code, 1, args.join(' '))
+    assert.match(oneLineError(r, 'INVALID_ARGUMENT').trimEnd(), message)
+    assert.equal(r.out, '')
+  }
+  assert.equal(shale('--version').out, '0.1.0\n')
+})
+
+test('cli: a load that fails at line 3,001 has loaded exactly lines 1-3,000, and says so', () => {
+  const dir = tempDir()
+  const input = join(dir.path, 'in.ndjson')
+  const lines = (bad: number): string =>
+    Array.from({ length: 5000 }, (_, i) => (i + 1 === bad ? '{"key": "broken",' : JSON.stringify({ key: `k${String(i + 1).padStart(5, '0')}`, value: `v${i + 1}` }))).join('\n')
+  try {
+    for (const bad of [3001, 2500]) {
+      const db = join(dir.path, `db-${bad}`)
+      writeFileSync(input, lines(bad))
+      const r = shale('load', db, input)
+      const error = oneLineError(r, 'INVALID_ARGUMENT')
+      assert.ok(
+        error.includes(`Line ${bad}: not valid JSON; lines 1-${bad - 1} are loaded (${bad - 1} entries) and nothing from line ${bad} on; resume with: tail -n +${bad} ${input} | shale load ${db} -`),
+        error,
+      )
+      const keys = shale('scan', db, '--keys-only').out.trim().split('\n')
+      assert.equal(keys.length, bad - 1)
+      assert.equal(keys[keys.length - 1], `k${String(bad - 1).padStart(5, '0')}`)
+    }
+    assert.match(shale('load', '--help').out, /every line before the failing one is written and synced and nothing from it on/)
+  } finally {
+    dir.remove()
+  }
+})
+
+test('cli: stats in a new process shows the compactions and write amplification of the store\'s life', () => {
+  const dir = tempDir()
+  const db = join(dir.path, 'db')
+  const input = join(dir.path, 'in.ndjson')
+  writeFileSync(input, Array.from({ length: 3000 }, (_, i) => JSON.stringify({ key: `k${i}`, value: 'x'.repeat(50) })).join('\n'))
+  try {
+    assert.equal(shale('load', db, input).code, 0)
+    assert.equal(shale('compact', db).code, 0)
+    const text = shale('stats', db).out
+    const compactions = text
+      .split('\n')
+      .filter((l) => /^L\d/.test(l))
+      .reduce((n, l) => n + Number(l.trim().split(/\s+/)[4]), 0)
+    assert.ok(compactions > 0, text)
+    assert.match(text, new RegExp(`store's life: ${compactions} compactions`))
+    const amplification = Number(/write amplification (\d+\.\d+) over the store's life/.exec(text)?.[1])
+    assert.ok(amplification > 1, text)
+    const json = JSON.parse(shale('stats', db, '--json').out)
+    // Opening may pay compaction debt, so a later process can only have seen more.
+    assert.ok(json.lifetime.compactions >= compactions)
+    const perProcess = json.levels.reduce((n: number, l: { compactions: number }) => n + l.compactions, 0)
+    assert.ok(perProcess < json.lifetime.compactions, `per process ${perProcess}, lifetime ${json.lifetime.compactions}`)
   } finally {
     dir.remove()
   }

@@ -158,3 +158,108 @@ test('tables read by a reader written from docs/format.md hold exactly what was 
     dir.remove()
   }
 })
+
+/** CRC-32C as docs/format.md#primitives defines it: reflected polynomial 0x82F63B78. */
+function crc32c(bytes: Buffer): number {
+  let c = 0xffffffff
+  for (const b of bytes) {
+    c ^= b
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ 0x82f63b78 : c >>> 1
+  }
+  return (c ^ 0xffffffff) >>> 0
+}
+
+/** The records of a log-format file: 32 KiB blocks of chunks, FULL or FIRST, MIDDLE..., LAST. */
+function readLogRecords(file: Buffer): Buffer[] {
+  const records: Buffer[] = []
+  let pieces: Buffer[] = []
+  for (let block = 0; block < file.length; block += 32768) {
+    const end = Math.min(block + 32768, file.length)
+    for (let p = block; end - p >= 7; ) {
+      const length = file.readUInt16LE(p + 4)
+      const type = file[p + 6]!
+      if (type === 0) break
+      assert.equal(u32(file, p), mask(crc32c(file.subarray(p + 6, p + 7 + length))), 'chunk checksum')
+      const payload = file.subarray(p + 7, p + 7 + length)
+      if (type === 1) records.push(payload)
+      else if (type === 2) pieces = [payload]
+      else if (type === 3) pieces.push(payload)
+      else records.push(Buffer.concat([...pieces, payload]))
+      p += 7 + length
+    }
+  }
+  return records
+}
+
+/** A version edit's fields by tag, as docs/format.md#manifest lists them. */
+function readEdit(record: Buffer): Map<number, Buffer | number[]> {
+  const fields = new Map<number, Buffer | number[]>()
+  const lp = (at: number): [Buffer, number] => {
+    const [n, p] = varint(record, at)
+    return [record.subarray(p, p + n), p + n]
+  }
+  for (let p = 0; p < record.length; ) {
+    let tag: number
+    ;[tag, p] = varint(record, p)
+    let value: Buffer | number[]
+    if (tag === 1 || tag >= 8192) [value, p] = lp(p)
+    else if (tag === 2 || tag === 3 || tag === 4) {
+      let v: number
+      ;[v, p] = varint(record, p)
+      value = [v]
+    } else if (tag === 6) {
+      let lv: number, num: number
+      ;[lv, p] = varint(record, p)
+      ;[num, p] = varint(record, p)
+      value = [lv, num]
+    } else {
+      assert.equal(tag, 7, `known tag ${tag}`)
+      let lv: number, num: number, size: number
+      ;[lv, p] = varint(record, p)
+      ;[num, p] = varint(record, p)
+      ;[size, p] = varint(record, p)
+      ;[, p] = lp(p)
+      ;[, p] = lp(p)
+      value = [lv, num, size]
+    }
+    fields.set(tag, value)
+  }
+  return fields
+}
+
+test('crc32c matches the check value docs/format.md gives', () => {
+  assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283)
+})
+
+test('the MANIFEST read by a reader written from docs/format.md holds the lifetime counters stats() reports', async () => {
+  const dir = tempDir()
+  try {
+    const db = await Shale.open(dir.path, { memtableSize: 4096, blockSize: 256, l0CompactionTrigger: 2 })
+    for (let i = 0; i < 3000; i++) await db.put(`key-${String(i % 700).padStart(4, '0')}`, `value-${i}`)
+    await db.flush()
+    await db.waitForCompactions()
+    const expected = db.stats().lifetime
+    await db.close()
+    const manifest = readFileSync(join(dir.path, readFileSync(join(dir.path, 'CURRENT'), 'utf8').trim()))
+    const withCounters = readLogRecords(manifest).map(readEdit).filter((f) => f.has(8192))
+    assert.ok(withCounters.length > 0, 'edits carry tag 8192')
+    const value = withCounters[withCounters.length - 1]!.get(8192) as Buffer
+    const n: number[] = []
+    for (let p = 0; p < value.length; ) {
+      let v: number
+      ;[v, p] = varint(value, p)
+      n.push(v)
+    }
+    const [userBytes, walBytes, flushes, flushBytes, levels] = n
+    assert.deepEqual({ userBytes, walBytes, flushes, flushBytes }, { userBytes: expected.userBytes, walBytes: expected.walBytesWritten, flushes: expected.flushes, flushBytes: expected.flushBytes })
+    const perLevel = Array.from({ length: levels! }, (_, i) => n.slice(5 + 3 * i, 8 + 3 * i))
+    assert.deepEqual(
+      perLevel,
+      expected.levels.slice(0, levels).map((l) => [l.compactions, l.compactionBytesRead, l.compactionBytesWritten]),
+    )
+    assert.ok(perLevel.some(([compactions]) => compactions! > 0), 'compactions were counted')
+    assert.ok(expected.writeAmplification > 1)
+  } finally {
+    dir.remove()
+  }
+})

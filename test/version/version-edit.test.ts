@@ -12,6 +12,7 @@ test('version edit round-trips every field', () => {
     logNumber: 12,
     nextFileNumber: 99,
     lastSequence: 2 ** 40 + 5,
+    lifetime: { userBytes: 2 ** 45, walBytes: 3, flushes: 4, flushBytes: 5, levels: [{ compactions: 0, bytesRead: 0, bytesWritten: 0 }, { compactions: 6, bytesRead: 7, bytesWritten: 2 ** 50 }] },
     deletedFiles: [{ level: 0, number: 7 }],
     newFiles: [{ level: 1, file: { number: 8, size: 4096, smallestKey: b('a'), smallestSeq: 3, largestKey: b('zz'), largestSeq: 2 ** 33 } }],
   }

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { VersionSet } from '../../src/version/version-set.js'
-import { emptyEdit } from '../../src/version/version-edit.js'
+import { COMPARATOR_NAME, emptyEdit, encodeEdit } from '../../src/version/version-edit.js'
+import { LogWriter } from '../../src/wal/log-writer.js'
 import { ShaleError } from '../../src/errors.js'
 import { MemoryFileSystem } from '../helpers/memory-file-system.js'
 import type { FileMetadata } from '../../src/version/file-metadata.js'
@@ -48,6 +49,41 @@ test('recovery rebuilds the version and counters, then starts a fresh MANIFEST n
   assert.equal(current, `MANIFEST-${String(back.manifestNumber).padStart(6, '0')}\n`)
   assert.notEqual(back.manifestNumber, vs.manifestNumber)
   back.close()
+})
+
+test('lifetime counters are recorded with each edit and recovered; a MANIFEST written before them recovers at zero', async () => {
+  const fs = new MemoryFileSystem()
+  const vs = await build(fs)
+  await vs.logAndApply(emptyEdit(), { userBytes: 1000, walBytes: 1100, flushes: 1, flushBytes: 600 })
+  // Concurrent edits each add their own work: neither overwrites the other's totals.
+  await Promise.all([
+    vs.logAndApply(emptyEdit(), { compaction: { outputLevel: 1, bytesRead: 600, bytesWritten: 500 } }),
+    vs.logAndApply(emptyEdit(), { compaction: { outputLevel: 1, bytesRead: 100, bytesWritten: 90 } }),
+  ])
+  const expected = { userBytes: 1000, walBytes: 1100, flushes: 1, flushBytes: 600, levels: [{ compactions: 0, bytesRead: 0, bytesWritten: 0 }, { compactions: 2, bytesRead: 700, bytesWritten: 590 }] }
+  assert.deepEqual(vs.lifetime, expected)
+  vs.close()
+  const back = await VersionSet.recover(DIR, fs)
+  assert.deepEqual(back.lifetime, expected, 'recovered from the last edit')
+  back.close()
+  const again = await VersionSet.recover(DIR, fs)
+  assert.deepEqual(again.lifetime, expected, 'and carried by the snapshot that starts each MANIFEST')
+  again.close()
+
+  // A MANIFEST as Shale wrote it before lifetime counters existed.
+  const old = new MemoryFileSystem()
+  old.mkdir(DIR)
+  const writer = new LogWriter(old.create(`${DIR}/MANIFEST-000001`))
+  writer.addRecord(encodeEdit({ ...emptyEdit(), comparator: COMPARATOR_NAME, logNumber: 0, nextFileNumber: 2, lastSequence: 7 }))
+  await writer.sync()
+  writer.close()
+  const current = old.create(`${DIR}/CURRENT`)
+  current.append(new TextEncoder().encode('MANIFEST-000001\n'))
+  current.close()
+  const opened = await VersionSet.recover(DIR, old)
+  assert.equal(opened.lastSequence, 7)
+  assert.deepEqual(opened.lifetime, { userBytes: 0, walBytes: 0, flushes: 0, flushBytes: 0, levels: [] })
+  opened.close()
 })
 
 test('edits that were synced survive a power loss; CURRENT is never torn', async () => {

@@ -5,7 +5,7 @@ import type { Command } from 'commander'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { Shale } from '../../index.js'
+import { Shale, ShaleError } from '../../index.js'
 import { printJson } from '../format.js'
 import { progress } from '../progress.js'
 import { dbKey, dbValue, shuffled, KEY_SIZE, VALUE_SIZE } from '../workload.js'
@@ -120,7 +120,7 @@ export function registerBench(program: Command): void {
     .option('--dir <path>', 'database directory (default: a temp directory, removed afterwards)')
     .option('--json', 'print the rows as JSON')
     .action(async (o: { num: number; dir?: string; json?: boolean }) => {
-      if (!Number.isInteger(o.num) || o.num <= 0) throw new Error(`--num must be a positive integer, got ${o.num}`)
+      if (!Number.isInteger(o.num) || o.num <= 0) throw new ShaleError('INVALID_ARGUMENT', `--num must be a positive integer, got ${o.num}`)
       const { rows, tree } = await runQuickBench(o)
       if (o.json) return printJson({ rows, tree, node: process.version })
       printBenchTable(rows)

@@ -1,8 +1,8 @@
 // get, put, del, scan: reading and writing entries from the command line.
 
 import type { Command } from 'commander'
-import { Shale, type IteratorOptions } from '../../index.js'
-import { parseBytes, printJson, showBytes, type ByteFormat } from '../format.js'
+import { Shale, ShaleError, type IteratorOptions } from '../../index.js'
+import { formatOption, parseBytes, printJson, showBytes, type ByteFormat } from '../format.js'
 
 interface FormatOptions {
   format: ByteFormat
@@ -24,12 +24,12 @@ export function registerData(program: Command): void {
     .description('print the value of a key')
     .argument('<db>', 'database directory')
     .argument('<key>', 'the key')
-    .option('-f, --format <format>', 'how keys and values are written: utf8 or hex', 'utf8')
+    .addOption(formatOption('how keys and values are written'))
     .option('--json', 'print {"key", "value", "found"} as JSON')
     .action(async (location: string, key: string, o: FormatOptions) => {
       const value = await withDb(location, (db) => db.get(parseBytes(key, o.format)))
       if (o.json) printJson({ key, found: value !== undefined, value: value === undefined ? null : showBytes(value, o.format) })
-      else if (value === undefined) throw new Error(`Key not found: ${key}`)
+      else if (value === undefined) throw new ShaleError('NOT_FOUND', `Key not found: ${key}`)
       else process.stdout.write(`${showBytes(value, o.format)}\n`)
     })
 
@@ -39,7 +39,7 @@ export function registerData(program: Command): void {
     .argument('<db>', 'database directory (created if missing)')
     .argument('<key>', 'the key')
     .argument('<value>', 'the value')
-    .option('-f, --format <format>', 'how key and value are written: utf8 or hex', 'utf8')
+    .addOption(formatOption('how key and value are written'))
     .action(async (location: string, key: string, value: string, o: FormatOptions) => {
       const db = await Shale.open(location)
       try {
@@ -54,7 +54,7 @@ export function registerData(program: Command): void {
     .description('delete a key (synced to disk)')
     .argument('<db>', 'database directory')
     .argument('<key>', 'the key')
-    .option('-f, --format <format>', 'how the key is written: utf8 or hex', 'utf8')
+    .addOption(formatOption('how the key is written'))
     .action(async (location: string, key: string, o: FormatOptions) => {
       await withDb(location, (db) => db.delete(parseBytes(key, o.format), { sync: true }))
     })
@@ -70,7 +70,7 @@ export function registerData(program: Command): void {
     .option('-n, --limit <n>', 'at most this many entries', (v) => Number(v))
     .option('-r, --reverse', 'in reverse key order')
     .option('--keys-only', 'print keys only')
-    .option('-f, --format <format>', 'how keys and values are written: utf8 or hex', 'utf8')
+    .addOption(formatOption('how keys and values are written'))
     .option('--json', 'print newline-delimited JSON objects {"key", "value"}')
     .action(async (location: string, o: FormatOptions & { gt?: string; gte?: string; lt?: string; lte?: string; limit?: number; reverse?: boolean; keysOnly?: boolean }) => {
       const range: IteratorOptions = { reverse: o.reverse === true }

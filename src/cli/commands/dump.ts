@@ -6,13 +6,17 @@ import { basename, join } from 'node:path'
 import { compareInternalKeys, sequenceOf, userKeyOf, ValueKind } from '../../base/internal-key.js'
 import { currentFileName } from '../../base/file-names.js'
 import { Block, BlockCursor } from '../../table/block.js'
-import { BLOCK_TRAILER_SIZE, CompressionType, FOOTER_SIZE, checkBlock, decodeBlockHandle, decodeFooter } from '../../table/format.js'
+import { ShaleError, corruption } from '../../errors.js'
+import { BLOCK_TRAILER_SIZE, CompressionType, FOOTER_SIZE, TABLE_MAGIC_HI, TABLE_MAGIC_LO, checkBlock, decodeBlockHandle, decodeFooter } from '../../table/format.js'
 import { TableReader } from '../../table/table-reader.js'
 import { decodeEdit } from '../../version/version-edit.js'
+import { getU32 } from '../../util/coding.js'
+import type { RandomAccessFile } from '../../vfs/file-system.js'
 import { NodeFileSystem } from '../../vfs/node-file-system.js'
 import { LogReader } from '../../wal/log-reader.js'
 import { decodeBatch } from '../../wal/write-batch.js'
-import { printJson, showBytes, type ByteFormat } from '../format.js'
+import { formatOption, printJson, showBytes, type ByteFormat } from '../format.js'
+import { requireFile } from '../paths.js'
 
 const fs = new NodeFileSystem()
 
@@ -30,18 +34,36 @@ interface DataBlockReport {
 
 const kindName = (k: number): string => (k === ValueKind.Value ? 'put' : 'del')
 
-/** Calls onRecord for each intact record of a log-format file; damage is printed in place. */
-function eachLogRecord(path: string, json: boolean | undefined, onRecord: (record: Uint8Array, offset: number) => void): void {
+/** A table ends with its magic number; read as a log it would be nothing but damage. */
+function refuseTable(file: RandomAccessFile, path: string, command: string): void {
+  if (file.size < FOOTER_SIZE) return
+  const tail = file.read(file.size - 8, 8)
+  if (getU32(tail, 0) === TABLE_MAGIC_LO && getU32(tail, 4) === TABLE_MAGIC_HI) {
+    throw new ShaleError('INVALID_ARGUMENT', `Cannot ${command} ${path}: it is a table, not a log (use shale dump-sst)`)
+  }
+}
+
+/**
+ * Calls onRecord for each intact record of a log-format file; damage is printed in place, and
+ * then fails the command, so a script sees it in the exit code.
+ */
+function eachLogRecord(path: string, command: string, json: boolean | undefined, onRecord: (record: Uint8Array, offset: number) => void): void {
+  requireFile(path, command)
   const file = fs.openRead(path)
+  let damaged = 0
   try {
+    refuseTable(file, path, command)
     const reader = new LogReader(file, path)
     for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
-      if (r.type === 'damage') process.stdout.write(json ? `${JSON.stringify({ offset: r.offset, damage: r.reason })}\n` : `@${r.offset} DAMAGE: ${r.reason}\n`)
-      else onRecord(r.record, r.offset)
+      if (r.type === 'damage') {
+        damaged++
+        process.stdout.write(json ? `${JSON.stringify({ offset: r.offset, damage: r.reason })}\n` : `@${r.offset} DAMAGE: ${r.reason}\n`)
+      } else onRecord(r.record, r.offset)
     }
   } finally {
     file.close()
   }
+  if (damaged > 0) throw corruption(path, `${damaged} damaged region${damaged === 1 ? '' : 's'}; the records shown are the intact ones`)
 }
 
 export function registerDump(program: Command): void {
@@ -50,11 +72,13 @@ export function registerDump(program: Command): void {
     .description('show an SSTable: footer, properties, filter, data blocks (handles, compression, sizes), and optionally entries')
     .argument('<file>', 'a .sst file')
     .option('--entries', 'also list every entry')
-    .option('-f, --format <format>', 'how keys and values are shown: utf8 or hex', 'utf8')
+    .addOption(formatOption('how keys and values are shown'))
     .option('--json', 'print as JSON')
     .action((path: string, o: { entries?: boolean; format: ByteFormat; json?: boolean }) => {
+      requireFile(path, 'dump-sst')
       const file = fs.openRead(path)
       try {
+        if (file.size < FOOTER_SIZE) throw corruption(path, `file is ${file.size} bytes, shorter than the ${FOOTER_SIZE}-byte footer every table ends with`)
         const footer = decodeFooter(file.read(file.size - FOOTER_SIZE, FOOTER_SIZE), file.size, path)
         const indexBytes = checkBlock(file.read(footer.index.offset, footer.index.size + BLOCK_TRAILER_SIZE), footer.index, path, true, footer.version)
         const cursor = new BlockCursor(new Block(indexBytes, path, footer.index.offset), compareInternalKeys)
@@ -104,16 +128,21 @@ export function registerDump(program: Command): void {
             dataBlocks: blocks,
             ...(o.entries ? { entries } : {}),
           }
-          if (o.json) return printJson(report)
-          process.stdout.write(`${report.file}: ${report.size} bytes, table format ${report.formatVersion}\n`)
-          process.stdout.write(`properties: ${JSON.stringify(report.properties)}\n`)
-          process.stdout.write(`filter: ${filter === undefined ? 'none' : `${filter.length} bytes, ${filter[filter.length - 1]} probes`}\n`)
-          process.stdout.write(`index: ${blocks.length} data blocks (${compressed} lz4), ${stored} bytes stored, ${uncompressed} uncompressed\n`)
-          for (const b of blocks) {
-            const sizes = b.compression === 'none' ? `${b.size} bytes, none` : `${b.size} bytes, ${b.compression}, ${b.uncompressedSize ?? '?'} uncompressed`
-            process.stdout.write(`  block @${b.offset} (${sizes}) last key ${b.lastKey} @${b.lastSeq}${b.damage !== undefined ? ` DAMAGE: ${b.damage}` : ''}\n`)
+          if (o.json) printJson(report)
+          else {
+            process.stdout.write(`${report.file}: ${report.size} bytes, table format ${report.formatVersion}\n`)
+            process.stdout.write(`properties: ${JSON.stringify(report.properties)}\n`)
+            process.stdout.write(`filter: ${filter === undefined ? 'none' : `${filter.length} bytes, ${filter[filter.length - 1]} probes`}\n`)
+            process.stdout.write(`index: ${blocks.length} data blocks (${compressed} lz4), ${stored} bytes stored, ${uncompressed} uncompressed\n`)
+            for (const b of blocks) {
+              const sizes = b.compression === 'none' ? `${b.size} bytes, none` : `${b.size} bytes, ${b.compression}, ${b.uncompressedSize ?? '?'} uncompressed`
+              process.stdout.write(`  block @${b.offset} (${sizes}) last key ${b.lastKey} @${b.lastSeq}${b.damage !== undefined ? ` DAMAGE: ${b.damage}` : ''}\n`)
+            }
+            for (const e of entries) process.stdout.write(`${e.key} @${e.seq} ${e.kind} ${e.kind === 'put' ? e.value : ''}\n`)
           }
-          for (const e of entries) process.stdout.write(`${e.key} @${e.seq} ${e.kind} ${e.kind === 'put' ? e.value : ''}\n`)
+          // Damage is shown in place, then fails the command so the exit code says so too.
+          const damaged = blocks.filter((b) => b.damage !== undefined).length
+          if (damaged > 0) throw corruption(path, `${damaged} of ${blocks.length} data blocks are damaged`)
         } finally {
           reader.close()
         }
@@ -126,10 +155,10 @@ export function registerDump(program: Command): void {
     .command('dump-wal')
     .description('show the records of a write-ahead log: sequence, operations, and any damage')
     .argument('<file>', 'a .log file')
-    .option('-f, --format <format>', 'how keys and values are shown: utf8 or hex', 'utf8')
+    .addOption(formatOption('how keys and values are shown'))
     .option('--json', 'print newline-delimited JSON, one record per line')
     .action((path: string, o: { format: ByteFormat; json?: boolean }) => {
-      eachLogRecord(path, o.json, (record, offset) => {
+      eachLogRecord(path, 'dump-wal', o.json, (record, offset) => {
         const batch = decodeBatch(record, `${path} at offset ${offset}`)
         const ops = batch.ops.map((op) => ({ kind: kindName(op.kind), key: showBytes(op.key, o.format), ...(op.value ? { value: showBytes(op.value, o.format) } : {}) }))
         if (o.json) process.stdout.write(`${JSON.stringify({ offset, seq: batch.seq, ops })}\n`)
@@ -144,7 +173,7 @@ export function registerDump(program: Command): void {
     .option('--json', 'print newline-delimited JSON, one edit per line')
     .action((target: string, o: { json?: boolean }) => {
       const path = fs.stat(target) === 'directory' ? join(target, new TextDecoder().decode(fs.readAll(currentFileName(target))).trim()) : target
-      eachLogRecord(path, o.json, (record, offset) => {
+      eachLogRecord(path, 'dump-manifest', o.json, (record, offset) => {
         const e = decodeEdit(record, `${path} at offset ${offset}`)
         const edit = {
           offset,

@@ -3,6 +3,7 @@
 import type { Command } from 'commander'
 import { checkDatabase, repairDatabase } from '../../index.js'
 import { printJson, printTable } from '../format.js'
+import { requireDatabaseDirectory } from '../paths.js'
 import { progress } from '../progress.js'
 import { withDb } from './data.js'
 
@@ -11,23 +12,29 @@ const mib = (bytes: number): string => (bytes / 1048576).toFixed(1)
 export function registerMaintenance(program: Command): void {
   program
     .command('stats')
-    .description('per-level table (files, size, score, compaction traffic) and amplification figures')
+    .description("per-level table (files, size, score, compactions over the store's life) and amplification figures")
     .argument('<db>', 'database directory')
-    .option('--json', 'print the full stats object as JSON')
+    .option('--json', 'print the full stats object as JSON (lifetime: the store\'s life; other counters: this process)')
     .action(async (location: string, o: { json?: boolean }) => {
       const s = await withDb(location, async (db) => db.stats({ space: true }))
       if (o.json) return printJson(s)
+      const life = s.lifetime
       printTable(
         ['Level', 'Files', 'Size(MiB)', 'Score', 'Compactions', 'Read(MiB)', 'Write(MiB)'],
-        s.levels.map((l) => [`L${l.level}`, l.files, mib(l.bytes), l.score.toFixed(2), l.compactions, mib(l.compactionBytesRead), mib(l.compactionBytesWritten)]),
+        s.levels.map((l) => {
+          const c = life.levels[l.level]!
+          return [`L${l.level}`, l.files, mib(l.bytes), l.score.toFixed(2), c.compactions, mib(c.compactionBytesRead), mib(c.compactionBytesWritten)]
+        }),
       )
+      process.stdout.write(`compactions, reads and writes above cover the store's life: ${life.compactions} compactions, ${life.flushes} memtables flushed\n`)
       process.stdout.write(`WAL ${mib(s.walBytes)} MiB, last sequence ${s.lastSequence}, memtable ${mib(s.memtableBytes)} MiB\n`)
-      // Counters are per process: these cover what this command did since it opened the database.
       const sp = s.space!
       process.stdout.write(
         `space amplification ${sp.amplification.toFixed(2)} on disk (${mib(sp.diskBytes)} MiB for ${mib(sp.logicalBytes)} MiB of live data), ${sp.uncompressedAmplification.toFixed(2)} before compression (${mib(sp.storedBytes)} MiB of keys and values kept)\n`,
       )
-      process.stdout.write(`write amplification ${s.writeAmplification.toFixed(2)}, read amplification ${s.readAmplification.mean.toFixed(2)} tables/get (p99 ${s.readAmplification.p99})\n`)
+      const written = life.walBytesWritten + life.flushBytes + life.compactionBytesWritten
+      process.stdout.write(`write amplification ${life.writeAmplification.toFixed(2)} over the store's life (${mib(written)} MiB written for ${mib(life.userBytes)} MiB of keys and values)\n`)
+      // Read amplification is only measured per process, and this one has done no gets.
     })
 
   program
@@ -57,6 +64,7 @@ export function registerMaintenance(program: Command): void {
     .argument('<db>', 'database directory')
     .option('--json', 'print the report as JSON')
     .action((location: string, o: { json?: boolean }) => {
+      requireDatabaseDirectory(location, 'check')
       const bar = progress('checking', 1)
       const report = checkDatabase(location, undefined, (done, total) => bar.update(done, total))
       bar.stop()
@@ -74,6 +82,7 @@ export function registerMaintenance(program: Command): void {
     .argument('<db>', 'database directory')
     .option('--json', 'print the report as JSON')
     .action(async (location: string, o: { json?: boolean }) => {
+      requireDatabaseDirectory(location, 'repair')
       const report = await repairDatabase(location)
       if (o.json) return printJson(report)
       process.stdout.write(

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { Shale } from '../../src/index.js'
+import { tempDir } from '../helpers/temp-dir.js'
+
+const OPTIONS = { memtableSize: 4096, blockSize: 256, l0CompactionTrigger: 2 }
+const key = (i: number): string => `key-${String(i).padStart(5, '0')}`
+
+test('stats: lifetime counters survive reopen, while per-process counters start at zero', async () => {
+  const dir = tempDir()
+  try {
+    let db = await Shale.open(dir.path, OPTIONS)
+    for (let i = 0; i < 3000; i++) await db.put(key(i % 1000), `value-${i}`)
+    await db.flush()
+    await db.waitForCompactions()
+    const first = db.stats()
+    assert.ok(first.compactionBytesWritten > 0 && first.levels.some((l) => l.compactions > 0), 'the workload compacted')
+    // In the first process, lifetime and per-process figures agree.
+    assert.equal(first.lifetime.compactions, first.levels.reduce((n, l) => n + l.compactions, 0))
+    assert.equal(first.lifetime.compactionBytesWritten, first.compactionBytesWritten)
+    assert.equal(first.lifetime.flushBytes, first.flushBytes)
+    assert.equal(first.lifetime.userBytes, first.userBytes)
+    assert.equal(first.lifetime.walBytesWritten, first.walBytesWritten)
+    assert.ok(Math.abs(first.lifetime.writeAmplification - first.writeAmplification) < 1e-9)
+    await db.close()
+
+    db = await Shale.open(dir.path, OPTIONS)
+    const reopened = db.stats()
+    assert.equal(reopened.levels.reduce((n, l) => n + l.compactions, 0), 0, 'per process: nothing compacted yet')
+    assert.equal(reopened.writeAmplification, 0, 'per process: nothing written yet')
+    assert.equal(reopened.lifetime.compactions, first.lifetime.compactions)
+    assert.deepEqual(reopened.lifetime.levels, first.lifetime.levels)
+    assert.equal(reopened.lifetime.userBytes, first.lifetime.userBytes)
+    assert.ok(reopened.lifetime.writeAmplification > 1)
+
+    // Writes left in the log at close count once, when the next open's recovery flushes them.
+    await db.put('tail', 'in the log')
+    assert.equal(db.stats().lifetime.userBytes, first.lifetime.userBytes + 'tail'.length + 'in the log'.length)
+    await db.close()
+    db = await Shale.open(dir.path, OPTIONS)
+    const third = db.stats().lifetime
+    assert.equal(third.userBytes, first.lifetime.userBytes + 'tail'.length + 'in the log'.length)
+    assert.equal(third.flushes, first.lifetime.flushes + 1, 'recovery wrote the log as a table')
+    assert.ok(third.compactions >= first.lifetime.compactions)
+    await db.close()
+  } finally {
+    dir.remove()
+  }
+})
