@@ -296,3 +296,30 @@ test('cli: stats in a new process shows the compactions and write amplification 
     dir.remove()
   }
 })
+
+test('read commands work on a store another process has open; write commands say the lock is held', async () => {
+  const { Shale } = await import('../../src/index.js')
+  const dir = tempDir()
+  const app = await Shale.open(dir.path)
+  try {
+    await app.put('a', 'one', { sync: true })
+    await app.put('b', 'two', { sync: true })
+    await app.flush()
+    await app.put('c', 'three', { sync: true })
+    assert.equal(shale('get', dir.path, 'c').out, 'three\n')
+    assert.equal(shale('scan', dir.path, '--keys-only').out, 'a\nb\nc\n')
+    const stats = shale('stats', dir.path, '--json')
+    assert.equal(stats.code, 0, stats.err)
+    assert.equal(shale('export', dir.path).out.trim().split('\n').length, 3)
+    for (const args of [['put', dir.path, 'd', '4'], ['del', dir.path, 'a'], ['compact', dir.path]]) {
+      const r = shale(...args)
+      assert.equal(r.code, 1, args.join(' '))
+      assert.match(r.err, new RegExp(`^shale: LOCKED: .*in use by process ${process.pid}.*needs the lock`), args.join(' '))
+      assert.equal(r.err.trim().split('\n').length, 1)
+    }
+    assert.equal(app.getSync('a')?.toString(), 'one', 'nothing was written')
+  } finally {
+    await app.close()
+    dir.remove()
+  }
+})

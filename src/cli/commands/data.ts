@@ -9,12 +9,29 @@ interface FormatOptions {
   json?: boolean
 }
 
-export async function withDb<T>(location: string, fn: (db: Shale) => Promise<T>): Promise<T> {
-  const db = await Shale.open(location, { createIfMissing: false })
+/**
+ * Runs fn on the store at location. Reading commands open it read-only, so they work beside
+ * an application that has it open; writing ones take the lock, and say so when it is held.
+ */
+export async function withDb<T>(location: string, fn: (db: Shale) => Promise<T>, access: Access = 'read'): Promise<T> {
+  const db = await openFor(location, access)
   try {
     return await fn(db)
   } finally {
     await db.close()
+  }
+}
+
+/** 'create' writes and makes the store if it is missing (put, load). */
+type Access = 'read' | 'write' | 'create'
+
+export async function openFor(location: string, access: Access): Promise<Shale> {
+  if (access === 'read') return Shale.open(location, { readOnly: true })
+  try {
+    return await Shale.open(location, { createIfMissing: access === 'create' })
+  } catch (err) {
+    if (!(err instanceof ShaleError && err.code === 'LOCKED')) throw err
+    throw new ShaleError('LOCKED', `${err.message}; this command writes, so it needs the lock (get, scan, stats, check and export work while the store is open)`, { cause: err })
   }
 }
 
@@ -41,7 +58,7 @@ export function registerData(program: Command): void {
     .argument('<value>', 'the value')
     .addOption(formatOption('how key and value are written'))
     .action(async (location: string, key: string, value: string, o: FormatOptions) => {
-      const db = await Shale.open(location)
+      const db = await openFor(location, 'create')
       try {
         await db.put(parseBytes(key, o.format), parseBytes(value, o.format), { sync: true })
       } finally {
@@ -56,7 +73,7 @@ export function registerData(program: Command): void {
     .argument('<key>', 'the key')
     .addOption(formatOption('how the key is written'))
     .action(async (location: string, key: string, o: FormatOptions) => {
-      await withDb(location, (db) => db.delete(parseBytes(key, o.format), { sync: true }))
+      await withDb(location, (db) => db.delete(parseBytes(key, o.format), { sync: true }), 'write')
     })
 
   program

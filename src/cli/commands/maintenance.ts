@@ -53,7 +53,7 @@ export function registerMaintenance(program: Command): void {
         await db.compactRange(o.start, o.end, { onProgress: (done, total) => bar.update(done, total) })
         bar.stop()
         return { bytesBefore: before, bytesAfter: size(), seconds: (performance.now() - started) / 1000 }
-      })
+      }, 'write')
       if (o.json) printJson(result)
       else process.stdout.write(`compacted in ${result.seconds.toFixed(2)} s: ${mib(result.bytesBefore)} MiB -> ${mib(result.bytesAfter)} MiB\n`)
     })

@@ -10,7 +10,7 @@ import { CliFailure, describeFailure } from '../failure.js'
 import { isHex } from '../format.js'
 import { requireFile } from '../paths.js'
 import { progress } from '../progress.js'
-import { withDb } from './data.js'
+import { openFor, withDb } from './data.js'
 
 type JsonBytes = string | { hex: string }
 
@@ -72,7 +72,7 @@ export function registerTransfer(program: Command): void {
       const total = input === '-' ? 0 : statSync(input).size
       const stream = input === '-' ? process.stdin : createReadStream(input)
       const bar = progress('loading', total)
-      const db = await Shale.open(location)
+      const db = await openFor(location, 'create')
       const loaded = { entries: 0, lines: 0 }
       let line = 0
       let batch: BatchOperation[] = []
