@@ -144,21 +144,33 @@ function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): F
   const file = fs.openRead(path)
   try {
     const reader = new LogReader(file, path)
-    let damage: { offset: number; reason: string } | undefined
+    // Every damaged region, and whether valid records follow the first one.
+    const damage: { offset: number; reason: string; truncated: boolean }[] = []
+    let validAfterDamage: number | undefined
     for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
       if (r.type === 'damage') {
-        damage ??= r
+        damage.push(r)
         continue
       }
-      if (damage !== undefined) throw new Error(`damaged at offset ${damage.offset} (${damage.reason}), with valid records after it`)
+      if (damage.length > 0) validAfterDamage ??= r.offset
       decodeBatch(r.record, `${path} at offset ${r.offset}`)
       result.items++
     }
-    if (damage !== undefined) {
-      const validAt = findValidChunkAfter(file, damage.offset)
-      if (validAt !== undefined) throw new Error(`damaged at offset ${damage.offset} (${damage.reason}), with a valid record at offset ${validAt}`)
-      // A damaged tail is what a crash leaves; recovery cuts it. Report it, but as healthy.
-      result.detail = `torn tail at offset ${damage.offset}: ${damage.reason} (cut on open)`
+    if (damage.length === 0) return result
+    const first = damage[0]!
+    validAfterDamage ??= findValidChunkAfter(file, first.offset)
+    const list = damage.map((d) => `offset ${d.offset}: ${d.reason}`).join('; ')
+    if (validAfterDamage !== undefined) {
+      result.status = 'corrupt'
+      result.detail = `damaged (${list}) with a valid record at offset ${validAfterDamage}; open refuses it with CORRUPTION (walRecovery: 'point-in-time' keeps only the writes before offset ${first.offset})`
+    } else if (damage.every((d) => d.truncated)) {
+      // Bytes missing at the end are what a crash leaves of an unsynced write; recovery cuts them.
+      result.detail = `torn tail at offset ${first.offset}: ${first.reason} (cut on open)`
+    } else {
+      // A complete record that fails its checksum may be a synced write: open cannot tell
+      // it from a torn one and drops it, so this is damage, not a healthy tail.
+      result.status = 'corrupt'
+      result.detail = `damaged at the end (${list}); open drops the ${file.size - first.offset} bytes from offset ${first.offset}, and any writes in them are lost`
     }
   } catch (err) {
     result.status = 'corrupt'
@@ -168,4 +180,3 @@ function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): F
   }
   return result
 }
-
