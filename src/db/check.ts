@@ -9,6 +9,7 @@ import { compareInternal } from '../base/internal-key.js'
 import { compareBytes } from '../util/bytes.js'
 import { TableReader } from '../table/table-reader.js'
 import type { FileMetadata } from '../version/file-metadata.js'
+import { lostEditEvidence } from '../version/manifest-cross-check.js'
 import { decodeEdit } from '../version/version-edit.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
@@ -63,9 +64,13 @@ function check(dir: string, fs: FileSystem, onFile?: (done: number, total: numbe
   // Replay the MANIFEST into the set of live tables.
   const live = new Map<number, { level: number; meta: FileMetadata }>()
   let logNumber = 0
+  let nextFileNumber = 0
+  let reservesFileNumbers = false
+  let manifestCheck: FileCheck | undefined
   if (manifestName !== undefined) {
     const m: FileCheck = { name: manifestName, kind: 'manifest', status: 'ok', items: 0 }
     files.push(m)
+    manifestCheck = m
     const path = join(dir, manifestName)
     if (fs.stat(path) !== 'file') {
       m.status = 'missing'
@@ -82,6 +87,8 @@ function check(dir: string, fs: FileSystem, onFile?: (done: number, total: numbe
           const edit = decodeEdit(r.record, `${path} at offset ${r.offset}`)
           m.items++
           if (edit.logNumber !== undefined) logNumber = edit.logNumber
+          if (edit.nextFileNumber !== undefined) nextFileNumber = Math.max(nextFileNumber, edit.nextFileNumber)
+          if (edit.reservesFileNumbers === true) reservesFileNumbers = true
           for (const d of edit.deletedFiles) live.delete(d.number)
           for (const f of edit.newFiles) live.set(f.file.number, { level: f.level, meta: f.file })
         }
@@ -95,6 +102,13 @@ function check(dir: string, fs: FileSystem, onFile?: (done: number, total: numbe
   }
 
   const names = fs.list(dir).sort()
+  if (manifestCheck?.status === 'ok') {
+    const evidence = lostEditEvidence(names, { tables: new Set(live.keys()), logNumber, nextFileNumber, reservesFileNumbers })
+    if (evidence.length > 0) {
+      manifestCheck.status = 'corrupt'
+      manifestCheck.detail = `edits are missing: ${evidence.join('; ')}; open refuses it, repair rebuilds from the tables and logs`
+    }
+  }
   const total = names.length
   let done = 0
   for (const name of names) {
