@@ -8,6 +8,7 @@ import { currentFileName, lockFileName, parseFileName, tableFileName } from '../
 import { compareInternal } from '../base/internal-key.js'
 import { compareBytes } from '../util/bytes.js'
 import { TableReader } from '../table/table-reader.js'
+import { salvageTable } from '../table/table-salvage.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import { lostEditEvidence } from '../version/manifest-cross-check.js'
 import { decodeEdit } from '../version/version-edit.js'
@@ -145,11 +146,23 @@ function checkTable(fs: FileSystem, dir: string, name: string, meta: FileMetadat
     if (result.items !== reader.properties().entries) throw new Error(`holds ${result.items} entries, its properties say ${reader.properties().entries}`)
   } catch (err) {
     result.status = 'corrupt'
-    result.detail = message(err)
+    result.detail = `${message(err)}; ${salvageSummary(fs, path)}`
   } finally {
     reader?.close()
   }
   return result
+}
+
+/** How much of a damaged table repair would keep: every block is checked, not just the first bad one. */
+function salvageSummary(fs: FileSystem, path: string): string {
+  const file = fs.openRead(path)
+  try {
+    const s = salvageTable(file, path, () => {})
+    const lost = s.lostBlocks === undefined ? `an uncounted number of blocks (${s.lostBytes} bytes)` : `${s.lostBlocks} blocks (${s.lostBytes} bytes)`
+    return `repair would keep ${s.entries} entries in ${s.blocks} intact data blocks and lose ${lost}`
+  } finally {
+    file.close()
+  }
 }
 
 function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): FileCheck {

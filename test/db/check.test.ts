@@ -64,3 +64,18 @@ test('check lists every damaged record of a log, and says open refuses damage fo
   assert.match(entry.detail!, new RegExp(`offset ${starts[1]}: checksum mismatch`))
   assert.match(entry.detail!, /open refuses it with CORRUPTION/)
 })
+
+test('check counts every damaged block of a table, not only the first', async () => {
+  const fs = new MemoryFileSystem()
+  const db = await Shale.open('/db', { fileSystem: fs, blockSize: 512, compression: 'none' })
+  for (let i = 0; i < 2000; i++) await db.put(`key-${String(i).padStart(5, '0')}`, `value ${i}`)
+  await db.flush()
+  await db.close()
+  const table = [...fs.files.keys()].find((p) => p.endsWith('.sst'))!
+  fs.bytesOf(table)[100]! ^= 0x01
+  fs.bytesOf(table)[5000]! ^= 0x01
+  const entry = checkDatabase('/db', fs).files.find((f) => f.kind === 'table')!
+  assert.equal(entry.status, 'corrupt')
+  assert.match(entry.detail!, /block at offset 0: checksum mismatch/)
+  assert.match(entry.detail!, /repair would keep \d+ entries in \d+ intact data blocks and lose 2 blocks/)
+})
