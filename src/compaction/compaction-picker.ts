@@ -41,6 +41,15 @@ export interface CompactionTask {
 
 export const totalBytes = (files: readonly FileMetadata[]): number => files.reduce((s, f) => s + f.size, 0)
 
+/**
+ * How many file numbers to reserve for a task's outputs, which are cut at the target size
+ * and again at grandparent boundaries: generously, since unused numbers are simply skipped.
+ */
+export function outputNumberBudget(task: CompactionTask, targetFileSize: number): number {
+  const inputBytes = totalBytes(task.inputs) + totalBytes(task.nextInputs)
+  return Math.ceil(inputBytes / (targetFileSize / 2)) + task.grandparents.length + 8
+}
+
 const LAST_LEVEL = NUM_LEVELS - 1
 
 export interface LevelTargets {

@@ -7,7 +7,7 @@ import { ShaleError, type ErrorCode } from '../errors.js'
 import { runCompaction, type CompactionEnvironment, type CompactionResult } from './compaction-job.js'
 import type { CompactionTask } from './compaction-picker.js'
 import type { WorkerRequest, WorkerResponse } from './compaction-worker.js'
-import { totalBytes } from './compaction-picker.js'
+import { outputNumberBudget } from './compaction-picker.js'
 
 export interface CompactionRunner {
   run(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult>
@@ -62,10 +62,7 @@ export class WorkerRunner implements CompactionRunner {
   async run(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult> {
     // A trivial move only edits the manifest: no reason to wake the worker.
     if (task.trivialMove) return runCompaction(task, env)
-    // Outputs are cut at the target size, and again at grandparent boundaries; reserve
-    // generously (unused numbers are simply skipped).
-    const inputBytes = totalBytes(task.inputs) + totalBytes(task.nextInputs)
-    const reserve = Math.ceil(inputBytes / (env.options.targetFileSize / 2)) + task.grandparents.length + 8
+    const reserve = outputNumberBudget(task, env.options.targetFileSize)
     const fileNumbers = Array.from({ length: reserve }, () => env.newOutputNumber())
     const { fileSystem: _fs, ...options } = env.options
     const req: WorkerRequest = {

@@ -8,7 +8,9 @@ import { currentFileName, lockFileName, parseFileName, tableFileName } from '../
 import { compareInternal } from '../base/internal-key.js'
 import { compareBytes } from '../util/bytes.js'
 import { TableReader } from '../table/table-reader.js'
+import { salvageTable } from '../table/table-salvage.js'
 import type { FileMetadata } from '../version/file-metadata.js'
+import { lostEditEvidence } from '../version/manifest-cross-check.js'
 import { decodeEdit } from '../version/version-edit.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
@@ -63,9 +65,13 @@ function check(dir: string, fs: FileSystem, onFile?: (done: number, total: numbe
   // Replay the MANIFEST into the set of live tables.
   const live = new Map<number, { level: number; meta: FileMetadata }>()
   let logNumber = 0
+  let nextFileNumber = 0
+  let reservesFileNumbers = false
+  let manifestCheck: FileCheck | undefined
   if (manifestName !== undefined) {
     const m: FileCheck = { name: manifestName, kind: 'manifest', status: 'ok', items: 0 }
     files.push(m)
+    manifestCheck = m
     const path = join(dir, manifestName)
     if (fs.stat(path) !== 'file') {
       m.status = 'missing'
@@ -82,6 +88,8 @@ function check(dir: string, fs: FileSystem, onFile?: (done: number, total: numbe
           const edit = decodeEdit(r.record, `${path} at offset ${r.offset}`)
           m.items++
           if (edit.logNumber !== undefined) logNumber = edit.logNumber
+          if (edit.nextFileNumber !== undefined) nextFileNumber = Math.max(nextFileNumber, edit.nextFileNumber)
+          if (edit.reservesFileNumbers === true) reservesFileNumbers = true
           for (const d of edit.deletedFiles) live.delete(d.number)
           for (const f of edit.newFiles) live.set(f.file.number, { level: f.level, meta: f.file })
         }
@@ -95,6 +103,13 @@ function check(dir: string, fs: FileSystem, onFile?: (done: number, total: numbe
   }
 
   const names = fs.list(dir).sort()
+  if (manifestCheck?.status === 'ok') {
+    const evidence = lostEditEvidence(names, { tables: new Set(live.keys()), logNumber, nextFileNumber, reservesFileNumbers })
+    if (evidence.length > 0) {
+      manifestCheck.status = 'corrupt'
+      manifestCheck.detail = `edits are missing: ${evidence.join('; ')}; open refuses it, repair rebuilds from the tables and logs`
+    }
+  }
   const total = names.length
   let done = 0
   for (const name of names) {
@@ -131,11 +146,23 @@ function checkTable(fs: FileSystem, dir: string, name: string, meta: FileMetadat
     if (result.items !== reader.properties().entries) throw new Error(`holds ${result.items} entries, its properties say ${reader.properties().entries}`)
   } catch (err) {
     result.status = 'corrupt'
-    result.detail = message(err)
+    result.detail = `${message(err)}; ${salvageSummary(fs, path)}`
   } finally {
     reader?.close()
   }
   return result
+}
+
+/** How much of a damaged table repair would keep: every block is checked, not just the first bad one. */
+function salvageSummary(fs: FileSystem, path: string): string {
+  const file = fs.openRead(path)
+  try {
+    const s = salvageTable(file, path, () => {})
+    const lost = s.lostBlocks === undefined ? `an uncounted number of blocks (${s.lostBytes} bytes)` : `${s.lostBlocks} blocks (${s.lostBytes} bytes)`
+    return `repair would keep ${s.entries} entries in ${s.blocks} intact data blocks and lose ${lost}`
+  } finally {
+    file.close()
+  }
 }
 
 function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): FileCheck {
@@ -144,21 +171,33 @@ function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): F
   const file = fs.openRead(path)
   try {
     const reader = new LogReader(file, path)
-    let damage: { offset: number; reason: string } | undefined
+    // Every damaged region, and whether valid records follow the first one.
+    const damage: { offset: number; reason: string; truncated: boolean }[] = []
+    let validAfterDamage: number | undefined
     for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
       if (r.type === 'damage') {
-        damage ??= r
+        damage.push(r)
         continue
       }
-      if (damage !== undefined) throw new Error(`damaged at offset ${damage.offset} (${damage.reason}), with valid records after it`)
+      if (damage.length > 0) validAfterDamage ??= r.offset
       decodeBatch(r.record, `${path} at offset ${r.offset}`)
       result.items++
     }
-    if (damage !== undefined) {
-      const validAt = findValidChunkAfter(file, damage.offset)
-      if (validAt !== undefined) throw new Error(`damaged at offset ${damage.offset} (${damage.reason}), with a valid record at offset ${validAt}`)
-      // A damaged tail is what a crash leaves; recovery cuts it. Report it, but as healthy.
-      result.detail = `torn tail at offset ${damage.offset}: ${damage.reason} (cut on open)`
+    if (damage.length === 0) return result
+    const first = damage[0]!
+    validAfterDamage ??= findValidChunkAfter(file, first.offset)
+    const list = damage.map((d) => `offset ${d.offset}: ${d.reason}`).join('; ')
+    if (validAfterDamage !== undefined) {
+      result.status = 'corrupt'
+      result.detail = `damaged (${list}) with a valid record at offset ${validAfterDamage}; open refuses it with CORRUPTION (walRecovery: 'point-in-time' keeps only the writes before offset ${first.offset})`
+    } else if (damage.every((d) => d.truncated)) {
+      // Bytes missing at the end are what a crash leaves of an unsynced write; recovery cuts them.
+      result.detail = `torn tail at offset ${first.offset}: ${first.reason} (cut on open)`
+    } else {
+      // A complete record that fails its checksum may be a synced write: open cannot tell
+      // it from a torn one and drops it, so this is damage, not a healthy tail.
+      result.status = 'corrupt'
+      result.detail = `damaged at the end (${list}); open drops the ${file.size - first.offset} bytes from offset ${first.offset}, and any writes in them are lost`
     }
   } catch (err) {
     result.status = 'corrupt'
@@ -168,4 +207,3 @@ function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): F
   }
   return result
 }
-

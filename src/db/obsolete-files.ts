@@ -17,7 +17,10 @@ export interface LiveFiles {
 /** Returns the names removed. */
 export function deleteObsoleteFiles(fs: FileSystem, dir: string, live: LiveFiles): string[] {
   const removed: string[] = []
-  for (const name of fs.list(dir)) {
+  // Oldest first: a crash part-way then never leaves a log gone while an older one, which
+  // a stale MANIFEST would take as live, survives (docs/format.md#file-numbers).
+  const byNumber = (a: string, b: string): number => (parseFileName(a)?.number ?? 0) - (parseFileName(b)?.number ?? 0)
+  for (const name of fs.list(dir).sort(byNumber)) {
     const f = parseFileName(name)
     if (f === undefined) continue
     const obsolete =

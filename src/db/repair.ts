@@ -24,12 +24,29 @@ import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { LogReader } from '../wal/log-reader.js'
 import { decodeBatch } from '../wal/write-batch.js'
 
+/** What repair got out of one table that did not read cleanly. */
+export interface DamagedTable {
+  name: string
+  entries: number
+  blocks: number
+  /** Data blocks that could not be read; null when nothing says how many the table had. */
+  lostBlocks: number | null
+  /** Entries lost; null when the table's properties block is unreadable too. */
+  lostEntries: number | null
+  /** Bytes of data blocks that could not be read. */
+  lostBytes: number
+  /** Why the index or footer could not be used, if so (the table was then scanned for blocks). */
+  unreadable: string | null
+}
+
 export interface RepairReport {
   tablesIntact: number
   tablesDamaged: number
-  /** Entries recovered from damaged tables, and their data blocks that could not be read. */
+  /** Entries recovered from damaged tables, and their data blocks that could not be read (as far as counted). */
   salvagedEntries: number
   lostBlocks: number
+  /** Per damaged table: what was recovered, and what was lost or could not be counted. */
+  damagedTables: DamagedTable[]
   logRecords: number
   /** Damaged regions skipped in logs. */
   logDamage: number
@@ -53,7 +70,7 @@ export async function repairDatabase(location: string, options?: Options): Promi
 }
 
 async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resolveOptions>): Promise<RepairReport> {
-  const report: RepairReport = { tablesIntact: 0, tablesDamaged: 0, salvagedEntries: 0, lostBlocks: 0, logRecords: 0, logDamage: 0, keys: 0, outputTables: 0, moved: [] }
+  const report: RepairReport = { tablesIntact: 0, tablesDamaged: 0, salvagedEntries: 0, lostBlocks: 0, damagedTables: [], logRecords: 0, logDamage: 0, keys: 0, outputTables: 0, moved: [] }
   const names = fs.list(dir)
   const files = names.map((n) => ({ name: n, parsed: parseFileName(n) }))
   let nextNumber = 1 + Math.max(0, ...files.map((f) => f.parsed?.number ?? 0))
@@ -84,7 +101,16 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
           if (seq > lastSequence) lastSequence = seq
         })
         report.salvagedEntries += s.entries
-        report.lostBlocks += s.lostBlocks
+        report.lostBlocks += s.lostBlocks ?? 0
+        report.damagedTables.push({
+          name,
+          entries: s.entries,
+          blocks: s.blocks,
+          lostBlocks: s.lostBlocks ?? null,
+          lostEntries: s.lostEntries ?? null,
+          lostBytes: s.lostBytes,
+          unreadable: s.unreadable ?? null,
+        })
       } finally {
         file.close()
       }
@@ -156,6 +182,9 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
   try {
     const edit = emptyEdit()
     edit.logNumber = versions.newFileNumber()
+    // An empty log, durable before the MANIFEST names it: open treats a missing live log as lost edits.
+    fs.create(logFileName(dir, edit.logNumber)).close()
+    await fs.syncDir(dir)
     for (const file of outputs) edit.newFiles.push({ level: NUM_LEVELS - 1, file })
     await versions.logAndApply(edit)
   } finally {

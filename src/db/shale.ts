@@ -16,7 +16,7 @@ import type { InternalIterator } from '../base/internal-iterator.js'
 import type { Block } from '../table/block.js'
 import { TableCache } from '../table/table-cache.js'
 import { emptyEdit, NUM_LEVELS } from '../version/version-edit.js'
-import { bottomLevelTask, levelScores, manualTask, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
+import { bottomLevelTask, levelScores, manualTask, outputNumberBudget, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
 import { InProcessRunner, sharedWorkerRunner, type CompactionRunner } from '../compaction/compaction-runner.js'
 import { VersionSet } from '../version/version-set.js'
 import type { TableLookup, Version } from '../version/version.js'
@@ -175,13 +175,13 @@ export class Shale {
       const recovered = new Memtable(0)
       const replay = replayLogs(fs, dir, logNumbers, recovered, versions.lastSequence, opts.walRecovery)
       versions.lastSequence = replay.lastSequence
-      const logNumber = versions.newFileNumber()
+      const [logNumber, tableNumber] = (await versions.allocateFileNumbers(2)) as [number, number]
       const edit = emptyEdit()
       edit.logNumber = logNumber
       // The replayed writes count toward the store's life now that a table holds them.
       const work = { userBytes: recovered.userBytes, walBytes: replay.logBytes, flushes: 0, flushBytes: 0 }
       if (recovered.count > 0) {
-        const meta = await writeLevel0Table(recovered, versions.newFileNumber(), dir, fs, opts)
+        const meta = await writeLevel0Table(recovered, tableNumber, dir, fs, opts)
         edit.newFiles.push({ level: 0, file: meta })
         work.flushes = 1
         work.flushBytes = meta.size
@@ -372,6 +372,8 @@ export class Shale {
       this.#bgError = undefined
       try {
         if (this.#imm !== undefined) await this.#flushImmutable()
+        // Failed rotations may have used up the reserved file numbers; reserve again.
+        await this.#versions.allocateFileNumbers(0)
         this.#rotateMemtable({ abandonLog: true })
         await this.#flushing
         if (this.#bgError) throw this.#bgError
@@ -389,9 +391,10 @@ export class Shale {
 
   /** Freezes the memtable and starts a new log; `abandonLog` skips flushing a log whose write failed. */
   #rotateMemtable(options?: { abandonLog: boolean }): void {
-    const number = this.#versions.newFileNumber()
+    let number: number
     let log: LogWriter
     try {
+      number = this.#versions.newFileNumber()
       if (!options?.abandonLog) this.#wal.flush()
       log = new LogWriter(this.#fs.create(logFileName(this.location, number)))
     } catch (err) {
@@ -422,7 +425,7 @@ export class Shale {
     const imm = this.#imm
     if (imm === undefined) return
     const started = performance.now()
-    const number = this.#versions.newFileNumber()
+    const number = (await this.#versions.allocateFileNumbers(1))[0]!
     this.#pendingOutputs.add(number)
     try {
       const edit = emptyEdit()
@@ -431,12 +434,13 @@ export class Shale {
       // Empty only when resuming after a failure: then just the log number moves on.
       if (imm.memtable.count > 0) {
         const meta = await writeLevel0Table(imm.memtable, number, this.location, this.#fs, this.#options)
-        await this.#fs.syncDir(this.location)
         edit.newFiles.push({ level: 0, file: meta })
         this.#counters.flushBytes += meta.size
         work.flushes = 1
         work.flushBytes = meta.size
       }
+      // The new table's directory entry, and the new log's: the edit names that log as live.
+      await this.#fs.syncDir(this.location)
       await this.#versions.logAndApply(edit, work)
       this.#counters.flushes++
       this.#counters.flushMillis += performance.now() - started
@@ -489,6 +493,8 @@ export class Shale {
     version.ref()
     const outputs: number[] = []
     try {
+      const budget = task.trivialMove ? 0 : outputNumberBudget(task, this.#options.targetFileSize)
+      const numbers = await this.#versions.allocateFileNumbers(budget)
       const result = await this.#runner.run(task, {
         dir: this.location,
         fs: this.#fs,
@@ -497,7 +503,8 @@ export class Shale {
         deeperLevels: version.levels.slice(task.outputLevel + 1),
         snapshots: this.#snapshots.sequences(),
         newOutputNumber: () => {
-          const n = this.#versions.newFileNumber()
+          const n = numbers.shift()
+          if (n === undefined) throw new ShaleError('IO', `Compaction used more than the ${budget} file numbers reserved for it`)
           this.#pendingOutputs.add(n)
           outputs.push(n)
           return n

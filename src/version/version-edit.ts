@@ -20,6 +20,8 @@ export const Tag = {
   NewFile: 7,
   /** Optional (>= SAFE_IGNORE_TAG), so a Shale that predates it skips it. */
   LifetimeCounters: 8192,
+  /** Optional (>= SAFE_IGNORE_TAG), empty value: the writer keeps the file-number rules of docs/format.md#manifest. */
+  ReservesFileNumbers: (1 << 13) + 1,
 } as const
 export const SAFE_IGNORE_TAG = 1 << 13
 
@@ -34,6 +36,8 @@ export interface VersionEdit {
   lastSequence?: number
   /** The store's running totals as of this edit; absent in MANIFESTs written before them. */
   lifetime?: LifetimeCounters
+  /** Set in the first record of every MANIFEST written since file numbers are reserved. */
+  reservesFileNumbers?: boolean
   deletedFiles: { level: number; number: number }[]
   newFiles: { level: number; file: FileMetadata }[]
 }
@@ -49,6 +53,7 @@ export function encodeEdit(edit: VersionEdit): Uint8Array {
   if (edit.nextFileNumber !== undefined) w.varint(Tag.NextFileNumber).varint(edit.nextFileNumber)
   if (edit.lastSequence !== undefined) w.varint(Tag.LastSequence).varint(edit.lastSequence)
   if (edit.lifetime !== undefined) w.varint(Tag.LifetimeCounters).lengthPrefixed(encodeLifetime(edit.lifetime))
+  if (edit.reservesFileNumbers === true) w.varint(Tag.ReservesFileNumbers).varint(0)
   for (const d of edit.deletedFiles) w.varint(Tag.DeletedFile).varint(d.level).varint(d.number)
   for (const { level, file } of edit.newFiles) {
     w.varint(Tag.NewFile).varint(level).varint(file.number).varint(file.size)
@@ -125,6 +130,10 @@ export function decodeEdit(bytes: Uint8Array, where: string): VersionEdit {
           edit.lifetime = decodeLifetime(value)
           break
         }
+        case Tag.ReservesFileNumbers:
+          ;[, p] = getLengthPrefixed(bytes, p)
+          edit.reservesFileNumbers = true
+          break
         default:
           if (tag < SAFE_IGNORE_TAG) throw new RangeError(`unknown tag ${tag} (written by a newer Shale?)`)
           // Optional field: its value is length-prefixed so it can be skipped.

@@ -13,6 +13,7 @@ import type { FileSystem, RandomAccessFile } from '../vfs/file-system.js'
 import { LogReader } from '../wal/log-reader.js'
 import { findValidChunkAfter } from '../wal/log-scan.js'
 import { LogWriter } from '../wal/log-writer.js'
+import { lostEditEvidence } from './manifest-cross-check.js'
 import { Version } from './version.js'
 import { addLifetime, emptyLifetime, type LifetimeCounters, type LifetimeDelta } from './lifetime-counters.js'
 import { COMPARATOR_NAME, NUM_LEVELS, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
@@ -35,6 +36,17 @@ function manifestGone(dir: string, name: string): ShaleError {
 /** Past this size the next change starts a fresh MANIFEST holding one snapshot record. */
 const MAX_MANIFEST_SIZE = 64 * 1024 * 1024
 
+/**
+ * File numbers every record reserves beyond the last one handed out: the next memtable
+ * rotation's log, its flush's table and ROTATION_RESERVE, so a flush needs no record of
+ * its own besides its edit.
+ */
+const FILE_NUMBER_HEADROOM = 3
+/** Allocations leave this many reserved, so a memtable rotation, which cannot wait for a MANIFEST write, always finds one. */
+const ROTATION_RESERVE = 1
+/** A record written only to reserve numbers (for a compaction) reserves this many more. */
+const RESERVATION_BATCH = 32
+
 export class VersionSet {
   readonly #dir: string
   readonly #fs: FileSystem
@@ -42,7 +54,10 @@ export class VersionSet {
   #current: Version
   #manifest: LogWriter | undefined
   #manifestNumber = 0
+  /** The next file number to hand out. */
   nextFileNumber = 1
+  /** The next file number the durable MANIFEST records: tables and logs may use numbers below it. */
+  #reservedUntil = 0
   lastSequence = 0
   /** Logs numbered below this are fully contained in tables and may be deleted. */
   logNumber = 0
@@ -63,8 +78,28 @@ export class VersionSet {
     return this.#manifestNumber
   }
 
+  /**
+   * A number for a new table or log, from those the MANIFEST has reserved: at open a file
+   * numbered at or above the MANIFEST's next file number proves lost edits, so none may
+   * exist. Callers that may run out use allocateFileNumbers.
+   */
   newFileNumber(): number {
+    // A bug, not a condition to handle: the file would make the next open refuse the store.
+    if (this.nextFileNumber >= this.#reservedUntil) throw new Error(`file number ${this.nextFileNumber} is not reserved in the MANIFEST`)
     return this.nextFileNumber++
+  }
+
+  /** Hands out `count` reserved file numbers, first making the MANIFEST reserve more if needed. */
+  allocateFileNumbers(count: number): Promise<number[]> {
+    const run = this.#applying.then(async () => {
+      if (this.nextFileNumber + count + ROTATION_RESERVE > this.#reservedUntil) await this.#logAndApply(emptyEdit(), undefined, count + RESERVATION_BATCH)
+      return Array.from({ length: count }, () => this.newFileNumber())
+    })
+    this.#applying = run.then(
+      () => {},
+      () => {},
+    )
+    return run
   }
 
   /** Numbers of every table listed by a version that some reader still holds. */
@@ -91,6 +126,7 @@ export class VersionSet {
   /** Rebuilds the version from CURRENT and its MANIFEST, then starts a fresh MANIFEST. */
   static async recover(dir: string, fs: FileSystem): Promise<VersionSet> {
     const vs = VersionSet.#load(dir, fs)
+    vs.#refuseIfStale()
     // Counters must stay ahead of every file already on disk, even ones we will delete.
     for (const f of fs.list(dir)) {
       const p = parseFileName(f)
@@ -127,6 +163,23 @@ export class VersionSet {
     return vs
   }
 
+  /**
+   * Refuses a MANIFEST that the directory proves has lost edits (manifest-cross-check.ts):
+   * building on it would delete the lost edits' tables as orphans.
+   */
+  #refuseIfStale(): void {
+    const tables = new Set([...this.#current.allFiles()].map((f) => f.number))
+    const evidence = lostEditEvidence(this.#fs.list(this.#dir), { tables, logNumber: this.logNumber, nextFileNumber: this.nextFileNumber, reservesFileNumbers: this.#reservesFileNumbers })
+    if (evidence.length === 0) return
+    throw corruption(
+      manifestFileName(this.#dir, this.#manifestNumber),
+      `edits are missing (a truncated MANIFEST, or an older copy): ${evidence.join('; ')}. Nothing was deleted; repair rebuilds the database from its tables and logs`,
+    )
+  }
+
+  /** The replayed MANIFEST's writer keeps the file-number rules (docs/format.md#file-numbers). */
+  #reservesFileNumbers = false
+
   /** Where a read-only set stands in the writer's MANIFEST: its name, and the bytes replayed. */
   #followed = { name: '', end: 0 }
   #sawComparator = false
@@ -146,7 +199,8 @@ export class VersionSet {
     const fresh = new VersionSet(this.#dir, this.#fs)
     fresh.#replayManifest(name, 0)
     if (!fresh.#sawComparator) throw corruption(join(this.#dir, name), 'no valid records')
-    this.#applyCounters({ ...emptyEdit(), lastSequence: fresh.lastSequence, nextFileNumber: fresh.nextFileNumber })
+    this.#applyCounters({ ...emptyEdit(), lastSequence: fresh.lastSequence })
+    this.nextFileNumber = Math.max(this.nextFileNumber, fresh.nextFileNumber)
     this.logNumber = fresh.logNumber
     this.lifetime = fresh.lifetime
     this.#current = this.#install(fresh.#current, this.#current)
@@ -202,6 +256,9 @@ export class VersionSet {
           this.#sawComparator = true
         }
         if (!this.#sawComparator) throw corruption(manifestPath, 'the first record does not name the key order')
+        if (e.reservesFileNumbers === true) this.#reservesFileNumbers = true
+        // Every number below a recorded next file number may be in use.
+        if (e.nextFileNumber !== undefined) this.nextFileNumber = this.#reservedUntil = Math.max(this.nextFileNumber, e.nextFileNumber)
         this.#applyCounters(e)
         this.#current = this.#install(this.#current.apply(e, this.#onUnused), this.#current)
         end = reader.position
@@ -228,9 +285,9 @@ export class VersionSet {
   #applying: Promise<void> = Promise.resolve()
   #manifestBroken = false
 
-  async #logAndApply(edit: VersionEdit, work: LifetimeDelta | undefined): Promise<void> {
+  async #logAndApply(edit: VersionEdit, work: LifetimeDelta | undefined, reserve = FILE_NUMBER_HEADROOM): Promise<void> {
     if (this.#manifest === undefined) throw new ShaleError('CLOSED', 'Cannot change the manifest: the version set is closed')
-    edit.nextFileNumber = this.nextFileNumber
+    edit.nextFileNumber = Math.max(this.#reservedUntil, this.nextFileNumber + reserve)
     edit.lastSequence = this.lastSequence
     // Added here, inside the serialized section, so concurrent flushes and compactions never
     // overwrite each other's totals.
@@ -239,7 +296,7 @@ export class VersionSet {
     // A MANIFEST whose last write failed may end in a torn record: never append after it,
     // start a fresh one holding the whole state instead.
     if (this.#manifestBroken || this.#manifest.size > MAX_MANIFEST_SIZE) {
-      await this.#startManifest(next, edit.logNumber ?? this.logNumber, edit.lifetime)
+      await this.#startManifest(next, edit.logNumber ?? this.logNumber, edit.lifetime, edit.nextFileNumber)
       this.#manifestBroken = false
     } else {
       try {
@@ -249,6 +306,7 @@ export class VersionSet {
         this.#manifestBroken = true
         throw err
       }
+      this.#reservedUntil = edit.nextFileNumber
     }
     this.#applyCounters(edit)
     this.#current = this.#install(next, this.#current)
@@ -261,7 +319,6 @@ export class VersionSet {
 
   #applyCounters(e: VersionEdit): void {
     if (e.logNumber !== undefined) this.logNumber = e.logNumber
-    if (e.nextFileNumber !== undefined) this.nextFileNumber = Math.max(this.nextFileNumber, e.nextFileNumber)
     if (e.lastSequence !== undefined) this.lastSequence = Math.max(this.lastSequence, e.lastSequence)
     if (e.lifetime !== undefined) this.lifetime = e.lifetime
   }
@@ -279,17 +336,20 @@ export class VersionSet {
   }
 
   /** Writes a new MANIFEST holding the whole of `version`, then points CURRENT at it. */
-  async #startManifest(version: Version, logNumber: number, lifetime = this.lifetime): Promise<void> {
-    const number = this.newFileNumber()
+  async #startManifest(version: Version, logNumber: number, lifetime = this.lifetime, reserved = 0): Promise<void> {
+    // Not from the reserved numbers: the open's cross-check looks at tables and logs only.
+    const number = this.nextFileNumber++
+    const nextFileNumber = Math.max(reserved, this.#reservedUntil, this.nextFileNumber + FILE_NUMBER_HEADROOM)
     const path = manifestFileName(this.#dir, number)
     const writer = new LogWriter(this.#fs.create(path))
     const snapshot: VersionEdit = {
       ...emptyEdit(),
       comparator: COMPARATOR_NAME,
       logNumber,
-      nextFileNumber: this.nextFileNumber,
+      nextFileNumber,
       lastSequence: this.lastSequence,
       lifetime,
+      reservesFileNumbers: true,
     }
     version.levels.forEach((files, level) => {
       for (const file of files) snapshot.newFiles.push({ level, file })
@@ -305,6 +365,7 @@ export class VersionSet {
     this.#manifest?.close()
     this.#manifest = writer
     this.#manifestNumber = number
+    this.#reservedUntil = nextFileNumber
   }
 
   async #setCurrent(manifestNumber: number): Promise<void> {

@@ -17,9 +17,11 @@ export type LogReadResult =
   /**
    * `offset` is where the dropped bytes begin: the first chunk of a record that was being
    * reassembled, otherwise the damaged chunk itself. Every record before it was returned
-   * intact, so a tail cut at `offset` keeps all of them.
+   * intact, so a tail cut at `offset` keeps all of them. `truncated`: the only problem is
+   * that the file ends (or turns to zeros) part-way through a record, as a torn write
+   * leaves it; false when stored bytes fail a check (a checksum, a length, a type).
    */
-  | { type: 'damage'; offset: number; reason: string }
+  | { type: 'damage'; offset: number; reason: string; truncated: boolean }
 
 const EOF: LogReadResult = Object.freeze({ type: 'eof' })
 const EMPTY = new Uint8Array(0)
@@ -46,9 +48,10 @@ export class LogReader {
   #chunkOffset = 0
   #chunkStart = 0
   #chunkLength = 0
-  /** Why #readChunk returned BAD_BLOCK or BAD_CHUNK, and where. */
+  /** Why #readChunk returned BAD_BLOCK or BAD_CHUNK, and where; see LogReadResult's `truncated`. */
   #problem = ''
   #problemOffset = 0
+  #problemTruncated = false
   /** Fragments of the record being reassembled; #recordStart is -1 when there is none. */
   readonly #parts: Uint8Array[] = []
   #partsLength = 0
@@ -103,6 +106,7 @@ export class LogReader {
             return this.#dropRecord(
               `a ${TYPE_NAMES[type]} chunk at offset ${this.#chunkOffset} began a new record before this one was complete`,
               false,
+              false,
             )
           }
           this.#resyncing = false
@@ -122,6 +126,7 @@ export class LogReader {
               type: 'damage',
               offset: this.#chunkOffset,
               reason: `${TYPE_NAMES[type]} fragment without a preceding FIRST`,
+              truncated: false,
             }
           }
           const payload = this.#block.subarray(this.#chunkStart, this.#chunkStart + this.#chunkLength)
@@ -133,13 +138,13 @@ export class LogReader {
         case BAD_BLOCK:
         case BAD_CHUNK: {
           if (this.#resyncing) break
-          if (this.#recordStart >= 0) return this.#dropRecord(`${this.#problem} at offset ${this.#problemOffset}`, true)
+          if (this.#recordStart >= 0) return this.#dropRecord(`${this.#problem} at offset ${this.#problemOffset}`, true, this.#problemTruncated)
           this.#resyncing = true
-          return { type: 'damage', offset: this.#problemOffset, reason: this.#problem }
+          return { type: 'damage', offset: this.#problemOffset, reason: this.#problem, truncated: this.#problemTruncated }
         }
         default: {
           if (this.#recordStart >= 0) {
-            return this.#dropRecord(`end of file after ${this.#parts.length} fragment(s) (${this.#partsLength} bytes)`, true)
+            return this.#dropRecord(`end of file after ${this.#parts.length} fragment(s) (${this.#partsLength} bytes)`, true, true)
           }
           return EOF
         }
@@ -164,11 +169,11 @@ export class LogReader {
     return { type: 'record', record, offset }
   }
 
-  #dropRecord(why: string, resync: boolean): LogReadResult {
+  #dropRecord(why: string, resync: boolean, truncated: boolean): LogReadResult {
     const offset = this.#recordStart
     this.#resetRecord()
     this.#resyncing = resync
-    return { type: 'damage', offset, reason: `incomplete fragmented record: ${why}` }
+    return { type: 'damage', offset, reason: `incomplete fragmented record: ${why}`, truncated }
   }
 
   #resetRecord(): void {
@@ -195,13 +200,13 @@ export class LogReader {
       const offset = this.#blockStart + pos
       const present = block.length - pos
       if (present < HEADER_SIZE) {
-        return this.#badBlock(offset, `truncated chunk header at end of file (${present} of ${HEADER_SIZE} bytes)`)
+        return this.#badBlock(offset, `truncated chunk header at end of file (${present} of ${HEADER_SIZE} bytes)`, true)
       }
       const length = block[pos + 4]! | (block[pos + 5]! << 8)
       const type = block[pos + 6]!
       const stored = (block[pos]! | (block[pos + 1]! << 8) | (block[pos + 2]! << 16)) + block[pos + 3]! * 0x1000000
       if (type === 0 && length === 0 && stored === 0) {
-        return this.#badBlock(offset, 'zero-filled region (type 0)')
+        return this.#badBlock(offset, 'zero-filled region (type 0)', true)
       }
       const end = pos + HEADER_SIZE + length
       if (end > BLOCK_SIZE) {
@@ -214,6 +219,7 @@ export class LogReader {
         return this.#badBlock(
           offset,
           `truncated chunk payload at end of file (${length} bytes declared, ${present - HEADER_SIZE} present)`,
+          true,
         )
       }
       // The type byte sits right before the payload, so one pass covers both.
@@ -225,6 +231,7 @@ export class LogReader {
       if (type === 0 || type > MAX_RECORD_TYPE) {
         this.#problem = `unknown record type ${type}`
         this.#problemOffset = offset
+        this.#problemTruncated = false
         return BAD_CHUNK
       }
       this.#chunkOffset = offset
@@ -234,9 +241,10 @@ export class LogReader {
     }
   }
 
-  #badBlock(offset: number, why: string): number {
+  #badBlock(offset: number, why: string, truncated = false): number {
     this.#problem = why
     this.#problemOffset = offset
+    this.#problemTruncated = truncated
     // A damaged header's length cannot be trusted, so the next chunk boundary we can be
     // sure of is the next block.
     this.#pos = BLOCK_SIZE

@@ -86,9 +86,15 @@ export function registerMaintenance(program: Command): void {
       const report = await repairDatabase(location)
       if (o.json) return printJson(report)
       process.stdout.write(
-        `repaired: ${report.keys} keys in ${report.outputTables} tables; ${report.tablesIntact} tables intact, ${report.tablesDamaged} damaged ` +
-          `(${report.salvagedEntries} entries salvaged, ${report.lostBlocks} blocks lost); ${report.logRecords} log records, ${report.logDamage} damaged regions; ` +
-          `${report.moved.length} old files moved to lost/\n`,
+        `repaired: ${report.keys} keys in ${report.outputTables} tables; ${report.tablesIntact} tables intact, ${report.tablesDamaged} damaged; ` +
+          `${report.logRecords} log records, ${report.logDamage} damaged regions; ${report.moved.length} old files moved to lost/\n`,
       )
+      // Per damaged table, never a bare "0 lost": what could not be counted says so.
+      for (const t of report.damagedTables) {
+        const lost = t.lostBlocks === null ? `data blocks lost: could not be counted (${t.lostBytes} bytes unreadable)` : `${t.lostBlocks} data blocks lost (${t.lostBytes} bytes)`
+        const entries = t.lostEntries === null ? 'entries lost: could not be counted' : `${t.lostEntries} entries lost`
+        const why = t.unreadable === null ? '' : `; scanned for blocks, since ${t.unreadable}`
+        process.stdout.write(`  ${t.name}: ${t.entries} entries in ${t.blocks} blocks recovered, ${lost}, ${entries}${why}\n`)
+      }
     })
 }
