@@ -1,6 +1,7 @@
 // Verifies a database without changing it: CURRENT, every MANIFEST record, every block of
 // every live table (checksums, order, key range against the MANIFEST) and every record of
-// the live logs. It holds the directory lock while it reads, so nothing changes under it.
+// the live logs. It holds the directory lock while it reads, so nothing changes under it, or,
+// when a writer holds the lock, checks beside it.
 
 import { join } from 'node:path'
 import { ShaleError } from '../errors.js'
@@ -12,7 +13,7 @@ import { salvageTable } from '../table/table-salvage.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import { lostEditEvidence } from '../version/manifest-cross-check.js'
 import { decodeEdit } from '../version/version-edit.js'
-import type { FileSystem } from '../vfs/file-system.js'
+import type { FileLock, FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { LogReader } from '../wal/log-reader.js'
 import { findValidChunkAfter } from '../wal/log-scan.js'
@@ -30,16 +31,58 @@ export interface FileCheck {
 export interface CheckReport {
   ok: boolean
   files: FileCheck[]
+  /** Checked beside a process that had the store open (without its lock): see checkDatabase. */
+  live: boolean
 }
 
 /** Reads every file's records and reports what is damaged; `onFile` reports progress. */
 export function checkDatabase(location: string, fs: FileSystem = new NodeFileSystem(), onFile?: (done: number, total: number) => void): CheckReport {
   if (fs.stat(location) !== 'directory') throw new ShaleError('NOT_FOUND', `Cannot check ${location}: no such directory`)
-  const lock = fs.lock(lockFileName(location))
+  let lock: FileLock | undefined
   try {
-    return check(location, fs, onFile)
-  } finally {
-    lock.release()
+    lock = fs.lock(lockFileName(location))
+  } catch (err) {
+    if (!(err instanceof ShaleError && err.code === 'LOCKED')) throw err
+  }
+  if (lock !== undefined) {
+    try {
+      return { ...check(location, fs, onFile, false), live: false }
+    } finally {
+      lock.release()
+    }
+  }
+  // A writer has the store open. It deletes a file only after a MANIFEST edit, and creates
+  // one only under numbers an edit reserved, so a pass during which the MANIFEST did not
+  // change saw one consistent state; a pass that overlapped a change is done again.
+  for (let pass = 1; pass <= MAX_LIVE_PASSES; pass++) {
+    const before = manifestState(location, fs)
+    let report: Omit<CheckReport, 'live'>
+    try {
+      report = check(location, fs, onFile, true)
+    } catch (err) {
+      // A file the writer deleted between our listing it and reading it: the pass overlapped.
+      if (err instanceof ShaleError && err.code === 'NOT_FOUND') continue
+      throw err
+    }
+    if (manifestState(location, fs) === before) return { ...report, live: true }
+  }
+  throw new ShaleError('LOCKED', `Cannot check ${location}: its writer changed the MANIFEST during each of ${MAX_LIVE_PASSES} passes; try again when it is quieter`)
+}
+
+const MAX_LIVE_PASSES = 20
+
+/** CURRENT's content and the size of the MANIFEST it names: what a writer's edit changes. */
+function manifestState(dir: string, fs: FileSystem): string {
+  try {
+    const current = new TextDecoder().decode(fs.readAll(currentFileName(dir)))
+    const file = fs.openRead(join(dir, current.trim()))
+    try {
+      return `${current}:${file.size}`
+    } finally {
+      file.close()
+    }
+  } catch {
+    return ''
   }
 }
 
@@ -47,7 +90,7 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
-function check(dir: string, fs: FileSystem, onFile?: (done: number, total: number) => void): CheckReport {
+function check(dir: string, fs: FileSystem, onFile: ((done: number, total: number) => void) | undefined, beside: boolean): Omit<CheckReport, 'live'> {
   const files: FileCheck[] = []
   const current: FileCheck = { name: 'CURRENT', kind: 'current', status: 'ok', items: 0 }
   files.push(current)
@@ -115,7 +158,10 @@ function check(dir: string, fs: FileSystem, onFile?: (done: number, total: numbe
   for (const name of names) {
     const parsed = parseFileName(name)
     onFile?.(++done, total)
-    if (parsed?.kind === 'table') files.push(checkTable(fs, dir, name, live.get(parsed.number)?.meta))
+    if (parsed?.kind === 'table' && beside && !live.has(parsed.number)) {
+      // Beside a writer, a table the MANIFEST does not list is most likely one it is writing.
+      files.push({ name, kind: 'table', status: 'orphan', items: 0, detail: 'not in the MANIFEST: being written, or left by a crash; not read' })
+    } else if (parsed?.kind === 'table') files.push(checkTable(fs, dir, name, live.get(parsed.number)?.meta))
     else if (parsed?.kind === 'log') files.push(checkLog(fs, dir, name, parsed.number >= logNumber))
   }
   for (const [number] of live) {

@@ -311,6 +311,9 @@ test('read commands work on a store another process has open; write commands say
     const stats = shale('stats', dir.path, '--json')
     assert.equal(stats.code, 0, stats.err)
     assert.equal(shale('export', dir.path).out.trim().split('\n').length, 3)
+    const check = shale('check', dir.path)
+    assert.equal(check.code, 0, check.out + check.err)
+    assert.match(check.out, /OK: no damage found \(checked beside the process that has it open\)/)
     for (const args of [['put', dir.path, 'd', '4'], ['del', dir.path, 'a'], ['compact', dir.path]]) {
       const r = shale(...args)
       assert.equal(r.code, 1, args.join(' '))

@@ -71,7 +71,8 @@ export function registerMaintenance(program: Command): void {
       if (o.json) printJson(report)
       else {
         printTable(['File', 'Kind', 'Status', 'Items', 'Detail'], report.files.map((f) => [f.name, f.kind, f.status, f.items, f.detail ?? '']))
-        process.stdout.write(report.ok ? 'OK: no damage found\n' : 'DAMAGED: see the files above\n')
+        const beside = report.live ? ' (checked beside the process that has it open)' : ''
+        process.stdout.write(report.ok ? `OK: no damage found${beside}\n` : `DAMAGED: see the files above${beside}\n`)
       }
       if (!report.ok) process.exitCode = 1
     })
