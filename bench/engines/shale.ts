@@ -26,10 +26,14 @@ export function openShale(blockSearch: 'binary' | 'linear', readOnly = false): O
         it.close()
         return n
       },
-      // A store this process wrote is left settled (no compaction debt), so read workloads on
-      // its copy measure the same tree whether the handle reading it may compact or not.
+      // A store this process wrote is left flushed and settled (no compaction debt), so read
+      // workloads on its copy measure the same tree whether the handle reading it turns the
+      // last log into a table and compacts at open (a writer) or keeps it in memory (read-only).
       close: async () => {
-        if (!db.readOnly && db.stats().userBytes > 0) await db.waitForCompactions()
+        if (!db.readOnly && db.stats().userBytes > 0) {
+          await db.flush()
+          await db.waitForCompactions()
+        }
         await db.close()
       },
       // Only when this process wrote: a read workload has nothing to amplify.

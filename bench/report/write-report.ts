@@ -92,6 +92,19 @@ function details(results: BenchResults, rows: MedianRow[]): string {
   return out.join('\n')
 }
 
+/** Shale's own handle against a read-only one on the same store, for the workloads both run. */
+function readOnlyComparison(rows: MedianRow[]): string {
+  const workloads = [...new Set(rows.filter((r) => r.engine === 'shale-readonly').map((r) => r.workload))]
+  if (workloads.length === 0) return 'Not measured in this run (engine `shale-readonly`).\n'
+  const body = workloads.map((w) => {
+    const own = rows.find((r) => r.engine === 'shale' && r.workload === w)?.values
+    const ro = rows.find((r) => r.engine === 'shale-readonly' && r.workload === w)?.values
+    const cell = (v: number | null | undefined) => (v === null || v === undefined ? '–' : int(v))
+    return [w, cell(own?.opsPerSec), cell(ro?.opsPerSec), times(own?.opsPerSec && ro?.opsPerSec ? ro.opsPerSec / own.opsPerSec : null), cell(own?.peakRssMiB), cell(ro?.peakRssMiB)]
+  })
+  return table(['workload', 'writer ops/s', 'read-only ops/s', 'read-only / writer', 'writer RSS MiB', 'read-only RSS MiB'], body, ['---', '---:', '---:', '---:', '---:', '---:'])
+}
+
 function ablation(rows: MedianRow[]): string {
   const body = ['mixed', 'readrandom'].map((w) => {
     const b = rows.find((r) => r.engine === 'shale' && r.workload === w)?.values.opsPerSec ?? null
@@ -171,6 +184,13 @@ on a mixed workload. The same experiment with Shale: \`blockSearch: 'linear'\` s
 data blocks entry by entry instead of binary-searching their restart points.
 
 ${ablation(rows)}
+## A read-only handle beside the writer's
+
+The same loaded store read through \`Shale.open(dir, { readOnly: true })\`, as another process
+beside its writer would, against the writer's own handle (medians; both stores flushed and
+settled before the copy).
+
+${readOnlyComparison(rows)}
 ## Event-loop delay and write amplification
 
 ![Event-loop delay p99](benchmarks/loop-delay.svg)
