@@ -95,6 +95,9 @@ export class Follower {
         // A file the writer removed between our reading its name and opening it: go round again.
         if (!(err instanceof ShaleError && err.code === 'NOT_FOUND') || round >= MAX_ROUNDS) throw err
       }
+      if (round >= MAX_ROUNDS) {
+        throw new ShaleError('IO', `Cannot refresh ${this.#dir}: its writer changed the MANIFEST during each of ${MAX_ROUNDS} rounds of reading it`)
+      }
     }
     // Entries added to memtables above the old last sequence stay invisible until here. The
     // MANIFEST's own last sequence is not used: it may count writes still in the writer's

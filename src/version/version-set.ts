@@ -181,7 +181,8 @@ export class VersionSet {
   #reservesFileNumbers = false
 
   /** Where a read-only set stands in the writer's MANIFEST: its name, and the bytes replayed. */
-  #followed = { name: '', end: 0 }
+  /** `size` is the file's size when it was replayed: a torn tail left by a crash stays the same size. */
+  #followed = { name: '', end: 0, size: 0 }
   #sawComparator = false
 
   /**
@@ -210,15 +211,18 @@ export class VersionSet {
     return true
   }
 
-  /** True when CURRENT still names the MANIFEST replayed last and it has not grown since. */
+  /**
+   * True when CURRENT still names the MANIFEST replayed last and it has not grown since (a
+   * torn record at its end, which replay stops before, counts as unchanged until it grows).
+   */
   manifestUnchanged(): boolean {
-    const { name, end } = this.#followed
+    const { name, size } = this.#followed
     if (readCurrent(this.#fs, this.#dir) !== name) return false
     const path = join(this.#dir, name)
     if (this.#fs.stat(path) !== 'file') return false
     const file = this.#fs.openRead(path)
     try {
-      return file.size === end
+      return file.size === size
     } finally {
       file.close()
     }
@@ -264,7 +268,7 @@ export class VersionSet {
         end = reader.position
         applied = true
       }
-      this.#followed = { name, end }
+      this.#followed = { name, end, size: file.size }
     } finally {
       file.close()
     }

@@ -239,3 +239,21 @@ test('a read-only handle opens a store in a directory it may not write', async (
     tmp.remove()
   }
 })
+
+test('a MANIFEST that ends in a torn record (a writer killed mid-edit) is read up to it, and refresh() settles', { timeout: 20_000 }, async () => {
+  const tmp = tempDir()
+  try {
+    const writer = await Shale.open(tmp.path)
+    await writer.put('a', '1', { sync: true })
+    await writer.flush()
+    await writer.close()
+    const manifest = readdirSync(tmp.path).find((n) => n.startsWith('MANIFEST-'))!
+    appendFileSync(join(tmp.path, manifest), Buffer.from([7, 7, 7, 7, 100, 0, 1, 42]))
+    const reader = await Shale.open(tmp.path, { readOnly: true })
+    assert.equal(text(await reader.get('a')), '1')
+    assert.equal(await reader.refresh(), false)
+    await reader.close()
+  } finally {
+    tmp.remove()
+  }
+})
