@@ -57,7 +57,10 @@ export function encodeEdit(edit: VersionEdit): Uint8Array {
   for (const d of edit.deletedFiles) w.varint(Tag.DeletedFile).varint(d.level).varint(d.number)
   for (const { level, file } of edit.newFiles) {
     w.varint(Tag.NewFile).varint(level).varint(file.number).varint(file.size)
-    // Bounds are stored as internal keys, so a range carries its sequence numbers too.
+    // Bounds are stored as internal keys: the user key and sequence of the table's first
+    // and last entry, with the kind byte always Value whatever the entry's kind (FileMetadata
+    // does not keep it). Only the user keys are ever compared, and the internal-key order
+    // ignores the kind, so the bounds are exact; docs/format.md#applying-a-version-edit.
     w.lengthPrefixed(encodeInternalKey(file.smallestKey, file.smallestSeq, ValueKind.Value))
     w.lengthPrefixed(encodeInternalKey(file.largestKey, file.largestSeq, ValueKind.Value))
   }
