@@ -91,6 +91,8 @@ function runChild(job: ChildJob, onProgress: Progress, timeoutMs: number, execAr
 
 async function runSuite(args: Args): Promise<BenchResults> {
   const engines = args.engines.map(engineByName)
+  // Up front, so a peer missing from bench/node_modules fails before anything runs.
+  const versions = engines.map((e) => e.builtin ?? versionOf(e.packageName))
   const workloads = args.workloads.map(workloadByName)
   const settings: BenchSettings = {
     num: Math.floor(args.num),
@@ -178,7 +180,7 @@ async function runSuite(args: Args): Promise<BenchResults> {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       repeats: args.repeats,
       settings,
-      engines: engines.map((e) => ({ name: e.name, version: e.builtin ?? versionOf(e.packageName), durability: e.durability })),
+      engines: engines.map((e, i) => ({ name: e.name, version: versions[i]!, durability: e.durability })),
       workloads: workloads.map((w) => ({ name: w.name, description: w.description })),
       minutes: Math.round((performance.now() - started) / 6000) / 10,
     },
