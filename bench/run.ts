@@ -12,6 +12,7 @@ import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { ChildJob, ChildMessage } from './child.js'
 import { ENGINES, engineByName } from './engines/index.js'
+import { peerVersion } from './engines/peer.js'
 import { writeReport } from './report/write-report.js'
 import { type BenchResults, type Failure, type RunRecord } from './results.js'
 import { type BenchSettings, WORKLOADS, workloadByName } from './workloads.js'
@@ -64,10 +65,9 @@ interface Args {
 }
 
 function versionOf(pkg: string | undefined): string {
-  const name = pkg ?? 'shale'
-  // Read from node_modules directly: some packages do not export their package.json.
-  const path = join(root, ...(pkg === undefined ? [] : ['node_modules', pkg]), 'package.json')
-  return `${name}@${(JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version}`
+  // A peer's version is the one installed in bench/node_modules.
+  if (pkg !== undefined) return peerVersion(pkg)
+  return `shale@${(JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as { version: string }).version}`
 }
 
 type Progress = (m: Extract<ChildMessage, { type: 'progress' }>) => void
@@ -91,6 +91,8 @@ function runChild(job: ChildJob, onProgress: Progress, timeoutMs: number, execAr
 
 async function runSuite(args: Args): Promise<BenchResults> {
   const engines = args.engines.map(engineByName)
+  // Up front, so a peer missing from bench/node_modules fails before anything runs.
+  const versions = engines.map((e) => e.builtin ?? versionOf(e.packageName))
   const workloads = args.workloads.map(workloadByName)
   const settings: BenchSettings = {
     num: Math.floor(args.num),
@@ -178,7 +180,7 @@ async function runSuite(args: Args): Promise<BenchResults> {
       memoryGiB: Math.round(totalmem() / 2 ** 30),
       repeats: args.repeats,
       settings,
-      engines: engines.map((e) => ({ name: e.name, version: e.builtin ?? versionOf(e.packageName), durability: e.durability })),
+      engines: engines.map((e, i) => ({ name: e.name, version: versions[i]!, durability: e.durability })),
       workloads: workloads.map((w) => ({ name: w.name, description: w.description })),
       minutes: Math.round((performance.now() - started) / 6000) / 10,
     },

@@ -1,11 +1,29 @@
 // classic-level (LevelDB 1.20 + Snappy behind Node-API) with its package defaults: a 10
 // bits/key bloom filter, 8 MiB cache, 4 MiB write buffer, every call a thread-pool job.
 
-import { ClassicLevel } from 'classic-level'
 import type { OpenEngine } from './engine.js'
+import { requirePeer } from './peer.js'
+
+// The part of classic-level's API used here, declared locally: the engine's build must not
+// need the peer installed (bench/package.json holds it).
+interface ClassicIterator {
+  nextv(size: number): Promise<unknown[]>
+  all(): Promise<unknown[]>
+  close(): Promise<void>
+}
+interface ClassicDb {
+  open(): Promise<void>
+  put(key: string, value: Uint8Array, options: { sync: boolean }): Promise<void>
+  batch(ops: { type: 'put'; key: string; value: Uint8Array }[]): Promise<void>
+  get(key: string): Promise<Uint8Array | undefined>
+  iterator(options?: { gte?: string; limit?: number }): ClassicIterator
+  close(): Promise<void>
+}
+type ClassicLevelClass = new (location: string, options: { valueEncoding: 'view' }) => ClassicDb
 
 export const openClassicLevel: OpenEngine = async (dir) => {
-  const db = new ClassicLevel<string, Uint8Array>(dir, { valueEncoding: 'view' })
+  const { ClassicLevel } = requirePeer<{ ClassicLevel: ClassicLevelClass }>('classic-level')
+  const db = new ClassicLevel(dir, { valueEncoding: 'view' })
   await db.open()
   return {
     put: (key, value, sync) => db.put(key, value, { sync }),

@@ -1,8 +1,8 @@
 // The Level project's `rocksdb` binding (abstract-leveldown 7, callback API), with its
 // package defaults. Discontinued upstream in Dec 2024, still what `npm install rocksdb` gives.
 
-import { createRequire } from 'node:module'
 import type { OpenEngine } from './engine.js'
+import { requirePeer } from './peer.js'
 
 type Callback<T = void> = (err: Error | null | undefined, result?: T) => void
 interface RocksIterator {
@@ -18,8 +18,7 @@ interface RocksDb {
   close(cb: Callback): void
 }
 
-const require = createRequire(import.meta.url)
-const RocksDB = require('rocksdb') as (location: string) => RocksDb
+const RocksDB = requirePeer<(location: string) => RocksDb>('rocksdb')
 
 function call<T = void>(fn: (cb: Callback<T>) => void): Promise<T> {
   return new Promise((resolve, reject) => fn((err, result) => (err ? reject(err) : resolve(result as T))))

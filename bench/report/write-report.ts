@@ -199,6 +199,9 @@ ${readOnlyComparison(rows)}
 
 ## How it is measured
 
+- The peers' versions are pinned by \`bench/package-lock.json\`: \`npm run bench\` installs
+  them into \`bench/node_modules\`, a package of their own, so the engine's install carries
+  no native addon.
 - Each (engine, workload, run) is a child process of its own on a fresh directory; runs of
   different engines interleave, so drift on the shared machine hits all of them alike.
 - Read, seek, overwrite and mixed workloads start from a copy of one store per engine,

@@ -1,6 +1,8 @@
-// The benchmark suite end to end at a tiny size: every engine and workload runs in its own
-// child process, the results file and the report come out, and bad arguments fail loudly.
-// A check that the suite works, never a measurement.
+// The benchmark harness end to end at a tiny size with the engines that need no peer
+// package (Shale, its variants and the Map): every workload runs in its own child process,
+// the results file and the report come out, and bad arguments fail loudly. A check that the
+// harness works, never a measurement. The native peers are bench/test/peers.test.ts's,
+// outside `npm test`, so the engine's tests never load an addon.
 
 import assert from 'node:assert/strict'
 import { spawn, spawnSync } from 'node:child_process'
@@ -14,6 +16,7 @@ import { WORKLOADS } from '../../bench/workloads.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 const RUN = fileURLToPath(new URL('../../bench/run.js', import.meta.url))
+const OWN = ENGINES.filter((e) => e.packageName === undefined)
 
 function bench(args: string[]): Promise<{ out: string; err: string; code: number }> {
   return new Promise((resolve) => {
@@ -26,15 +29,18 @@ function bench(args: string[]): Promise<{ out: string; err: string; code: number
   })
 }
 
-test('bench: every engine runs every workload it supports, and the report is written', { timeout: 300_000 }, async () => {
+test('bench: Shale, its variants and the Map run every workload they support, and the report is written', { timeout: 300_000 }, async () => {
+  assert.deepEqual(OWN.map((e) => e.name), ['shale', 'map', 'shale-readonly', 'shale-linear'])
   const dir = tempDir()
   try {
     const out = join(dir.path, 'results.json')
-    const r = await bench(['--num', '2000', '--reads', '400', '--sync-ops', '50', '--repeats', '1', '--max-seconds', '10', '--out', out, '--report', '--report-dir', dir.path, '--dir', dir.path])
+    // A generous budget: 2,000 operations must never hit it, even on a loaded machine.
+    const r = await bench(['--engines', OWN.map((e) => e.name).join(','), '--num', '2000', '--reads', '400', '--sync-ops', '50', '--repeats', '1', '--max-seconds', '60', '--out', out, '--report', '--report-dir', dir.path, '--dir', dir.path])
     assert.equal(r.code, 0, r.err)
     const results = JSON.parse(readFileSync(out, 'utf8')) as BenchResults
     assert.deepEqual(results.failures, [])
-    for (const engine of ENGINES) {
+    assert.deepEqual(results.meta.engines.map((e) => e.name), OWN.map((e) => e.name))
+    for (const engine of OWN) {
       for (const w of WORKLOADS) {
         const expected = !engine.skips.has(w.name) && (engine.only === undefined || engine.only.has(w.name))
         const run = results.runs.find((x) => x.engine === engine.name && x.workload === w.name)
@@ -51,7 +57,7 @@ test('bench: every engine runs every workload it supports, and the report is wri
     }
     assert.match(r.out, /\| fillrandom \|/)
     const md = readFileSync(join(dir.path, 'benchmarks.md'), 'utf8')
-    for (const section of ['## Headline ratios', '## Targets', '## Binary versus linear', '### mixed', 'classic-level@3.', 'JavaScript Map (Node']) assert.ok(md.includes(section), section)
+    for (const section of ['## Headline ratios', '## Targets', '## Binary versus linear', '### mixed', 'shale / map', 'JavaScript Map (Node']) assert.ok(md.includes(section), section)
     for (const chart of ['throughput.svg', 'loop-delay.svg', 'write-amplification.svg']) {
       const svg = readFileSync(join(dir.path, 'benchmarks', chart), 'utf8')
       assert.match(svg, /^<svg [^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"[\s\S]*<\/svg>\n$/)
