@@ -95,7 +95,7 @@ function details(results: BenchResults, rows: MedianRow[]): string {
 /** Shale's own handle against a read-only one on the same store, for the workloads both run. */
 function readOnlyComparison(rows: MedianRow[]): string {
   const workloads = [...new Set(rows.filter((r) => r.engine === 'shale-readonly').map((r) => r.workload))]
-  if (workloads.length === 0) return 'Not measured in this run (engine `shale-readonly`).\n'
+  if (workloads.length === 0) return 'Not measured in this run (engine `shale-readonly`); [design.md](design.md#read-only-handles) has a run of its own.\n'
   const body = workloads.map((w) => {
     const own = rows.find((r) => r.engine === 'shale' && r.workload === w)?.values
     const ro = rows.find((r) => r.engine === 'shale-readonly' && r.workload === w)?.values
