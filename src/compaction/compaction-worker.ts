@@ -1,32 +1,15 @@
 // Entry point of the worker thread that runs compactions off the main thread. Merging
 // megabytes of tables is CPU work (decoding, comparing, encoding, checksums); here it runs
-// on the machine's other core and creates no garbage on the main thread's heap, so the
+// on another core and creates no garbage on the main thread's heap, so the
 // event loop stays free for requests. The main thread keeps every decision: it picks the
 // task, hands out file numbers in advance, and makes the resulting edit durable.
 
 import { parentPort } from 'node:worker_threads'
-import { ShaleError } from '../errors.js'
-import type { ResolvedOptions } from '../base/options.js'
+import { ioError, ShaleError } from '../errors.js'
 import { TableCache } from '../table/table-cache.js'
-import type { FileMetadata } from '../version/file-metadata.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
-import { runCompaction, type CompactionResult } from './compaction-job.js'
-import type { CompactionTask } from './compaction-picker.js'
-
-export interface WorkerRequest {
-  id: number
-  dir: string
-  options: Omit<ResolvedOptions, 'fileSystem'>
-  task: CompactionTask
-  deeperLevels: FileMetadata[][]
-  snapshots: number[]
-  /** File numbers the job may use for its outputs, in order. */
-  fileNumbers: number[]
-}
-
-export type WorkerResponse =
-  | { id: number; ok: true; result: CompactionResult; usedNumbers: number }
-  | { id: number; ok: false; code: string | undefined; message: string }
+import { runCompaction } from './compaction-job.js'
+import type { WorkerRequest, WorkerResponse } from './worker-protocol.js'
 
 const fs = new NodeFileSystem()
 
@@ -53,11 +36,15 @@ parentPort!.on('message', async (req: WorkerRequest) => {
         return n
       },
     })
-    parentPort!.postMessage({ id: req.id, ok: true, result, usedNumbers: used } satisfies WorkerResponse)
+    parentPort!.postMessage({ kind: 'done', id: req.id, result } satisfies WorkerResponse)
   } catch (err) {
-    const code = err instanceof ShaleError ? err.code : (err as NodeJS.ErrnoException).code
-    parentPort!.postMessage({ id: req.id, ok: false, code, message: err instanceof Error ? err.message : String(err) } satisfies WorkerResponse)
+    // Typed here, where the errno is still known: a raw 'ENOSPC' becomes NO_SPACE.
+    const failure = ioError('compact tables', err)
+    parentPort!.postMessage({ kind: 'failed', id: req.id, code: failure.code, message: failure.message } satisfies WorkerResponse)
   } finally {
     tables.close()
   }
 })
+
+// Only now has the worker started: a flag or loader that broke its loading never gets here.
+parentPort!.postMessage({ kind: 'ready' } satisfies WorkerResponse)
