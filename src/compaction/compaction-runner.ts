@@ -1,7 +1,8 @@
-// Where a compaction job runs: in a worker thread when the database uses the real file
-// system (the normal case), or on the main thread, time-sliced, when a substitute
-// FileSystem is injected (tests' in-memory and fault-injecting ones cannot cross threads)
-// or when no worker can start in this process (then `warning` says why).
+// Where a compaction job runs, as the compactionThread option says: in a worker thread (the
+// default with the real file system), or on the main thread, time-sliced ('main', and the
+// only choice with a substitute FileSystem: tests' in-memory and fault-injecting ones cannot
+// cross threads). A worker that cannot start in this process sends its jobs to the main
+// thread too, and `warning` says why.
 
 import { Worker } from 'node:worker_threads'
 import { ShaleError } from '../errors.js'

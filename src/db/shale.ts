@@ -110,7 +110,7 @@ export class Shale {
     this.#fs = fs
     this.#tables = tables
     this.#commit = new GroupCommit(fs, location)
-    this.#runner = options.fileSystem === undefined ? sharedWorkerRunner() : new InProcessRunner()
+    this.#runner = options.compactionThread === 'worker' ? sharedWorkerRunner() : new InProcessRunner()
     if ('follower' in role) {
       this.#follower = role.follower
       this.#versions = role.follower.versions
