@@ -71,8 +71,9 @@ export interface Options {
    * worker thread shared by every store in the process, so the event loop stays free; if no
    * worker can start, they run on the main thread and stats().compactionWarning says why.
    * 'main': on the main thread, in slices of about a millisecond. With a substitute
-   * fileSystem the default is 'main', and 'worker' is INVALID_ARGUMENT: the worker does its
-   * I/O through node:fs, which would bypass the substitute.
+   * fileSystem the default is 'main', and 'worker' is INVALID_ARGUMENT unless that file
+   * system says how the worker can rebuild it (`forWorker`): otherwise the worker's I/O
+   * would bypass it.
    */
   compactionThread?: 'worker' | 'main'
   /** Substitute file system (tests inject faults through it). */
@@ -164,10 +165,10 @@ export function resolveOptions(options: Options | undefined): ResolvedOptions {
     throw invalidArgument(`Invalid option compactionThread: expected 'worker' or 'main', got ${String(o.compactionThread)}`)
   }
   if (o.fileSystem !== undefined) {
-    if (options?.compactionThread === 'worker') {
-      throw invalidArgument("Invalid options: compactionThread 'worker' cannot be used with a substitute fileSystem (the worker reads and writes through node:fs); use 'main'")
+    if (options?.compactionThread === undefined) o.compactionThread = 'main'
+    else if (o.compactionThread === 'worker' && o.fileSystem.forWorker === undefined) {
+      throw invalidArgument("Invalid options: compactionThread 'worker' needs a fileSystem the worker can rebuild (forWorker); this one cannot cross threads, use 'main'")
     }
-    o.compactionThread = 'main'
   }
   if (o.blockSearch !== 'binary' && o.blockSearch !== 'linear') {
     throw invalidArgument(`Invalid option blockSearch: expected 'binary' or 'linear', got ${String(o.blockSearch)}`)

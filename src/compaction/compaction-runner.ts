@@ -1,8 +1,8 @@
 // Where a compaction job runs, as the compactionThread option says: in a worker thread (the
-// default with the real file system), or on the main thread, time-sliced ('main', and the
-// only choice with a substitute FileSystem: tests' in-memory and fault-injecting ones cannot
-// cross threads). A worker that cannot start in this process sends its jobs to the main
-// thread too, and `warning` says why.
+// default with the real file system), or on the main thread, time-sliced ('main', the
+// default with a substitute FileSystem, and the only choice with one that cannot describe
+// itself to the worker, such as tests' in-memory ones). A worker that cannot start in this
+// process sends its jobs to the main thread too, and `warning` says why.
 
 import { Worker } from 'node:worker_threads'
 import { ShaleError } from '../errors.js'
@@ -137,6 +137,7 @@ export class WorkerRunner implements CompactionRunner {
       id: this.#nextId++,
       dir: env.dir,
       options,
+      fileSystem: env.fs.forWorker,
       task,
       deeperLevels: env.deeperLevels.map((files) => [...files]),
       snapshots: [...env.snapshots],

@@ -7,22 +7,40 @@
 import { parentPort } from 'node:worker_threads'
 import { ioError, ShaleError } from '../errors.js'
 import { TableCache } from '../table/table-cache.js'
+import type { FileSystem, WorkerFileSystemSpec } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { runCompaction } from './compaction-job.js'
 import type { WorkerRequest, WorkerResponse } from './worker-protocol.js'
 
-const fs = new NodeFileSystem()
+const nodeFs = new NodeFileSystem()
+/** One file system per spec, kept across jobs like the database's own (its state, a test's fault counters, lives on). */
+const rebuilt = new Map<string, FileSystem>()
+
+async function fileSystemFor(spec: WorkerFileSystemSpec | undefined): Promise<FileSystem> {
+  if (spec === undefined) return nodeFs
+  const key = `${spec.module}\n${JSON.stringify(spec.config)}`
+  let fs = rebuilt.get(key)
+  if (fs === undefined) {
+    const module = (await import(spec.module)) as { createFileSystem?: (config: unknown) => FileSystem }
+    if (typeof module.createFileSystem !== 'function') throw new ShaleError('INVALID_ARGUMENT', `${spec.module} exports no createFileSystem(config) for the compaction worker`)
+    fs = module.createFileSystem(spec.config)
+    rebuilt.set(key, fs)
+  }
+  return fs
+}
 
 parentPort!.on('message', async (req: WorkerRequest) => {
-  const tables = new TableCache(req.dir, fs, {
-    maxOpenFiles: Math.max(8, Math.min(req.options.maxOpenFiles, 64)),
-    // A compaction reads each block once: a cache would only churn.
-    blockCache: undefined,
-    paranoidChecks: req.options.paranoidChecks,
-    search: req.options.blockSearch,
-  })
+  let tables: TableCache | undefined
   let used = 0
   try {
+    const fs = await fileSystemFor(req.fileSystem)
+    tables = new TableCache(req.dir, fs, {
+      maxOpenFiles: Math.max(8, Math.min(req.options.maxOpenFiles, 64)),
+      // A compaction reads each block once: a cache would only churn.
+      blockCache: undefined,
+      paranoidChecks: req.options.paranoidChecks,
+      search: req.options.blockSearch,
+    })
     const result = await runCompaction(req.task, {
       dir: req.dir,
       fs,
@@ -42,7 +60,7 @@ parentPort!.on('message', async (req: WorkerRequest) => {
     const failure = ioError('compact tables', err)
     parentPort!.postMessage({ kind: 'failed', id: req.id, code: failure.code, message: failure.message } satisfies WorkerResponse)
   } finally {
-    tables.close()
+    tables?.close()
   }
 })
 

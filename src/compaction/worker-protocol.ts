@@ -6,6 +6,7 @@
 import type { ResolvedOptions } from '../base/options.js'
 import { isErrorCode, ShaleError, type ErrorCode } from '../errors.js'
 import type { FileMetadata } from '../version/file-metadata.js'
+import type { WorkerFileSystemSpec } from '../vfs/file-system.js'
 import type { CompactionResult } from './compaction-job.js'
 import type { CompactionTask } from './compaction-picker.js'
 
@@ -13,6 +14,8 @@ export interface WorkerRequest {
   id: number
   dir: string
   options: Omit<ResolvedOptions, 'fileSystem'>
+  /** The database's file system, rebuilt in the worker; undefined: node:fs. */
+  fileSystem: WorkerFileSystemSpec | undefined
   task: CompactionTask
   deeperLevels: FileMetadata[][]
   snapshots: number[]
