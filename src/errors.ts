@@ -11,6 +11,23 @@ export type ErrorCode =
   | 'NO_SPACE' // the disk is full (ENOSPC); writes fail until space returns
   | 'READ_ONLY' // a background failure stopped writes; reads still work
 
+// A record, not a list, so that a code added above and forgotten here fails to compile.
+const ERROR_CODES: Record<ErrorCode, true> = {
+  INVALID_ARGUMENT: true,
+  NOT_FOUND: true,
+  CORRUPTION: true,
+  LOCKED: true,
+  CLOSED: true,
+  IO: true,
+  NO_SPACE: true,
+  READ_ONLY: true,
+}
+
+/** Whether a value that crossed a boundary (a worker's message, say) is one of the codes above. */
+export function isErrorCode(value: unknown): value is ErrorCode {
+  return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value)
+}
+
 export class ShaleError extends Error {
   readonly code: ErrorCode
 

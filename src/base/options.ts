@@ -66,6 +66,16 @@ export interface Options {
    * compactRange reject with READ_ONLY.
    */
   readOnly?: boolean
+  /**
+   * Where compactions merge tables. 'worker' (the default with the real file system): in a
+   * worker thread shared by every store in the process, so the event loop stays free; if no
+   * worker can start, they run on the main thread and stats().compactionWarning says why.
+   * 'main': on the main thread, in slices of about a millisecond. With a substitute
+   * fileSystem the default is 'main', and 'worker' is INVALID_ARGUMENT unless that file
+   * system says how the worker can rebuild it (`forWorker`): otherwise the worker's I/O
+   * would bypass it.
+   */
+  compactionThread?: 'worker' | 'main'
   /** Substitute file system (tests inject faults through it). */
   fileSystem?: FileSystem
 }
@@ -93,6 +103,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fileSystem'> = {
   targetFileSize: 2 * 1024 * 1024,
   allowEmptyKeys: false,
   readOnly: false,
+  compactionThread: 'worker',
 }
 
 /** Every option Shale knows (the Level adapter separates these from Level's own). */
@@ -149,6 +160,15 @@ export function resolveOptions(options: Options | undefined): ResolvedOptions {
   }
   if (o.compression !== 'lz4' && o.compression !== 'none') {
     throw invalidArgument(`Invalid option compression: expected 'lz4' or 'none', got ${String(o.compression)}`)
+  }
+  if (o.compactionThread !== 'worker' && o.compactionThread !== 'main') {
+    throw invalidArgument(`Invalid option compactionThread: expected 'worker' or 'main', got ${String(o.compactionThread)}`)
+  }
+  if (o.fileSystem !== undefined) {
+    if (options?.compactionThread === undefined) o.compactionThread = 'main'
+    else if (o.compactionThread === 'worker' && o.fileSystem.forWorker === undefined) {
+      throw invalidArgument("Invalid options: compactionThread 'worker' needs a fileSystem the worker can rebuild (forWorker); this one cannot cross threads, use 'main'")
+    }
   }
   if (o.blockSearch !== 'binary' && o.blockSearch !== 'linear') {
     throw invalidArgument(`Invalid option blockSearch: expected 'binary' or 'linear', got ${String(o.blockSearch)}`)

@@ -1,19 +1,26 @@
-// Where a compaction job runs: in a worker thread when the database uses the real file
-// system (the normal case), or on the main thread, time-sliced, when a substitute
-// FileSystem is injected (tests' in-memory and fault-injecting ones cannot cross threads).
+// Where a compaction job runs, as the compactionThread option says: in a worker thread (the
+// default with the real file system), or on the main thread, time-sliced ('main', the
+// default with a substitute FileSystem, and the only choice with one that cannot describe
+// itself to the worker, such as tests' in-memory ones). A worker that cannot start in this
+// process sends its jobs to the main thread too, and `warning` says why.
 
 import { Worker } from 'node:worker_threads'
-import { ShaleError, type ErrorCode } from '../errors.js'
+import { ShaleError } from '../errors.js'
 import { runCompaction, type CompactionEnvironment, type CompactionResult } from './compaction-job.js'
 import type { CompactionTask } from './compaction-picker.js'
-import type { WorkerRequest, WorkerResponse } from './compaction-worker.js'
 import { outputNumberBudget } from './compaction-picker.js'
+import { workerExecArgv } from './worker-exec-argv.js'
+import { parseWorkerResponse, type WorkerRequest, type WorkerResponse } from './worker-protocol.js'
 
 export interface CompactionRunner {
   run(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult>
+  /** Set when compactions meant for a worker run on the main thread instead: why. */
+  readonly warning: string | undefined
 }
 
 export class InProcessRunner implements CompactionRunner {
+  readonly warning = undefined
+
   run(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult> {
     return runCompaction(task, env)
   }
@@ -29,29 +36,88 @@ export function sharedWorkerRunner(): WorkerRunner {
 
 let shared: WorkerRunner | undefined
 
-export class WorkerRunner implements CompactionRunner {
-  #worker: Worker | undefined
-  #nextId = 1
-  readonly #pending = new Map<number, { resolve: (r: WorkerResponse) => void; reject: (e: unknown) => void }>()
+type Finished = Exclude<WorkerResponse, { kind: 'ready' }>
 
-  #start(): Worker {
-    if (this.#worker) return this.#worker
-    const worker = new Worker(new URL('./compaction-worker.js', import.meta.url))
-    worker.on('message', (res: WorkerResponse) => {
-      const p = this.#pending.get(res.id)
-      this.#pending.delete(res.id)
-      if (this.#pending.size === 0) worker.unref()
-      p?.resolve(res)
+export class WorkerRunner implements CompactionRunner {
+  readonly #script: URL
+  #worker: Worker | undefined
+  #starting: Promise<Worker | undefined> | undefined
+  #warning: string | undefined
+  #nextId = 1
+  readonly #pending = new Map<number, { resolve: (r: Finished) => void; reject: (e: unknown) => void }>()
+
+  /** `script` is the worker's entry point; tests pass one that cannot start. */
+  constructor(script: URL = new URL('./compaction-worker.js', import.meta.url)) {
+    this.#script = script
+  }
+
+  get warning(): string | undefined {
+    return this.#warning
+  }
+
+  /** The running worker, started if needed; undefined once a worker has failed to start. */
+  #ready(): Promise<Worker | undefined> {
+    if (this.#warning !== undefined) return Promise.resolve(undefined)
+    return (this.#starting ??= this.#start())
+  }
+
+  #start(): Promise<Worker | undefined> {
+    return new Promise((resolve) => {
+      let worker: Worker
+      try {
+        worker = new Worker(this.#script, { execArgv: workerExecArgv(process.execArgv) })
+      } catch (err) {
+        resolve(this.#cannotStart(err))
+        return
+      }
+      let started = false
+      worker.on('message', (message: unknown) => {
+        let res: WorkerResponse
+        try {
+          res = parseWorkerResponse(message)
+        } catch (err) {
+          // Not our worker's protocol: nothing it says can be trusted any more.
+          this.#failAll(err)
+          void worker.terminate()
+          return
+        }
+        if (res.kind === 'ready') {
+          started = true
+          this.#worker = worker
+          // An idle worker must not keep the process alive.
+          worker.unref()
+          resolve(worker)
+          return
+        }
+        const p = this.#pending.get(res.id)
+        this.#pending.delete(res.id)
+        if (this.#pending.size === 0) worker.unref()
+        p?.resolve(res)
+      })
+      worker.on('error', (err) => {
+        if (started) this.#failAll(err)
+        else resolve(this.#cannotStart(err))
+      })
+      worker.on('exit', (code) => {
+        if (!started) {
+          resolve(this.#cannotStart(new Error(`it exited with code ${code}`)))
+          return
+        }
+        this.#worker = undefined
+        this.#starting = undefined
+        if (this.#pending.size > 0) this.#failAll(new ShaleError('IO', `Compaction worker exited with code ${code}`))
+      })
     })
-    worker.on('error', (err) => this.#failAll(err))
-    worker.on('exit', (code) => {
-      this.#worker = undefined
-      if (this.#pending.size > 0) this.#failAll(new ShaleError('IO', `Compaction worker exited with code ${code}`))
-    })
-    // An idle worker must not keep the process alive.
-    worker.unref()
-    this.#worker = worker
-    return worker
+  }
+
+  /**
+   * A worker that cannot start (a flag, loader or resource limit of this process stops it)
+   * has done no work, so nothing failed: compactions move to the main thread, for good.
+   */
+  #cannotStart(err: unknown): undefined {
+    const why = err instanceof Error ? err.message : String(err)
+    this.#warning ??= `Compaction worker could not start (${why}); compactions run on the main thread, time-sliced`
+    return undefined
   }
 
   #failAll(err: unknown): void {
@@ -62,6 +128,8 @@ export class WorkerRunner implements CompactionRunner {
   async run(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult> {
     // A trivial move only edits the manifest: no reason to wake the worker.
     if (task.trivialMove) return runCompaction(task, env)
+    const worker = await this.#ready()
+    if (worker === undefined) return runCompaction(task, env)
     const reserve = outputNumberBudget(task, env.options.targetFileSize)
     const fileNumbers = Array.from({ length: reserve }, () => env.newOutputNumber())
     const { fileSystem: _fs, ...options } = env.options
@@ -69,18 +137,18 @@ export class WorkerRunner implements CompactionRunner {
       id: this.#nextId++,
       dir: env.dir,
       options,
+      fileSystem: env.fs.forWorker,
       task,
       deeperLevels: env.deeperLevels.map((files) => [...files]),
       snapshots: [...env.snapshots],
       fileNumbers,
     }
-    const worker = this.#start()
-    const res = await new Promise<WorkerResponse>((resolve, reject) => {
+    const res = await new Promise<Finished>((resolve, reject) => {
       this.#pending.set(req.id, { resolve, reject })
       worker.ref()
       worker.postMessage(req)
     })
-    if (!res.ok) throw new ShaleError((res.code as ErrorCode | undefined) ?? 'IO', res.message)
+    if (res.kind === 'failed') throw new ShaleError(res.code, res.message)
     return res.result
   }
 }

@@ -1,45 +1,46 @@
 // Entry point of the worker thread that runs compactions off the main thread. Merging
 // megabytes of tables is CPU work (decoding, comparing, encoding, checksums); here it runs
-// on the machine's other core and creates no garbage on the main thread's heap, so the
+// on another core and creates no garbage on the main thread's heap, so the
 // event loop stays free for requests. The main thread keeps every decision: it picks the
 // task, hands out file numbers in advance, and makes the resulting edit durable.
 
 import { parentPort } from 'node:worker_threads'
-import { ShaleError } from '../errors.js'
-import type { ResolvedOptions } from '../base/options.js'
+import { ioError, ShaleError } from '../errors.js'
 import { TableCache } from '../table/table-cache.js'
-import type { FileMetadata } from '../version/file-metadata.js'
+import type { FileSystem, WorkerFileSystemSpec } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
-import { runCompaction, type CompactionResult } from './compaction-job.js'
-import type { CompactionTask } from './compaction-picker.js'
+import { runCompaction } from './compaction-job.js'
+import type { WorkerRequest, WorkerResponse } from './worker-protocol.js'
 
-export interface WorkerRequest {
-  id: number
-  dir: string
-  options: Omit<ResolvedOptions, 'fileSystem'>
-  task: CompactionTask
-  deeperLevels: FileMetadata[][]
-  snapshots: number[]
-  /** File numbers the job may use for its outputs, in order. */
-  fileNumbers: number[]
+const nodeFs = new NodeFileSystem()
+/** One file system per spec, kept across jobs like the database's own (its state, a test's fault counters, lives on). */
+const rebuilt = new Map<string, FileSystem>()
+
+async function fileSystemFor(spec: WorkerFileSystemSpec | undefined): Promise<FileSystem> {
+  if (spec === undefined) return nodeFs
+  const key = `${spec.module}\n${JSON.stringify(spec.config)}`
+  let fs = rebuilt.get(key)
+  if (fs === undefined) {
+    const module = (await import(spec.module)) as { createFileSystem?: (config: unknown) => FileSystem }
+    if (typeof module.createFileSystem !== 'function') throw new ShaleError('INVALID_ARGUMENT', `${spec.module} exports no createFileSystem(config) for the compaction worker`)
+    fs = module.createFileSystem(spec.config)
+    rebuilt.set(key, fs)
+  }
+  return fs
 }
 
-export type WorkerResponse =
-  | { id: number; ok: true; result: CompactionResult; usedNumbers: number }
-  | { id: number; ok: false; code: string | undefined; message: string }
-
-const fs = new NodeFileSystem()
-
 parentPort!.on('message', async (req: WorkerRequest) => {
-  const tables = new TableCache(req.dir, fs, {
-    maxOpenFiles: Math.max(8, Math.min(req.options.maxOpenFiles, 64)),
-    // A compaction reads each block once: a cache would only churn.
-    blockCache: undefined,
-    paranoidChecks: req.options.paranoidChecks,
-    search: req.options.blockSearch,
-  })
+  let tables: TableCache | undefined
   let used = 0
   try {
+    const fs = await fileSystemFor(req.fileSystem)
+    tables = new TableCache(req.dir, fs, {
+      maxOpenFiles: Math.max(8, Math.min(req.options.maxOpenFiles, 64)),
+      // A compaction reads each block once: a cache would only churn.
+      blockCache: undefined,
+      paranoidChecks: req.options.paranoidChecks,
+      search: req.options.blockSearch,
+    })
     const result = await runCompaction(req.task, {
       dir: req.dir,
       fs,
@@ -53,11 +54,15 @@ parentPort!.on('message', async (req: WorkerRequest) => {
         return n
       },
     })
-    parentPort!.postMessage({ id: req.id, ok: true, result, usedNumbers: used } satisfies WorkerResponse)
+    parentPort!.postMessage({ kind: 'done', id: req.id, result } satisfies WorkerResponse)
   } catch (err) {
-    const code = err instanceof ShaleError ? err.code : (err as NodeJS.ErrnoException).code
-    parentPort!.postMessage({ id: req.id, ok: false, code, message: err instanceof Error ? err.message : String(err) } satisfies WorkerResponse)
+    // Typed here, where the errno is still known: a raw 'ENOSPC' becomes NO_SPACE.
+    const failure = ioError('compact tables', err)
+    parentPort!.postMessage({ kind: 'failed', id: req.id, code: failure.code, message: failure.message } satisfies WorkerResponse)
   } finally {
-    tables.close()
+    tables?.close()
   }
 })
+
+// Only now has the worker started: a flag or loader that broke its loading never gets here.
+parentPort!.postMessage({ kind: 'ready' } satisfies WorkerResponse)

@@ -110,7 +110,7 @@ export class Shale {
     this.#fs = fs
     this.#tables = tables
     this.#commit = new GroupCommit(fs, location)
-    this.#runner = options.fileSystem === undefined ? sharedWorkerRunner() : new InProcessRunner()
+    this.#runner = options.compactionThread === 'worker' ? sharedWorkerRunner() : new InProcessRunner()
     if ('follower' in role) {
       this.#follower = role.follower
       this.#versions = role.follower.versions
@@ -532,7 +532,7 @@ export class Shale {
     const e = end === undefined ? undefined : boundArg(end, 'end')
     const onProgress = options?.onProgress
     await this.flush()
-    const run = (this.#compactions = this.#compactions.then(async () => {
+    const run = this.#compactions.then(async () => {
       const levels = this.#versions.current.levels
       let bottom = 1
       for (let l = 1; l < NUM_LEVELS; l++) if (levels[l]!.length > 0) bottom = l
@@ -547,7 +547,13 @@ export class Shale {
       const rewrite = bottomLevelTask(this.#versions.current, bottom, s, e)
       if (rewrite !== undefined && !this.#bgError) await this.#compact(rewrite)
       onProgress?.(bottom + 1, bottom + 1)
-    }))
+    })
+    // The failure is this call's to report (below); the chain must stay fulfilled, or every
+    // later link, a resume or close, would fail with it, or leave it unhandled.
+    this.#compactions = run.then(
+      () => {},
+      () => {},
+    )
     try {
       await run
     } catch (err) {
@@ -753,6 +759,7 @@ export class Shale {
       openIterators: this.#iterators.size,
       fsyncs: this.#commit.syncs,
       backgroundError: this.#bgError?.message,
+      compactionWarning: this.#runner.warning,
       // What the live logs hold counts once it is flushed; until then it is added from memory.
       lifetime: lifetimeStats(this.#versions.lifetime, {
         userBytes: sum(this.#currentView().memtables, (m) => m.userBytes),

@@ -58,6 +58,12 @@ export interface DbStats {
   /** fsync calls on write-ahead logs; with group commit this is well below syncWrites. */
   fsyncs: number
   backgroundError: string | undefined
+  /**
+   * Set when compactions that would run in the worker thread run on the main thread instead
+   * (time-sliced) because no worker could start in this process; it names the reason. The
+   * store works normally either way: this is a warning, not an error.
+   */
+  compactionWarning: string | undefined
   /** Counters over the store's life, unlike the per-process ones that follow. */
   lifetime: LifetimeStats
   writes: number
@@ -114,6 +120,7 @@ type Live = Pick<
   | 'openIterators'
   | 'fsyncs'
   | 'backgroundError'
+  | 'compactionWarning'
   | 'space'
   | 'lifetime'
 >

@@ -26,7 +26,20 @@ export interface FileLock {
   release(): void
 }
 
+/**
+ * How a compaction worker builds the same file system in its own thread: it imports
+ * `module` (a URL) and calls its export `createFileSystem(config)`, once per distinct spec.
+ * `config` must survive structured cloning. A FileSystem without a spec cannot serve
+ * compactionThread: 'worker', since functions and open files do not cross threads.
+ */
+export interface WorkerFileSystemSpec {
+  module: string
+  config: unknown
+}
+
 export interface FileSystem {
+  /** Set when compactions in the worker thread may use (a copy of) this file system. */
+  readonly forWorker?: WorkerFileSystemSpec
   mkdir(dir: string): void
   /** 'file', 'directory' or undefined when nothing is there. */
   stat(path: string): 'file' | 'directory' | undefined

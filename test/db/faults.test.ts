@@ -161,3 +161,62 @@ test('after a full disk, writes resume once space is back, and nothing acknowled
     await again.close()
   }
 })
+
+/** Fails the table file created `armed` table creations from now (a compaction's output, if only compactions create tables then). */
+class FailingTables extends MemoryFileSystem {
+  armed = 0
+  override create(path: string): ReturnType<MemoryFileSystem['create']> {
+    if (path.endsWith('.sst') && this.armed > 0 && --this.armed === 0) {
+      throw new ShaleError('IO', `Cannot create ${path}: injected EIO`)
+    }
+    return super.create(path)
+  }
+}
+
+test('a manual compaction that fails while a flush has queued the next one surfaces no unhandled rejection, and close succeeds', async () => {
+  const unhandled: unknown[] = []
+  const onUnhandled = (reason: unknown) => unhandled.push(reason)
+  process.on('unhandledRejection', onUnhandled)
+  try {
+    const fs = new FailingTables()
+    const db = await Shale.open('/db', { fileSystem: fs, memtableSize: 64 * 1024, targetFileSize: 16 * 1024 })
+    const value = 'x'.repeat(100)
+    for (let i = 0; i < 20000; i++) await db.put(`k${(i * 7919) % 20000}`, value)
+    await db.flush()
+    await db.waitForCompactions()
+    const flushes = db.stats().flushes
+    const manual = db.compactRange()
+    // Two flushes finish while the manual compaction runs; each queues an automatic one behind it.
+    for (let i = 0; db.stats().flushes < flushes + 2; i++) await db.put(`j${i}`, value)
+    fs.armed = 1
+    await assert.rejects(manual, code('IO'))
+    await assert.rejects(db.waitForCompactions(), code('READ_ONLY'))
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    await db.close()
+    assert.deepEqual(unhandled, [])
+  } finally {
+    process.off('unhandledRejection', onUnhandled)
+  }
+})
+
+test('a manual compaction that fails on a full disk: writes resume once space is back, and close succeeds', async () => {
+  const { fs, db } = await fresh({ memtableSize: 16 * 1024 })
+  for (let i = 0; i < 2000; i++) await db.put(`k${i}`, 'x'.repeat(100))
+  await db.flush()
+  await db.waitForCompactions()
+  fs.failNth('create', 1, 'ENOSPC')
+  await assert.rejects(db.compactRange(), code('NO_SPACE'))
+  assert.match(db.stats().backgroundError ?? '', /failure to compact tables: .*disk is full/)
+  // The fault was one-shot: space is back, and the next write tries to resume (then at most every 250 ms).
+  let resumed = false
+  for (let attempt = 0; attempt < 20 && !resumed; attempt++) {
+    await new Promise((resolve) => setTimeout(resolve, 100))
+    resumed = await db.put('a', '1').then(
+      () => true,
+      (e: unknown) => (code('READ_ONLY')(e) ? false : Promise.reject(e)),
+    )
+  }
+  assert.ok(resumed, 'writes resumed')
+  assert.equal(db.stats().resumes, 1)
+  await db.close()
+})
