@@ -5,7 +5,7 @@
 
 import { AbstractIterator, AbstractLevel, AbstractSnapshot } from 'abstract-level'
 import type { AbstractDatabaseOptions, AbstractOpenOptions } from 'abstract-level'
-import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type IteratorOptions, type Options, type Snapshot } from '../index.js'
+import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type ErrorCode, type IteratorOptions, type Options, type Snapshot } from '../index.js'
 import { misspeltOption } from './misspelt-option.js'
 
 type Format = Uint8Array | string
@@ -39,7 +39,8 @@ type PrivateBatchOp =
 /** Options both APIs know, which Level must see (it hands them back to _open()). */
 const LEVEL_OWNED = new Set(['createIfMissing', 'errorIfExists'])
 
-const LEVEL_CODES: Record<string, string> = {
+/** Every engine code has a Level code: a code added to ErrorCode fails to compile until mapped here. */
+const LEVEL_CODES: Record<ErrorCode, string> = {
   CORRUPTION: 'LEVEL_CORRUPTION',
   IO: 'LEVEL_IO_ERROR',
   NO_SPACE: 'LEVEL_IO_ERROR',
@@ -53,7 +54,7 @@ const LEVEL_CODES: Record<string, string> = {
 /** A Level-style error carrying the LEVEL_* code, with the ShaleError as its cause. */
 function levelError(err: unknown): unknown {
   if (!(err instanceof ShaleError)) return err
-  return Object.assign(new Error(err.message, { cause: err }), { code: LEVEL_CODES[err.code] ?? 'LEVEL_IO_ERROR' })
+  return Object.assign(new Error(err.message, { cause: err }), { code: LEVEL_CODES[err.code] })
 }
 
 /**

@@ -3,7 +3,8 @@
 // write acknowledged with sync: true is present and (2) the store equals the history
 // applied up to some group boundary: a prefix, never a torn batch or a hole.
 //
-// SHALE_CRASH_CYCLES=<n> runs more cycles (default 6); SHALE_SEED picks the seed.
+// SHALE_CRASH_CYCLES=<n> runs more cycles (default 6); SHALE_SEED picks the seed (default 1;
+// 'clock' for a new one each run, as `npm run crash-loop` does).
 
 import assert from 'node:assert/strict'
 import { spawn } from 'node:child_process'
@@ -65,7 +66,8 @@ const sameState = (a: Map<string, string>, b: Map<string, string>): boolean =>
 
 test('crash: SIGKILL during sync and non-sync writes loses no acknowledged sync write and recovers a prefix', async () => {
   const cycles = Number(process.env.SHALE_CRASH_CYCLES ?? 6)
-  const seed = Number(process.env.SHALE_SEED ?? Date.now() % 100000)
+  // A fixed seed by default, so CI runs the same histories; SHALE_SEED=clock draws a new one.
+  const seed = process.env.SHALE_SEED === 'clock' ? Date.now() % 100000 : Number(process.env.SHALE_SEED ?? 1)
   const r = new Random(seed)
   const dir = tempDir('shale-crash-')
   let durablePrefix = 0
