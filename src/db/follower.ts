@@ -129,6 +129,8 @@ export class Follower {
       if (live.has(n)) continue
       this.#tables.release(reader)
       this.#pinned.delete(n)
+      // No view lists it any more and the writer may have deleted it: close it, do not cache it.
+      this.#tables.evict(n)
     }
     for (const n of live) {
       if (this.#pinned.has(n)) continue

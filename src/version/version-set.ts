@@ -204,7 +204,8 @@ export class VersionSet {
     this.nextFileNumber = Math.max(this.nextFileNumber, fresh.nextFileNumber)
     this.logNumber = fresh.logNumber
     this.lifetime = fresh.lifetime
-    this.#current = this.#install(fresh.#current, this.#current)
+    // Re-made under this set, so that it leaves this set's live list when it is no longer used.
+    this.#current = this.#install(new Version(fresh.#current.levels, this.#onUnused), this.#current)
     this.#manifestNumber = parseFileName(name)!.number
     this.#followed = fresh.#followed
     this.#sawComparator = true

@@ -257,3 +257,43 @@ test('a MANIFEST that ends in a torn record (a writer killed mid-edit) is read u
     tmp.remove()
   }
 })
+
+test('a refresh lets go of the tables the writer deleted, across the writer reopening (no descriptor kept on a deleted table)', async (t) => {
+  if (process.platform !== 'linux') {
+    t.skip('counts open descriptors through /proc')
+    return
+  }
+  const { readlinkSync } = await import('node:fs')
+  const deletedTablesHeld = (dir: string): string[] =>
+    readdirSync('/proc/self/fd')
+      .map((fd) => {
+        try {
+          return readlinkSync(`/proc/self/fd/${fd}`)
+        } catch {
+          return ''
+        }
+      })
+      .filter((target) => target.startsWith(dir) && target.endsWith('.sst (deleted)'))
+  const tmp = tempDir()
+  let writer = await Shale.open(tmp.path, SMALL)
+  const reader = await Shale.open(tmp.path, { readOnly: true })
+  try {
+    for (let round = 0; round < 4; round++) {
+      for (let i = 0; i < 300; i++) await writer.put(`k${i}`, `r${round}-${i}`)
+      await writer.compactRange()
+      await reader.refresh()
+      assert.equal(text(await reader.get('k7')), `r${round}-7`)
+      await writer.close()
+      writer = await Shale.open(tmp.path, SMALL)
+      await reader.refresh()
+    }
+    // The writer's last reopen and compactions replaced every table the earlier views held.
+    await writer.compactRange()
+    await reader.refresh()
+    assert.deepEqual(deletedTablesHeld(tmp.path), [])
+  } finally {
+    await reader.close()
+    await writer.close()
+    tmp.remove()
+  }
+})
