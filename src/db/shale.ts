@@ -380,8 +380,10 @@ export class Shale {
         this.#noSpace = false
         this.#counters.resumes++
       } catch (err) {
+        // Why this attempt failed is what stops writes now: a full disk again is retried
+        // later, any other failure (EIO, say) is final and must not hide behind the old one.
+        if (this.#bgError === undefined) this.#fail('resume writes after a full disk', err)
         this.#bgError ??= failure
-        void err
       } finally {
         this.#resuming = undefined
       }

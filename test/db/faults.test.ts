@@ -220,3 +220,36 @@ test('a manual compaction that fails on a full disk: writes resume once space is
   assert.equal(db.stats().resumes, 1)
   await db.close()
 })
+
+/** Fails every table creation with the error armed, until disarmed. */
+class TableCreation extends MemoryFileSystem {
+  fail: 'NO_SPACE' | 'IO' | undefined
+  override create(path: string): ReturnType<MemoryFileSystem['create']> {
+    if (path.endsWith('.sst') && this.fail !== undefined) {
+      throw new ShaleError(this.fail, `Cannot create ${path}: injected ${this.fail === 'IO' ? 'EIO' : 'full disk'}`)
+    }
+    return super.create(path)
+  }
+}
+
+test('a resume after a full disk that fails with EIO makes the EIO final: it is not hidden behind the full disk and retried', async () => {
+  const fs = new TableCreation()
+  const db = await Shale.open('/db', { fileSystem: fs, memtableSize: 4096 })
+  fs.fail = 'NO_SPACE'
+  let stopped = false
+  for (let i = 0; i < 5000 && !stopped; i++) stopped = await db.put(`k${i}`, 'v'.repeat(50)).then(() => false, () => true)
+  assert.ok(stopped, 'the failed flush stopped writes')
+  assert.match(db.stats().backgroundError ?? '', /full disk/)
+  // Space is back, but the disk now fails otherwise: the resume's flush hits EIO.
+  fs.fail = 'IO'
+  await new Promise((r) => setTimeout(r, 300))
+  await assert.rejects(db.put('a', '1'), code('READ_ONLY'))
+  assert.match(db.stats().backgroundError ?? '', /EIO/)
+  // Even once the disk works again, an I/O error is final until reopened.
+  fs.fail = undefined
+  await new Promise((r) => setTimeout(r, 300))
+  await assert.rejects(db.put('b', '2'), code('READ_ONLY'))
+  assert.match(db.stats().backgroundError ?? '', /EIO/)
+  assert.equal(db.stats().resumes, 0)
+  await db.close().catch(() => {})
+})
