@@ -844,42 +844,21 @@ function newTableCache(dir: string, fs: FileSystem, opts: ResolvedOptions): Tabl
   return new TableCache(dir, fs, { maxOpenFiles: opts.maxOpenFiles, blockCache, paranoidChecks: opts.paranoidChecks, search: opts.blockSearch })
 }
 
-/** A read-only open needs an existing store and creates nothing, whatever createIfMissing says. */
-function checkReadOnlyDirectory(fs: FileSystem, dir: string): void {
-  const kind = fs.stat(dir)
-  if (kind === 'file') throw invalidArgument(`Cannot open ${dir}: it is a file, not a database directory`)
-  if (kind === undefined) throw new ShaleError('NOT_FOUND', `Cannot open ${dir} read-only: it does not exist`)
-  if (fs.stat(currentFileName(dir)) === 'file') return
-  const names = fs.list(dir)
-  const ours = names.map((n) => parseFileName(n))
-  if (ours.some((f) => f?.kind === 'table' || f?.kind === 'log')) {
-    throw new ShaleError('CORRUPTION', `Corruption in ${join(dir, 'CURRENT')}: missing, but the directory holds tables or logs`)
-  }
-  const foreign = names.filter((_, i) => ours[i] === undefined)
-  if (foreign.length > 0) {
-    throw invalidArgument(`Cannot open ${dir}: the directory is not a Shale database (found ${foreign.slice(0, 3).join(', ')})`)
-  }
-  throw new ShaleError('NOT_FOUND', `Cannot open ${dir} read-only: no database there (no CURRENT file)`)
-}
-
 function bound(x: unknown, inclusive: boolean, name: string): Bound | undefined {
   return x === undefined ? undefined : { key: boundArg(x, `option ${name}`), inclusive }
 }
 
-/** Checks the path and says whether a database already exists there. */
-function prepareDirectory(fs: FileSystem, dir: string, opts: ResolvedOptions): boolean {
+/**
+ * What is at dir: nothing, a database (CURRENT exists), or an empty directory or the
+ * leftovers of a creation that never finished. A file, a directory someone else owns, or
+ * tables without CURRENT are refused here, for every kind of open.
+ */
+function inspectDirectory(fs: FileSystem, dir: string): 'missing' | 'database' | 'empty' {
   const kind = fs.stat(dir)
   if (kind === 'file') throw invalidArgument(`Cannot open ${dir}: it is a file, not a database directory`)
-  if (kind === undefined) {
-    if (!opts.createIfMissing) throw new ShaleError('NOT_FOUND', `Cannot open ${dir}: it does not exist and createIfMissing is false`)
-    fs.mkdir(dir)
-    return false
-  }
+  if (kind === undefined) return 'missing'
   const names = fs.list(dir)
-  if (fs.stat(currentFileName(dir)) === 'file') {
-    if (opts.errorIfExists) throw invalidArgument(`Cannot open ${dir}: a database exists there and errorIfExists is true`)
-    return true
-  }
+  if (fs.stat(currentFileName(dir)) === 'file') return 'database'
   const ours = names.map((n) => parseFileName(n))
   if (ours.some((f) => f?.kind === 'table' || f?.kind === 'log')) {
     throw new ShaleError('CORRUPTION', `Corruption in ${join(dir, 'CURRENT')}: missing, but the directory holds tables or logs`)
@@ -890,6 +869,24 @@ function prepareDirectory(fs: FileSystem, dir: string, opts: ResolvedOptions): b
   if (foreign.length > 0) {
     throw invalidArgument(`Cannot open ${dir}: the directory is not empty and is not a Shale database (found ${foreign.slice(0, 3).join(', ')})`)
   }
+  return 'empty'
+}
+
+/** Checks the path and says whether a database already exists there; creates the directory if allowed. */
+function prepareDirectory(fs: FileSystem, dir: string, opts: ResolvedOptions): boolean {
+  const found = inspectDirectory(fs, dir)
+  if (found === 'database') {
+    if (opts.errorIfExists) throw invalidArgument(`Cannot open ${dir}: a database exists there and errorIfExists is true`)
+    return true
+  }
   if (!opts.createIfMissing) throw new ShaleError('NOT_FOUND', `Cannot open ${dir}: it does not exist and createIfMissing is false`)
+  if (found === 'missing') fs.mkdir(dir)
   return false
+}
+
+/** A read-only open needs an existing store and creates nothing, whatever createIfMissing says. */
+function checkReadOnlyDirectory(fs: FileSystem, dir: string): void {
+  const found = inspectDirectory(fs, dir)
+  if (found === 'missing') throw new ShaleError('NOT_FOUND', `Cannot open ${dir} read-only: it does not exist`)
+  if (found === 'empty') throw new ShaleError('NOT_FOUND', `Cannot open ${dir} read-only: no database there (no CURRENT file)`)
 }

@@ -192,10 +192,8 @@ export class VersionSet {
    */
   catchUp(): boolean {
     const name = readCurrent(this.#fs, this.#dir)
-    if (name === this.#followed.name) {
-      if (this.#fs.stat(join(this.#dir, name)) === undefined) throw manifestGone(this.#dir, name)
-      return this.#replayManifest(name, this.#followed.end)
-    }
+    // #replayManifest reports a MANIFEST that vanished as NOT_FOUND itself.
+    if (name === this.#followed.name) return this.#replayManifest(name, this.#followed.end)
     // A new MANIFEST starts with a record holding the whole state: rebuild from nothing.
     const fresh = new VersionSet(this.#dir, this.#fs)
     fresh.#replayManifest(name, 0)
