@@ -28,14 +28,25 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value)
 }
 
+/** What a CLOSED error says was used after close: the database, an iterator or a snapshot. */
+export type ClosedSubject = 'database' | 'iterator' | 'snapshot'
+
 export class ShaleError extends Error {
   readonly code: ErrorCode
+  /** Set on every CLOSED error (and only there): which kind of handle was closed. */
+  readonly subject: ClosedSubject | undefined
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; subject?: ClosedSubject }) {
+    super(message, options !== undefined && 'cause' in options ? { cause: options.cause } : undefined)
     this.name = 'ShaleError'
     this.code = code
+    this.subject = options?.subject
   }
+}
+
+/** A handle was used after close (or release): `subject` says which kind. */
+export function closedError(subject: ClosedSubject, message: string): ShaleError {
+  return new ShaleError('CLOSED', message, { subject })
 }
 
 export function invalidArgument(message: string): ShaleError {

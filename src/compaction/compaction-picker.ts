@@ -143,7 +143,7 @@ export function maxGrandparentOverlap(options: PolicyOptions): number {
  * The next compaction, or undefined when every score is below 1. `pointers` holds, per
  * level, the largest key of the last compaction there (updated by the caller).
  */
-export function pickCompaction(version: Version, options: PolicyOptions, pointers: (Uint8Array | undefined)[]): CompactionTask | undefined {
+export function pickCompaction(version: Version, options: PolicyOptions, pointers: readonly (Uint8Array | undefined)[]): CompactionTask | undefined {
   const scores = levelScores(version, options)
   let best = -1
   for (let level = 0; level < scores.length; level++) {

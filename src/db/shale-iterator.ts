@@ -2,23 +2,13 @@
 // underlying cursor is synchronous, so next() never waits on I/O scheduling; the async
 // shape is for `for await` and for parity with the Level ecosystem.
 
-import { ShaleError } from '../errors.js'
+import { closedError } from '../errors.js'
 import { toBuffer } from '../util/bytes.js'
 import type { Bytes } from './arguments.js'
 import { boundArg } from './arguments.js'
 import type { DbIterator } from './db-iterator.js'
-import type { Snapshot } from './snapshot.js'
 
-export interface IteratorOptions {
-  gt?: Bytes
-  gte?: Bytes
-  lt?: Bytes
-  lte?: Bytes
-  reverse?: boolean
-  /** Maximum number of entries; -1 or undefined for no limit. */
-  limit?: number
-  snapshot?: Snapshot
-}
+export type { IteratorOptions } from './arguments.js'
 
 export type Entry = [key: Buffer, value: Buffer]
 
@@ -46,7 +36,7 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   nextSync(): Entry | undefined {
     if (this.#closed) {
       if (this.#exhausted) return undefined
-      throw new ShaleError('CLOSED', 'Cannot read from an iterator after close()')
+      throw closedError('iterator', 'Cannot read from an iterator after close()')
     }
     let e: [Uint8Array, Uint8Array] | undefined
     try {
@@ -75,7 +65,7 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
    * A target outside the iterator's range ends it; a later seek() may move it back.
    */
   seek(target: Bytes): void {
-    if (this.#closed) throw new ShaleError('CLOSED', 'Cannot seek an iterator after close()')
+    if (this.#closed) throw closedError('iterator', 'Cannot seek an iterator after close()')
     this.#inner.seek(boundArg(target, 'seek target'))
   }
 

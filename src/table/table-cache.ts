@@ -2,7 +2,7 @@
 // reference-counted: one that is held (by a get in progress or a live iterator) is never
 // closed under its holder, even when it is evicted or over the limit.
 
-import { ShaleError } from '../errors.js'
+import { closedError } from '../errors.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { tableFileName } from '../base/file-names.js'
@@ -63,7 +63,7 @@ export class TableCache {
    * release() it exactly once, and not use the reader afterwards.
    */
   acquire(fileNumber: number): TableReader {
-    if (this.#closed) throw new ShaleError('CLOSED', `Cannot open table ${fileNumber}: the table cache is closed`)
+    if (this.#closed) throw closedError('database', `Cannot open table ${fileNumber}: the table cache is closed`)
     let entry = this.#open.get(fileNumber)
     if (entry !== undefined) {
       this.#open.delete(fileNumber)

@@ -3,7 +3,7 @@
 // cache. get() answers point lookups; iterator() is a two-level cursor (index entry -> data
 // block cursor).
 
-import { ShaleError, corruption } from '../errors.js'
+import { ShaleError, closedError, corruption } from '../errors.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { type ValueKind, compareInternalKeyRange, compareInternalKeys, writeTrailer, TRAILER_SIZE } from '../base/internal-key.js'
@@ -253,7 +253,7 @@ export class TableReader {
   }
 
   #closedError(): ShaleError {
-    return new ShaleError('CLOSED', `Cannot read ${this.fileName}: the table reader is closed`)
+    return closedError('database', `Cannot read ${this.fileName}: the table reader is closed`)
   }
 
   /** (userKey, seq) as an encoded internal key in a reused buffer. */
@@ -378,7 +378,7 @@ class TableIterator implements InternalIterator {
   }
 
   #check(): void {
-    if (this.#closed) throw new ShaleError('CLOSED', `Cannot move a closed iterator over ${this.#reader.fileName}`)
+    if (this.#closed) throw closedError('iterator', `Cannot move a closed iterator over ${this.#reader.fileName}`)
   }
 
   /** Points #data at the index cursor's block (invalid position); false when the index is exhausted. */
