@@ -6,7 +6,7 @@ import { basename, join } from 'node:path'
 import { compareInternalKeys, sequenceOf, userKeyOf, ValueKind } from '../../base/internal-key.js'
 import { Block, BlockCursor } from '../../table/block.js'
 import { ShaleError, corruption } from '../../errors.js'
-import { BLOCK_TRAILER_SIZE, CompressionType, FOOTER_SIZE, TABLE_MAGIC_HI, TABLE_MAGIC_LO, checkBlock, decodeBlockHandle, decodeFooter } from '../../table/format.js'
+import { BLOCK_TRAILER_SIZE, CompressionType, FOOTER_SIZE, TABLE_MAGIC_HI, TABLE_MAGIC_LO, checkBlock, decodeBlockHandle, readFooter } from '../../table/format.js'
 import { TableReader } from '../../table/table-reader.js'
 import { readCurrent } from '../../version/current-file.js'
 import { decodeEdit } from '../../version/version-edit.js'
@@ -76,8 +76,7 @@ export function registerDump(program: Command): void {
       requireFile(path, 'dump-sst')
       const file = fs.openRead(path)
       try {
-        if (file.size < FOOTER_SIZE) throw corruption(path, `file is ${file.size} bytes, shorter than the ${FOOTER_SIZE}-byte footer every table ends with`)
-        const footer = decodeFooter(file.read(file.size - FOOTER_SIZE, FOOTER_SIZE), file.size, path)
+        const footer = readFooter(file, path)
         const indexBytes = checkBlock(file.read(footer.index.offset, footer.index.size + BLOCK_TRAILER_SIZE), footer.index, path, true, footer.version)
         const cursor = new BlockCursor(new Block(indexBytes, path, footer.index.offset), compareInternalKeys)
         const blocks: DataBlockReport[] = []
