@@ -21,7 +21,7 @@ import { VersionSet } from '../version/version-set.js'
 import { TableWriter } from '../version/table-writer.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
-import { LogReader } from '../wal/log-reader.js'
+import { readLogRecords } from '../wal/log-records.js'
 import { decodeBatch } from '../wal/write-batch.js'
 
 /** What repair got out of one table that did not read cleanly. */
@@ -121,14 +121,10 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
     const path = logFileName(dir, parsed!.number)
     const file = fs.openRead(path)
     try {
-      const reader = new LogReader(file, path)
-      for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
-        if (r.type === 'damage') {
-          report.logDamage++
-          continue
-        }
+      // Every intact record, past any damage; a record that is not a batch counts as damage too.
+      const onRecord = (record: Uint8Array): void => {
         try {
-          const batch = decodeBatch(r.record, path)
+          const batch = decodeBatch(record, path)
           let seq = batch.seq
           for (const op of batch.ops) recovered.add(op.key, seq++, op.kind, op.value ?? new Uint8Array(0))
           if (seq - 1 > lastSequence) lastSequence = seq - 1
@@ -137,6 +133,7 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
           report.logDamage++
         }
       }
+      readLogRecords(file, path, onRecord, { afterDamage: 'resync', midLog: 'ignore', onDamage: () => report.logDamage++ })
     } finally {
       file.close()
     }

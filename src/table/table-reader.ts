@@ -17,8 +17,8 @@ import {
   FOOTER_SIZE,
   checkBlock,
   decodeBlockHandle,
-  decodeFooter,
   decodeProperties,
+  readFooter,
 } from './format.js'
 
 export interface TableReaderOptions {
@@ -137,10 +137,8 @@ export class TableReader {
    * from here on (close() closes it), but not when open throws.
    */
   static open(file: RandomAccessFile, fileName: string, options: TableReaderOptions): TableReader {
-    const size = file.size
-    if (size < FOOTER_SIZE) throw corruption(fileName, `file is ${size} bytes, shorter than the ${FOOTER_SIZE}-byte footer`)
-    const footer = decodeFooter(readFooterBytes(file, fileName, size), size, fileName)
-    const limit = size - FOOTER_SIZE
+    const footer = readFooter(file, fileName)
+    const limit = file.size - FOOTER_SIZE
     const v = footer.version
     const index = new Block(readBlockContents(file, fileName, footer.index, limit, true, v), fileName, footer.index.offset)
     const propsBlock = new Block(readBlockContents(file, fileName, footer.properties, limit, true, v), fileName, footer.properties.offset)
@@ -264,17 +262,6 @@ export class TableReader {
     // The kind does not take part in ordering; any value works for a seek target.
     writeTrailer(this.#target, userKey.length, seq, 0)
     return this.#target.subarray(0, n)
-  }
-}
-
-function readFooterBytes(file: RandomAccessFile, fileName: string, size: number): Uint8Array {
-  try {
-    return file.read(size - FOOTER_SIZE, FOOTER_SIZE)
-  } catch (err) {
-    if (err instanceof ShaleError && err.code === 'CORRUPTION') {
-      throw corruption(fileName, `footer at offset ${size - FOOTER_SIZE}: short read (${err.message})`)
-    }
-    throw err
   }
 }
 

@@ -15,8 +15,8 @@ import {
   TABLE_MAGIC_HI,
   checkBlock,
   decodeBlockHandle,
-  decodeFooter,
   decodeProperties,
+  readFooter,
   type BlockHandle,
   type Footer,
   type TableProperties,
@@ -45,8 +45,7 @@ export function salvageTable(file: RandomAccessFile, fileName: string, onEntry: 
   const result: SalvageResult = { entries: 0, blocks: 0, lostBlocks: undefined, lostEntries: undefined, lostBytes: 0, unreadable: undefined }
   let footer: Footer | undefined
   try {
-    if (bytes.length < FOOTER_SIZE) throw new Error(`${bytes.length} bytes is shorter than a footer`)
-    footer = decodeFooter(bytes.subarray(bytes.length - FOOTER_SIZE), bytes.length, fileName)
+    footer = readFooter(file, fileName)
   } catch (err) {
     result.unreadable = message(err)
   }

@@ -3,36 +3,27 @@
 // them atomic and durable. The counters change only through this class's methods.
 //
 // A change is appended to the MANIFEST as one log record and synced before it takes
-// effect. CURRENT names the MANIFEST in use; it is replaced by writing a temp file,
-// syncing it, renaming it over CURRENT and syncing the directory, so a crash leaves either
-// the old or the new name, never a torn one.
+// effect. CURRENT names the MANIFEST in use (current-file.ts); a new MANIFEST is complete and
+// durable before CURRENT names it.
 
 import { basename, join } from 'node:path'
 import { ShaleError, closedError, corruption } from '../errors.js'
-import { currentFileName, manifestFileName, parseFileName, tableFileName, tempFileName } from '../base/file-names.js'
+import { currentFileName, manifestFileName, parseFileName, tableFileName } from '../base/file-names.js'
 import type { FileSystem, RandomAccessFile } from '../vfs/file-system.js'
-import { LogReader } from '../wal/log-reader.js'
-import { findValidChunkAfter } from '../wal/log-scan.js'
+import { readLogRecords } from '../wal/log-records.js'
 import { LogWriter } from '../wal/log-writer.js'
+import { readCurrent, writeCurrent } from './current-file.js'
 import { lostEditEvidence } from './manifest-cross-check.js'
 import { Version } from './version.js'
 import { addLifetime, emptyLifetime, type LifetimeCounters, type LifetimeDelta } from './lifetime-counters.js'
 import { COMPARATOR_NAME, NUM_LEVELS, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
 
-/** The MANIFEST file name CURRENT holds (without its newline). */
-export function readCurrent(fs: FileSystem, dir: string): string {
-  const currentPath = currentFileName(dir)
-  const text = new TextDecoder().decode(fs.readAll(currentPath))
-  const name = text.endsWith('\n') ? text.slice(0, -1) : undefined
-  if (name === undefined || parseFileName(name)?.kind !== 'manifest') {
-    throw corruption(currentPath, `expected a MANIFEST file name and a newline, found ${JSON.stringify(text.slice(0, 40))}`)
-  }
-  return name
-}
-
 function manifestGone(dir: string, name: string): ShaleError {
   return new ShaleError('NOT_FOUND', `Cannot read ${join(dir, name)}: the writer replaced it`)
 }
+
+/** What to do about a MANIFEST damaged before its end (docs/format.md#damage-in-the-manifest). */
+const REPAIR_REMEDY = 'repair rebuilds the database from its tables and logs'
 
 /** Past this size the next change starts a fresh MANIFEST holding one snapshot record. */
 const MAX_MANIFEST_SIZE = 64 * 1024 * 1024
@@ -278,21 +269,11 @@ export class VersionSet {
     } catch (err) {
       throw err instanceof ShaleError && err.code === 'NOT_FOUND' ? manifestGone(this.#dir, name) : err
     }
-    const reader = new LogReader(file, manifestPath, fromOffset)
-    let end = fromOffset
-    let applied = false
     try {
-      for (;;) {
-        const r = reader.next()
-        if (r.type === 'eof') break
-        if (r.type === 'damage') {
-          // A torn tail (a crash, or an edit the writer is still appending) ends the replay;
-          // a follower resumes before it. Damage with a valid record after it is not a tail.
-          const at = findValidChunkAfter(file, r.offset)
-          if (at !== undefined) throw corruption(manifestPath, `damaged record at offset ${r.offset} (${r.reason}) is followed by a valid record at offset ${at}`)
-          break
-        }
-        const e = decodeEdit(r.record, `${manifestPath} at offset ${r.offset}`)
+      // A torn tail (a crash, or an edit the writer is still appending) ends the replay and a
+      // follower resumes before it; damage with a valid record after it is CORRUPTION.
+      const log = readLogRecords(file, manifestPath, (record, offset) => {
+        const e = decodeEdit(record, `${manifestPath} at offset ${offset}`)
         if (e.comparator !== undefined) {
           if (e.comparator !== COMPARATOR_NAME) throw new ShaleError('INVALID_ARGUMENT', `Cannot open ${this.#dir}: it was written with key order ${e.comparator}, not ${COMPARATOR_NAME}`)
           this.#sawComparator = true
@@ -303,14 +284,12 @@ export class VersionSet {
         if (e.nextFileNumber !== undefined) this.#nextFileNumber = this.#reservedUntil = Math.max(this.#nextFileNumber, e.nextFileNumber)
         this.#applyCounters(e)
         this.#current = this.#install(this.#current.apply(e, this.#onUnused), this.#current)
-        end = reader.position
-        applied = true
-      }
-      this.#followed = { name, end, size: file.size }
+      }, { from: fromOffset, remedy: REPAIR_REMEDY })
+      this.#followed = { name, end: log.end, size: file.size }
+      return log.records > 0
     } finally {
       file.close()
     }
-    return applied
   }
 
   /**
@@ -406,7 +385,7 @@ export class VersionSet {
     try {
       writer.addRecord(encodeEdit(snapshot))
       await writer.sync()
-      await this.#setCurrent(number)
+      await writeCurrent(this.#fs, this.#dir, number)
     } catch (err) {
       writer.close()
       throw err
@@ -415,15 +394,5 @@ export class VersionSet {
     this.#manifest = writer
     this.#manifestNumber = number
     this.#reservedUntil = nextFileNumber
-  }
-
-  async #setCurrent(manifestNumber: number): Promise<void> {
-    const temp = tempFileName(this.#dir, manifestNumber)
-    const file = this.#fs.create(temp)
-    file.append(new TextEncoder().encode(`${basename(manifestFileName(this.#dir, manifestNumber))}\n`))
-    await file.sync()
-    file.close()
-    this.#fs.rename(temp, currentFileName(this.#dir))
-    await this.#fs.syncDir(this.#dir)
   }
 }

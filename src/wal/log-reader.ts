@@ -1,11 +1,10 @@
 // LogReader reassembles the records of a log file, one 32 KiB block in memory at a time,
 // and reports damage (bad checksums, impossible framing, torn tails) as values rather than
-// exceptions, so recovery can decide whether damage is a torn tail or mid-log corruption.
+// exceptions: log-records.ts decides whether damage is a torn tail or mid-log corruption.
 //
 // Guarantees: next() throws only when the file itself fails to read (I/O); it never returns
 // a record any of whose chunks failed its checksum. The reader does not own the file.
 
-import { corruption, type ShaleError } from '../errors.js'
 import { crc32c, unmaskCrc } from '../util/crc32c.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
 import { BLOCK_SIZE, HEADER_SIZE, MAX_RECORD_TYPE, RecordType } from './log-format.js'
@@ -150,11 +149,6 @@ export class LogReader {
         }
       }
     }
-  }
-
-  /** A CORRUPTION error describing a damage report, for callers that refuse damage. */
-  damageError(damage: { offset: number; reason: string }): ShaleError {
-    return corruption(`${this.fileName} at offset ${damage.offset}`, damage.reason)
   }
 
   #assemble(): LogReadResult {
