@@ -5,7 +5,7 @@
 
 import type { FileMetadata } from '../version/file-metadata.js'
 import type { LifetimeCounters } from '../version/lifetime-counters.js'
-import { NUM_LEVELS } from '../version/version-edit.js'
+import { NUM_LEVELS } from '../base/levels.js'
 
 export interface LevelStats {
   level: number

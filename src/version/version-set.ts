@@ -9,6 +9,7 @@
 import { basename, join } from 'node:path'
 import { ShaleError, corruption } from '../errors.js'
 import { currentFileName, manifestFileName, parseFileName, tableFileName, tempFileName } from '../base/file-names.js'
+import { NUM_LEVELS } from '../base/levels.js'
 import type { FileSystem, RandomAccessFile } from '../vfs/file-system.js'
 import { LogReader } from '../wal/log-reader.js'
 import { findValidChunkAfter } from '../wal/log-scan.js'
@@ -16,7 +17,7 @@ import { LogWriter } from '../wal/log-writer.js'
 import { lostEditEvidence } from './manifest-cross-check.js'
 import { Version } from './version.js'
 import { addLifetime, emptyLifetime, type LifetimeCounters, type LifetimeDelta } from './lifetime-counters.js'
-import { COMPARATOR_NAME, NUM_LEVELS, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
+import { COMPARATOR_NAME, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
 
 /** The MANIFEST file name CURRENT holds (without its newline). */
 export function readCurrent(fs: FileSystem, dir: string): string {

@@ -6,11 +6,12 @@
 
 import type { InternalIterator } from '../base/internal-iterator.js'
 import type { ValueKind } from '../base/internal-key.js'
+import { NUM_LEVELS } from '../base/levels.js'
 import { compareBytes } from '../util/bytes.js'
 import type { TableCache } from '../table/table-cache.js'
 import { fileContains, type FileMetadata } from './file-metadata.js'
 import { LevelIterator } from './level-iterator.js'
-import { NUM_LEVELS, type VersionEdit } from './version-edit.js'
+import type { VersionEdit } from './version-edit.js'
 
 export interface TableLookup {
   seq: number
