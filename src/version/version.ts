@@ -10,6 +10,7 @@ import { NUM_LEVELS } from '../base/levels.js'
 import { compareBytes } from '../util/bytes.js'
 import type { TableCache } from '../table/table-cache.js'
 import { fileContains, type FileMetadata } from './file-metadata.js'
+import { findFile } from './find-file.js'
 import { LevelIterator } from './level-iterator.js'
 import type { VersionEdit } from './version-edit.js'
 
@@ -102,13 +103,6 @@ export class Version {
 
 /** In a sorted, non-overlapping level: the one file that may hold key. */
 function oneFile(files: readonly FileMetadata[], key: Uint8Array): FileMetadata[] {
-  let lo = 0
-  let hi = files.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (compareBytes(files[mid]!.largestKey, key) < 0) lo = mid + 1
-    else hi = mid
-  }
-  const f = files[lo]
+  const f = files[findFile(files, key)]
   return f !== undefined && compareBytes(key, f.smallestKey) >= 0 ? [f] : []
 }
