@@ -6,6 +6,7 @@
 import { ShaleError, corruption } from '../errors.js'
 import { logFileName } from '../base/file-names.js'
 import type { Memtable } from '../memtable/memtable.js'
+import { EMPTY_BYTES } from '../util/bytes.js'
 import type { FileSystem, RandomAccessFile } from '../vfs/file-system.js'
 import { LogReader } from '../wal/log-reader.js'
 import { findValidChunkAfter } from '../wal/log-scan.js'
@@ -79,15 +80,13 @@ export function replayLog(file: RandomAccessFile, path: string, memtable: Memtab
     }
     const batch = decodeBatch(r.record, `${path} at offset ${r.offset}`)
     let seq = batch.seq
-    for (const op of batch.ops) memtable.add(op.key, seq++, op.kind, op.value ?? EMPTY)
+    for (const op of batch.ops) memtable.add(op.key, seq++, op.kind, op.value ?? EMPTY_BYTES)
     if (seq - 1 > result.lastSequence) result.lastSequence = seq - 1
     if (result.firstOffset < 0) result.firstOffset = r.offset
     result.records++
     result.end = reader.position
   }
 }
-
-const EMPTY = new Uint8Array(0)
 
 function midLogDamage(d: Damage, path: string, validAt: number): ShaleError {
   return corruption(
