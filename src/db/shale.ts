@@ -7,11 +7,12 @@ import { ShaleError, invalidArgument } from '../errors.js'
 import { currentFileName, lockFileName, logFileName, parseFileName } from '../base/file-names.js'
 import { ValueKind } from '../base/internal-key.js'
 import { resolveOptions, type Options, type ResolvedOptions } from '../base/options.js'
-import { copyBytes } from '../util/bytes.js'
+import { copyBytes, EMPTY_BYTES } from '../util/bytes.js'
 import { LruCache } from '../util/lru-cache.js'
 import { TimeSlicer } from '../util/time-slicer.js'
 import { Memtable } from '../memtable/memtable.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
+import type { FoundEntry } from '../base/found-entry.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import type { Block } from '../table/block.js'
 import { TableCache } from '../table/table-cache.js'
@@ -20,7 +21,7 @@ import { emptyEdit } from '../version/version-edit.js'
 import { bottomLevelTask, levelScores, manualTask, outputNumberBudget, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
 import { InProcessRunner, sharedWorkerRunner, type CompactionRunner } from '../compaction/compaction-runner.js'
 import { VersionSet } from '../version/version-set.js'
-import type { TableLookup, Version } from '../version/version.js'
+import type { Version } from '../version/version.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { LogWriter } from '../wal/log-writer.js'
@@ -299,7 +300,7 @@ export class Shale {
     const mem = this.#mem
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!
-      mem.add(op.key, seq + i, op.kind, op.value ?? EMPTY, op.skey)
+      mem.add(op.key, seq + i, op.kind, op.value ?? EMPTY_BYTES, op.skey)
       this.#counters.userBytes += op.key.length + (op.value?.length ?? 0)
     }
     this.#counters.writes += ops.length
@@ -626,7 +627,7 @@ export class Shale {
     const k = keyArg(key, this.#options.allowEmptyKeys)
     const skey = binaryKey(key, k)
     const before = this.#counters.tablesSearched
-    let hit: TableLookup | undefined
+    let hit: FoundEntry | undefined
     for (let i = 0; i < view.memtables.length && hit === undefined; i++) hit = view.memtables[i]!.get(k, seq, skey)
     hit ??= view.version.get(k, seq, this.#tables, this.#counters)
     this.#counters.recordGet(this.#counters.tablesSearched - before)
@@ -826,7 +827,6 @@ export class Shale {
   }
 }
 
-const EMPTY = new Uint8Array(0)
 /** How often writes retry after a full disk. */
 const RESUME_INTERVAL_MS = 250
 

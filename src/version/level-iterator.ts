@@ -25,15 +25,15 @@ export class LevelIterator implements InternalIterator {
     this.#closeCursor()
     const f = this.#files[index]
     if (f === undefined) return undefined
+    // The cursor holds its table until it is closed.
+    this.#cursor = this.#tables.iterator(f.number)
     this.#index = index
-    this.#cursor = this.#tables.acquire(f.number).iterator()
     return this.#cursor
   }
 
   #closeCursor(): void {
     if (this.#cursor === undefined) return
     this.#cursor.close()
-    this.#tables.release(this.#files[this.#index]!.number)
     this.#cursor = undefined
     this.#index = -1
   }
