@@ -8,7 +8,8 @@ import { ShaleError } from '../errors.js'
 import { currentFileName, lockFileName, parseFileName, tableFileName } from '../base/file-names.js'
 import { compareInternal } from '../base/internal-key.js'
 import { compareBytes } from '../util/bytes.js'
-import { TableReader } from '../table/table-reader.js'
+import type { TableReader } from '../table/table-reader.js'
+import { openUncachedTable } from '../table/uncached-table.js'
 import { salvageTable } from '../table/table-salvage.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import { lostEditEvidence } from '../version/manifest-cross-check.js'
@@ -176,7 +177,7 @@ function checkTable(fs: FileSystem, dir: string, name: string, meta: FileMetadat
   const path = join(dir, name)
   let reader: TableReader | undefined
   try {
-    reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, cacheId: 0, paranoidChecks: true, search: 'binary' })
+    reader = openUncachedTable(fs, path)
     const it = reader.iterator()
     let prev: { key: Uint8Array; seq: number } | undefined
     for (it.seekToFirst(); it.valid(); it.next()) {

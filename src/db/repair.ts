@@ -13,7 +13,8 @@ import { NUM_LEVELS } from '../base/levels.js'
 import { resolveOptions, type Options } from '../base/options.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
 import { Memtable } from '../memtable/memtable.js'
-import { TableReader } from '../table/table-reader.js'
+import type { TableReader } from '../table/table-reader.js'
+import { openUncachedTable } from '../table/uncached-table.js'
 import { salvageTable } from '../table/table-salvage.js'
 import { bytesEqual, copyBytes } from '../util/bytes.js'
 import type { FileMetadata } from '../version/file-metadata.js'
@@ -84,7 +85,7 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
     if (parsed?.kind !== 'table') continue
     const path = join(dir, name)
     try {
-      const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, cacheId: 0, paranoidChecks: true, search: 'binary' })
+      const reader = openUncachedTable(fs, path)
       const it = reader.iterator()
       try {
         for (it.seekToFirst(); it.valid(); it.next()) if (it.seq() > lastSequence) lastSequence = it.seq()

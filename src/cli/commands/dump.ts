@@ -8,7 +8,7 @@ import { currentFileName } from '../../base/file-names.js'
 import { Block, BlockCursor } from '../../table/block.js'
 import { ShaleError, corruption } from '../../errors.js'
 import { BLOCK_TRAILER_SIZE, CompressionType, FOOTER_SIZE, TABLE_MAGIC_HI, TABLE_MAGIC_LO, checkBlock, decodeBlockHandle, decodeFooter } from '../../table/format.js'
-import { TableReader } from '../../table/table-reader.js'
+import { openUncachedTable } from '../../table/uncached-table.js'
 import { decodeEdit } from '../../version/version-edit.js'
 import { getU32 } from '../../util/coding.js'
 import type { RandomAccessFile } from '../../vfs/file-system.js'
@@ -111,7 +111,7 @@ export function registerDump(program: Command): void {
         const uncompressed = blocks.reduce((sum, b) => sum + (b.uncompressedSize ?? 0), 0)
         const compressed = blocks.filter((b) => b.compression === 'lz4').length
         const filter = footer.filter.size === 0 ? undefined : checkBlock(file.read(footer.filter.offset, footer.filter.size + BLOCK_TRAILER_SIZE), footer.filter, path, true, footer.version)
-        const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, cacheId: 0, paranoidChecks: true, search: 'binary' })
+        const reader = openUncachedTable(fs, path)
         const entries: { key: string; seq: number; kind: string; value: string }[] = []
         try {
           if (o.entries) {
