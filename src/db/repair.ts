@@ -11,6 +11,7 @@ import type { InternalIterator } from '../base/internal-iterator.js'
 import { ValueKind } from '../base/internal-key.js'
 import { NUM_LEVELS } from '../base/levels.js'
 import { resolveOptions, type Options } from '../base/options.js'
+import { OutputSplitter } from '../compaction/output-splitter.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
 import { Memtable } from '../memtable/memtable.js'
 import type { TableReader } from '../table/table-reader.js'
@@ -20,7 +21,6 @@ import { bytesEqual, copyBytes } from '../util/bytes.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import { emptyEdit } from '../version/version-edit.js'
 import { VersionSet } from '../version/version-set.js'
-import { TableWriter } from '../version/table-writer.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { LogReader } from '../wal/log-reader.js'
@@ -148,14 +148,8 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
   // lies below the last level, and no snapshot can exist during a repair).
   const sources: InternalIterator[] = [recovered.iterator(), ...intact.map((t) => t.iterator())]
   const merged = new MergingIterator(sources)
-  const outputs: FileMetadata[] = []
-  let out: TableWriter | undefined
-  const finish = async (): Promise<void> => {
-    if (out === undefined) return
-    const done = out
-    out = undefined
-    outputs.push(await done.finish())
-  }
+  const splitter = new OutputSplitter(fs, dir, opts, () => nextNumber++)
+  let outputs: FileMetadata[] = []
   let previous: Uint8Array | undefined
   try {
     for (merged.seekToFirst(); merged.valid(); merged.next()) {
@@ -163,14 +157,13 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
       if (previous !== undefined && bytesEqual(key, previous)) continue
       previous = copyBytes(key)
       if (merged.kind() === ValueKind.Deletion) continue
-      if (out !== undefined && out.estimatedFileSize() >= opts.targetFileSize) await finish()
-      out ??= new TableWriter(fs, dir, nextNumber++, opts)
-      out.add(key, merged.seq(), merged.kind(), merged.value())
+      if (splitter.full) await splitter.cut()
+      splitter.add(key, merged.seq(), merged.kind(), merged.value())
       report.keys++
     }
-    await finish()
+    outputs = await splitter.finish()
   } catch (err) {
-    out?.abandon()
+    splitter.abandon()
     throw err
   } finally {
     merged.close()
