@@ -36,8 +36,18 @@ export interface CheckReport {
   live: boolean
 }
 
-/** Reads every file's records and reports what is damaged; `onFile` reports progress. */
-export function checkDatabase(location: string, fs: FileSystem = new NodeFileSystem(), onFile?: (done: number, total: number) => void): CheckReport {
+/** How checkDatabase reads the directory, in the shape repairDatabase's options take. */
+export interface CheckOptions {
+  /** The file system the database lives on (default: the real one, node:fs). */
+  fileSystem?: FileSystem
+  /** Called as each file of the directory is reached: `done` of `total` files. */
+  onProgress?: (done: number, total: number) => void
+}
+
+/** Reads every file's records and reports what is damaged. */
+export function checkDatabase(location: string, options: CheckOptions = {}): CheckReport {
+  const fs = options.fileSystem ?? new NodeFileSystem()
+  const onFile = options.onProgress
   if (fs.stat(location) !== 'directory') throw new ShaleError('NOT_FOUND', `Cannot check ${location}: no such directory`)
   let lock: FileLock | undefined
   try {

@@ -59,6 +59,7 @@ export interface RepairReport {
   moved: string[]
 }
 
+/** Rebuilds the database at location. `options` are the database's, as Shale.open takes them: fileSystem, and the size and compression of the new tables. */
 export async function repairDatabase(location: string, options?: Options): Promise<RepairReport> {
   const opts = resolveOptions(options)
   const fs: FileSystem = opts.fileSystem ?? new NodeFileSystem()
