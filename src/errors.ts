@@ -58,11 +58,16 @@ export function corruption(where: string, why: string): ShaleError {
   return new ShaleError('CORRUPTION', `Corruption in ${where}: ${why}`)
 }
 
+/** The message of anything thrown: an Error's message, or the value itself as text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
 /** Wraps an error thrown by node:fs into a ShaleError, keeping it as the cause. */
 export function ioError(action: string, cause: unknown): ShaleError {
   if (cause instanceof ShaleError) return cause
   const errno = (cause as NodeJS.ErrnoException | undefined)?.code
-  const detail = cause instanceof Error ? cause.message : String(cause)
+  const detail = errorMessage(cause)
   if (errno === 'ENOSPC') return new ShaleError('NO_SPACE', `Cannot ${action}: disk is full (${detail})`, { cause })
   if (errno === 'ENOENT') return new ShaleError('NOT_FOUND', `Cannot ${action}: ${detail}`, { cause })
   return new ShaleError('IO', `Cannot ${action}: ${detail}`, { cause })

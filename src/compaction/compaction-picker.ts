@@ -18,7 +18,7 @@
 import type { ResolvedOptions } from '../base/options.js'
 import { compareBytes } from '../util/bytes.js'
 import { fileOverlaps, type FileMetadata } from '../version/file-metadata.js'
-import { NUM_LEVELS } from '../version/version-edit.js'
+import { NUM_LEVELS } from '../base/levels.js'
 import type { Version } from '../version/version.js'
 
 export type PolicyOptions = Pick<ResolvedOptions, 'l0CompactionTrigger' | 'l1TargetSize' | 'levelMultiplier' | 'targetFileSize'>

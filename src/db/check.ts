@@ -4,11 +4,12 @@
 // when a writer holds the lock, checks beside it.
 
 import { join } from 'node:path'
-import { ShaleError } from '../errors.js'
+import { ShaleError, errorMessage } from '../errors.js'
 import { lockFileName, parseFileName, tableFileName } from '../base/file-names.js'
 import { compareInternal } from '../base/internal-key.js'
 import { compareBytes } from '../util/bytes.js'
-import { TableReader } from '../table/table-reader.js'
+import type { TableReader } from '../table/table-reader.js'
+import { openUncachedTable } from '../table/uncached-table.js'
 import { salvageTable } from '../table/table-salvage.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import { lostEditEvidence } from '../version/manifest-cross-check.js'
@@ -35,8 +36,18 @@ export interface CheckReport {
   live: boolean
 }
 
-/** Reads every file's records and reports what is damaged; `onFile` reports progress. */
-export function checkDatabase(location: string, fs: FileSystem = new NodeFileSystem(), onFile?: (done: number, total: number) => void): CheckReport {
+/** How checkDatabase reads the directory, in the shape repairDatabase's options take. */
+export interface CheckOptions {
+  /** The file system the database lives on (default: the real one, node:fs). */
+  fileSystem?: FileSystem
+  /** Called as each file of the directory is reached: `done` of `total` files. */
+  onProgress?: (done: number, total: number) => void
+}
+
+/** Reads every file's records and reports what is damaged. */
+export function checkDatabase(location: string, options: CheckOptions = {}): CheckReport {
+  const fs = options.fileSystem ?? new NodeFileSystem()
+  const onFile = options.onProgress
   if (fs.stat(location) !== 'directory') throw new ShaleError('NOT_FOUND', `Cannot check ${location}: no such directory`)
   let lock: FileLock | undefined
   try {
@@ -86,9 +97,6 @@ function manifestState(dir: string, fs: FileSystem): string {
   }
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
 
 function check(dir: string, fs: FileSystem, onFile: ((done: number, total: number) => void) | undefined, beside: boolean): Omit<CheckReport, 'live'> {
   const files: FileCheck[] = []
@@ -99,7 +107,7 @@ function check(dir: string, fs: FileSystem, onFile: ((done: number, total: numbe
     manifestName = readCurrent(fs, dir)
   } catch (err) {
     current.status = (err as ShaleError).code === 'NOT_FOUND' ? 'missing' : 'corrupt'
-    current.detail = message(err)
+    current.detail = errorMessage(err)
   }
 
   // Replay the MANIFEST into the set of live tables.
@@ -139,7 +147,7 @@ function check(dir: string, fs: FileSystem, onFile: ((done: number, total: numbe
         )
       } catch (err) {
         m.status = 'corrupt'
-        m.detail = message(err)
+        m.detail = errorMessage(err)
       } finally {
         file.close()
       }
@@ -177,7 +185,7 @@ function checkTable(fs: FileSystem, dir: string, name: string, meta: FileMetadat
   const path = join(dir, name)
   let reader: TableReader | undefined
   try {
-    reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, cacheId: 0, paranoidChecks: true, search: 'binary' })
+    reader = openUncachedTable(fs, path)
     const it = reader.iterator()
     let prev: { key: Uint8Array; seq: number } | undefined
     for (it.seekToFirst(); it.valid(); it.next()) {
@@ -193,7 +201,7 @@ function checkTable(fs: FileSystem, dir: string, name: string, meta: FileMetadat
     if (result.items !== reader.properties().entries) throw new Error(`holds ${result.items} entries, its properties say ${reader.properties().entries}`)
   } catch (err) {
     result.status = 'corrupt'
-    result.detail = `${message(err)}; ${salvageSummary(fs, path)}`
+    result.detail = `${errorMessage(err)}; ${salvageSummary(fs, path)}`
   } finally {
     reader?.close()
   }
@@ -246,7 +254,7 @@ function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): F
     }
   } catch (err) {
     result.status = 'corrupt'
-    result.detail = message(err)
+    result.detail = errorMessage(err)
   } finally {
     file.close()
   }

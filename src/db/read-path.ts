@@ -9,7 +9,7 @@ import type { InternalIterator } from '../base/internal-iterator.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
 import type { TableCache } from '../table/table-cache.js'
 import type { VersionSet } from '../version/version-set.js'
-import type { TableLookup } from '../version/version.js'
+import type { FoundEntry } from '../base/found-entry.js'
 import { DbIterator, type Bound } from './db-iterator.js'
 import type { Follower } from './follower.js'
 import type { ReadView } from './read-view.js'
@@ -61,7 +61,7 @@ export class ReadPath {
     const seq = snap?.sequence ?? this.lastSequence
     const view = snap?.view ?? this.currentView()
     const before = this.#counters.tablesSearched
-    let hit: TableLookup | undefined
+    let hit: FoundEntry | undefined
     for (let i = 0; i < view.memtables.length && hit === undefined; i++) hit = view.memtables[i]!.get(key, seq, skey)
     hit ??= view.version.get(key, seq, this.#tables, this.#counters)
     this.#counters.recordGet(this.#counters.tablesSearched - before)

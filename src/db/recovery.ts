@@ -5,6 +5,7 @@
 
 import { logFileName } from '../base/file-names.js'
 import type { Memtable } from '../memtable/memtable.js'
+import { EMPTY_BYTES } from '../util/bytes.js'
 import type { FileSystem, RandomAccessFile } from '../vfs/file-system.js'
 import { midLogCorruption, readLogRecords } from '../wal/log-records.js'
 import { decodeBatch } from '../wal/write-batch.js'
@@ -72,7 +73,7 @@ export function replayLog(file: RandomAccessFile, path: string, memtable: Memtab
     (record, offset) => {
       const batch = decodeBatch(record, `${path} at offset ${offset}`)
       let seq = batch.seq
-      for (const op of batch.ops) memtable.add(op.key, seq++, op.kind, op.value ?? EMPTY)
+      for (const op of batch.ops) memtable.add(op.key, seq++, op.kind, op.value ?? EMPTY_BYTES)
       if (seq - 1 > lastSequence) lastSequence = seq - 1
     },
     { from: fromOffset, midLog: mode === 'tolerate-tail' ? 'refuse' : 'ignore', remedy: POINT_IN_TIME_REMEDY },
@@ -80,7 +81,5 @@ export function replayLog(file: RandomAccessFile, path: string, memtable: Memtab
   const damage = log.damage === undefined ? undefined : { file: path, offset: log.damage.offset, reason: log.damage.reason }
   return { end: log.end, firstOffset: log.firstOffset, lastSequence, records: log.records, damage }
 }
-
-const EMPTY = new Uint8Array(0)
 
 const POINT_IN_TIME_REMEDY = "open with walRecovery: 'point-in-time' to keep only the writes before the damage"

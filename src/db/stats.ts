@@ -7,7 +7,7 @@ import type { Memtable } from '../memtable/memtable.js'
 import type { TableCache } from '../table/table-cache.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import type { LifetimeCounters } from '../version/lifetime-counters.js'
-import { NUM_LEVELS } from '../version/version-edit.js'
+import { NUM_LEVELS } from '../base/levels.js'
 
 export interface LevelStats {
   level: number

@@ -13,7 +13,7 @@ import { closedError } from '../errors.js'
 import { logFileName } from '../base/file-names.js'
 import { Memtable } from '../memtable/memtable.js'
 import { ByteWriter } from '../util/coding.js'
-import { copyBytes } from '../util/bytes.js'
+import { copyBytes, EMPTY_BYTES } from '../util/bytes.js'
 import { SerialQueue } from '../util/serial-queue.js'
 import type { TimeSlicer } from '../util/time-slicer.js'
 import { emptyEdit } from '../version/version-edit.js'
@@ -25,7 +25,6 @@ import type { DbCore } from './db-core.js'
 import { writeLevel0Table } from './flush.js'
 import type { GroupCommit } from './group-commit.js'
 
-const EMPTY = new Uint8Array(0)
 
 /**
  * Operations hold the caller's buffers until the write is applied, which is synchronous
@@ -140,7 +139,7 @@ export class WritePath {
     const mem = this.#mem
     for (let i = 0; i < ops.length; i++) {
       const op = ops[i]!
-      mem.add(op.key, seq + i, op.kind, op.value ?? EMPTY, op.skey)
+      mem.add(op.key, seq + i, op.kind, op.value ?? EMPTY_BYTES, op.skey)
       counters.userBytes += op.key.length + (op.value?.length ?? 0)
     }
     counters.writes += ops.length

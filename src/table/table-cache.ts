@@ -4,11 +4,12 @@
 
 import { closedError } from '../errors.js'
 import type { FileSystem } from '../vfs/file-system.js'
+import type { FoundEntry } from '../base/found-entry.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { tableFileName } from '../base/file-names.js'
 import type { LruCache } from '../util/lru-cache.js'
 import type { Block, BlockSearch } from './block.js'
-import { TableReader, type TableGetResult } from './table-reader.js'
+import { TableReader, type SearchCounter } from './table-reader.js'
 
 export interface TableCacheOptions {
   /** Readers kept open at once, not counting held ones beyond the limit. */
@@ -109,11 +110,11 @@ export class TableCache {
     else this.#trim()
   }
 
-  /** Point lookup through a briefly held reader. */
-  get(fileNumber: number, userKey: Uint8Array, seq: number): TableGetResult | undefined {
+  /** Point lookup through a briefly held reader (TableReader.get). */
+  get(fileNumber: number, userKey: Uint8Array, seq: number, searched?: SearchCounter): FoundEntry | undefined {
     const reader = this.acquire(fileNumber)
     try {
-      return reader.get(userKey, seq)
+      return reader.get(userKey, seq, searched)
     } finally {
       this.release(reader)
     }

@@ -5,6 +5,7 @@
 
 import { ShaleError, closedError, corruption } from '../errors.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
+import type { FoundEntry } from '../base/found-entry.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { type ValueKind, compareInternalKeyRange, compareInternalKeys, writeTrailer, TRAILER_SIZE } from '../base/internal-key.js'
 import type { LruCache } from '../util/lru-cache.js'
@@ -37,11 +38,9 @@ export interface TableReaderOptions {
   search: BlockSearch
 }
 
-export interface TableGetResult {
-  seq: number
-  kind: ValueKind
-  /** A view into the cached block; its bytes never change. */
-  value: Uint8Array
+/** Where get() counts, for read amplification, the lookups the bloom filter let through to a data block. */
+export interface SearchCounter {
+  tablesSearched: number
 }
 
 /** Counters for tests and benchmarks. */
@@ -167,13 +166,18 @@ export class TableReader {
     return this.#filter === undefined || bloomMayContain(this.#filter, userKey)
   }
 
-  /** The newest entry for userKey with sequence <= seq, tombstones included. */
-  get(userKey: Uint8Array, seq: number): TableGetResult | undefined {
+  /**
+   * The newest entry for userKey with sequence <= seq, tombstones included; its value is a
+   * view into the cached block. Unless the bloom filter rules the key out, counts the search
+   * in `searched`.
+   */
+  get(userKey: Uint8Array, seq: number, searched?: SearchCounter): FoundEntry | undefined {
     if (this.#closed) throw this.#closedError()
     if (this.#filter !== undefined && !bloomMayContain(this.#filter, userKey)) {
       this.stats.filterSkips++
       return undefined
     }
+    if (searched !== undefined) searched.tablesSearched++
     const target = this.#seekKey(userKey, seq)
     const index = this.#getIndex
     index.seek(target)

@@ -8,6 +8,7 @@ import { copyBytes } from '../util/bytes.js'
 import { ByteWriter, getLengthPrefixed, getVarint } from '../util/coding.js'
 import { encodeInternalKey, sequenceOf, userKeyOf } from '../base/internal-key.js'
 import { ValueKind } from '../base/internal-key.js'
+import { NUM_LEVELS } from '../base/levels.js'
 import type { FileMetadata } from './file-metadata.js'
 import { decodeLifetime, encodeLifetime, type LifetimeCounters } from './lifetime-counters.js'
 
@@ -29,7 +30,6 @@ export const SAFE_IGNORE_TAG = 1 << 13
 
 /** Names the key order; a manifest with another name was written for different keys. */
 export const COMPARATOR_NAME = 'shale.BytewiseComparator'
-export const NUM_LEVELS = 7
 
 export interface VersionEdit {
   comparator?: string

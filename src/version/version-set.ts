@@ -9,6 +9,7 @@
 import { basename, join } from 'node:path'
 import { ShaleError, closedError, corruption } from '../errors.js'
 import { currentFileName, manifestFileName, parseFileName, tableFileName } from '../base/file-names.js'
+import { NUM_LEVELS } from '../base/levels.js'
 import type { FileSystem, RandomAccessFile } from '../vfs/file-system.js'
 import { readLogRecords } from '../wal/log-records.js'
 import { LogWriter } from '../wal/log-writer.js'
@@ -16,7 +17,7 @@ import { readCurrent, writeCurrent } from './current-file.js'
 import { lostEditEvidence } from './manifest-cross-check.js'
 import { Version } from './version.js'
 import { addLifetime, emptyLifetime, type LifetimeCounters, type LifetimeDelta } from './lifetime-counters.js'
-import { COMPARATOR_NAME, NUM_LEVELS, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
+import { COMPARATOR_NAME, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
 
 function manifestGone(dir: string, name: string): ShaleError {
   return new ShaleError('NOT_FOUND', `Cannot read ${join(dir, name)}: the writer replaced it`)

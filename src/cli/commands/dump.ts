@@ -5,9 +5,9 @@ import type { Command } from 'commander'
 import { basename, join } from 'node:path'
 import { compareInternalKeys, sequenceOf, userKeyOf, ValueKind } from '../../base/internal-key.js'
 import { Block, BlockCursor } from '../../table/block.js'
-import { ShaleError, corruption } from '../../errors.js'
+import { ShaleError, corruption, errorMessage } from '../../errors.js'
 import { BLOCK_TRAILER_SIZE, CompressionType, FOOTER_SIZE, TABLE_MAGIC_HI, TABLE_MAGIC_LO, checkBlock, decodeBlockHandle, readFooter } from '../../table/format.js'
-import { TableReader } from '../../table/table-reader.js'
+import { openUncachedTable } from '../../table/uncached-table.js'
 import { readCurrent } from '../../version/current-file.js'
 import { decodeEdit } from '../../version/version-edit.js'
 import { getU32 } from '../../util/coding.js'
@@ -92,7 +92,7 @@ export function registerDump(program: Command): void {
             compression = type === CompressionType.None ? 'none' : type === CompressionType.Lz4 ? 'lz4' : `type ${type}`
             uncompressedSize = checkBlock(raw, h, path, true, footer.version).length
           } catch (err) {
-            damage = err instanceof Error ? err.message : String(err)
+            damage = errorMessage(err)
           }
           blocks.push({
             lastKey: showBytes(userKeyOf(cursor.key()), o.format),
@@ -108,7 +108,7 @@ export function registerDump(program: Command): void {
         const uncompressed = blocks.reduce((sum, b) => sum + (b.uncompressedSize ?? 0), 0)
         const compressed = blocks.filter((b) => b.compression === 'lz4').length
         const filter = footer.filter.size === 0 ? undefined : checkBlock(file.read(footer.filter.offset, footer.filter.size + BLOCK_TRAILER_SIZE), footer.filter, path, true, footer.version)
-        const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, cacheId: 0, paranoidChecks: true, search: 'binary' })
+        const reader = openUncachedTable(fs, path)
         const entries: { key: string; seq: number; kind: string; value: string }[] = []
         try {
           if (o.entries) {
