@@ -9,27 +9,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Shale } from '../../src/index.js'
+import { contents, matchedPrefix, type Op } from '../helpers/batch-history.js'
 import { MemoryFileSystem } from '../helpers/memory-file-system.js'
 import { Random } from '../helpers/random.js'
-
-interface Op {
-  key: string
-  value: string | undefined
-}
-
-async function contents(db: Shale): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  for await (const [k, v] of db.iterator()) out.set(k.toString(), v.toString())
-  return out
-}
-
-function stateAfter(history: Op[][], upTo: number): Map<string, string> {
-  const state = new Map<string, string>()
-  for (let i = 0; i < upTo; i++) for (const op of history[i]!) op.value === undefined ? state.delete(op.key) : state.set(op.key, op.value)
-  return state
-}
-
-const same = (a: Map<string, string>, b: Map<string, string>): boolean => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v)
 
 async function runSeed(seed: number): Promise<number> {
   const r = new Random(seed)
@@ -59,13 +41,7 @@ async function runSeed(seed: number): Promise<number> {
       fs = image
       db = await Shale.open('/db', { ...options, fileSystem: fs })
       const got = await contents(db)
-      let matched: number | undefined
-      for (let upTo = history.length; upTo >= lastSynced; upTo--) {
-        if (same(stateAfter(history, upTo), got)) {
-          matched = upTo
-          break
-        }
-      }
+      const matched = matchedPrefix(history, got, lastSynced)
       assert.ok(matched !== undefined, `seed ${seed} step ${step}: after a power loss the store is not the history up to any point at or after the last synced write ${lastSynced} (reproduce: SHALE_SEED=${seed})`)
       // Writes after the recovered point never happened, as far as the database knows.
       history.length = matched
@@ -83,3 +59,4 @@ test('power loss at random moments keeps every synced write and recovers a prefi
   console.log(`power-loss test: ${seeds.length} seeds, ${crashes} simulated power losses, all recovered to a prefix with every synced write`)
   assert.ok(crashes > seeds.length)
 })
+
