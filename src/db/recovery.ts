@@ -1,7 +1,8 @@
 // Replays write-ahead logs into a memtable: on open, and, for a read-only handle, again and
 // again as the writer appends. Every record is checked; a damaged tail (a write torn by a
 // crash, or one the writer is still appending) is cut, but damage followed by valid records
-// is refused under 'tolerate-tail', because those records may be acknowledged writes.
+// is refused under 'tolerate-tail', because those records may be acknowledged writes; a log
+// cut part-way through a record ends the replay, later logs included.
 
 import { ShaleError, corruption } from '../errors.js'
 import { logFileName } from '../base/file-names.js'
@@ -17,6 +18,8 @@ interface Damage {
   file: string
   offset: number
   reason: string
+  /** The log just ends part-way through a record: a write torn before it was synced. */
+  truncated: boolean
 }
 
 export interface ReplayResult {
@@ -43,6 +46,10 @@ export function replayLogs(fs: FileSystem, dir: string, logNumbers: number[], me
       result.damage ??= log.damage
       // Point-in-time recovery keeps the prefix before the first damage and nothing after.
       if (log.damage !== undefined && mode === 'point-in-time') return result
+      // A torn tail was never synced, and a sync write is acknowledged only once every older
+      // log is synced whole (group commit): no later log holds one, and replaying a later
+      // log's surviving unsynced records would leave a hole in the history.
+      if (log.damage?.truncated) return result
     } finally {
       file.close()
     }
@@ -70,7 +77,7 @@ export function replayLog(file: RandomAccessFile, path: string, memtable: Memtab
     const r = reader.next()
     if (r.type === 'eof') return result
     if (r.type === 'damage') {
-      result.damage = { file: path, offset: r.offset, reason: r.reason }
+      result.damage = { file: path, offset: r.offset, reason: r.reason, truncated: r.truncated }
       // The reader resyncs at block boundaries, so valid records later in a damaged block
       // would go unseen: scan byte by byte before calling the damage a torn tail.
       const at = mode === 'tolerate-tail' ? findValidChunkAfter(file, r.offset) : undefined
