@@ -1,7 +1,8 @@
 // Replays write-ahead logs into a memtable: on open, and, for a read-only handle, again and
 // again as the writer appends. Every record is checked; a damaged tail (a write torn by a
 // crash, or one the writer is still appending) is cut, but damage followed by valid records
-// is refused under 'tolerate-tail', because those records may be acknowledged writes.
+// is refused under 'tolerate-tail', because those records may be acknowledged writes; a log
+// cut part-way through a record ends the replay, later logs included.
 
 import { logFileName } from '../base/file-names.js'
 import type { Memtable } from '../memtable/memtable.js'
@@ -16,6 +17,8 @@ interface Damage {
   file: string
   offset: number
   reason: string
+  /** The log just ends part-way through a record: a write torn before it was synced. */
+  truncated: boolean
 }
 
 export interface ReplayResult {
@@ -45,6 +48,10 @@ export function replayLogs(fs: FileSystem, dir: string, logNumbers: number[], me
       result.damage ??= log.damage
       // Point-in-time recovery keeps the prefix before the first damage and nothing after.
       if (log.damage !== undefined && mode === 'point-in-time') return result
+      // A torn tail was never synced, and a sync write is acknowledged only once every older
+      // log is synced whole (group commit): no later log holds one, and replaying a later
+      // log's surviving unsynced records would leave a hole in the history.
+      if (log.damage?.truncated) return result
     } finally {
       file.close()
     }
@@ -78,7 +85,7 @@ export function replayLog(file: RandomAccessFile, path: string, memtable: Memtab
     },
     { from: fromOffset, midLog: mode === 'tolerate-tail' ? 'refuse' : 'ignore', remedy: POINT_IN_TIME_REMEDY },
   )
-  const damage = log.damage === undefined ? undefined : { file: path, offset: log.damage.offset, reason: log.damage.reason }
+  const damage = log.damage === undefined ? undefined : { file: path, offset: log.damage.offset, reason: log.damage.reason, truncated: log.damage.truncated }
   return { end: log.end, firstOffset: log.firstOffset, lastSequence, records: log.records, damage }
 }
 
