@@ -11,16 +11,11 @@ import { test } from 'node:test'
 import { Shale } from '../../src/index.js'
 import { MemoryFileSystem } from '../helpers/memory-file-system.js'
 import { Random } from '../helpers/random.js'
+import { contents, sameState } from '../helpers/store-contents.js'
 
 interface Op {
   key: string
   value: string | undefined
-}
-
-async function contents(db: Shale): Promise<Map<string, string>> {
-  const out = new Map<string, string>()
-  for await (const [k, v] of db.iterator()) out.set(k.toString(), v.toString())
-  return out
 }
 
 function stateAfter(history: Op[][], upTo: number): Map<string, string> {
@@ -28,8 +23,6 @@ function stateAfter(history: Op[][], upTo: number): Map<string, string> {
   for (let i = 0; i < upTo; i++) for (const op of history[i]!) op.value === undefined ? state.delete(op.key) : state.set(op.key, op.value)
   return state
 }
-
-const same = (a: Map<string, string>, b: Map<string, string>): boolean => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v)
 
 async function runSeed(seed: number): Promise<number> {
   const r = new Random(seed)
@@ -61,7 +54,7 @@ async function runSeed(seed: number): Promise<number> {
       const got = await contents(db)
       let matched: number | undefined
       for (let upTo = history.length; upTo >= lastSynced; upTo--) {
-        if (same(stateAfter(history, upTo), got)) {
+        if (sameState(stateAfter(history, upTo), got)) {
           matched = upTo
           break
         }
