@@ -108,10 +108,28 @@ test('damage followed by a valid record is refused under tolerate-tail and cut t
   assert.equal(r.damage?.offset, offsets[1])
 })
 
-test('damage at the end of one log with records in the next: refused under tolerate-tail, the later logs dropped under point-in-time', () => {
+test('a log cut short with records in the next: the replay ends there under both modes, the later logs dropped', () => {
   const fs = fsWith([1, [[1, [putOp('a', 'one')]], [2, [putOp('b', 'two')]]]], [2, [[3, [putOp('c', 'three')]]]])
   const first = logFileName(DIR, 1)
   fs.truncate(first, fs.readAll(first).length - 3)
+  // A cut tail was never synced, and a sync write is acknowledged only once every older log
+  // is synced whole: the later log holds nothing acknowledged, and applying it would leave a hole.
+  for (const mode of ['tolerate-tail', 'point-in-time'] as const) {
+    const mem = new Memtable(2)
+    const r = replayLogs(fs, DIR, [1, 2], mem, 0, mode)
+    assert.deepEqual(dump(mem), ['a@1=one'], mode)
+    assert.equal(r.lastSequence, 1)
+    assert.equal(r.damage?.truncated, true)
+  }
+  assert.equal(fs.openFiles.size, 0, 'the damaged log is closed even when replay stops there')
+})
+
+test('damaged bytes at the end of one log with records in the next: refused under tolerate-tail, the later logs dropped under point-in-time', () => {
+  const fs = fsWith([1, [[1, [putOp('a', 'one')]], [2, [putOp('b', 'two')]]]], [2, [[3, [putOp('c', 'three')]]]])
+  const first = logFileName(DIR, 1)
+  const bytes = fs.readAll(first)
+  bytes[bytes.length - 2]! ^= 0xff // the last record's payload: its checksum fails
+  fs.overwrite(first, bytes)
   assert.throws(
     () => replayLogs(fs, DIR, [1, 2], new Memtable(2), 0, 'tolerate-tail'),
     (e) => e instanceof ShaleError && e.code === 'CORRUPTION' && e.message.includes(logFileName(DIR, 2)),
