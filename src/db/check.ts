@@ -176,7 +176,7 @@ function checkTable(fs: FileSystem, dir: string, name: string, meta: FileMetadat
   const path = join(dir, name)
   let reader: TableReader | undefined
   try {
-    reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, cacheId: 0, paranoidChecks: true, search: 'binary' })
+    reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, paranoidChecks: true, search: 'binary' })
     const it = reader.iterator()
     let prev: { key: Uint8Array; seq: number } | undefined
     for (it.seekToFirst(); it.valid(); it.next()) {

@@ -83,7 +83,7 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
     if (parsed?.kind !== 'table') continue
     const path = join(dir, name)
     try {
-      const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, cacheId: 0, paranoidChecks: true, search: 'binary' })
+      const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, paranoidChecks: true, search: 'binary' })
       const it = reader.iterator()
       try {
         for (it.seekToFirst(); it.valid(); it.next()) if (it.seq() > lastSequence) lastSequence = it.seq()

@@ -8,12 +8,11 @@ import { currentFileName, lockFileName, logFileName, parseFileName } from '../ba
 import { ValueKind } from '../base/internal-key.js'
 import { resolveOptions, type Options, type ResolvedOptions } from '../base/options.js'
 import { copyBytes } from '../util/bytes.js'
-import { LruCache } from '../util/lru-cache.js'
-import { TimeSlicer } from '../util/time-slicer.js'
+import { BlockCache } from '../table/block-cache.js'
+import { EventLoopGate } from '../util/event-loop-gate.js'
 import { Memtable } from '../memtable/memtable.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
-import type { Block } from '../table/block.js'
 import { TableCache } from '../table/table-cache.js'
 import { emptyEdit, NUM_LEVELS } from '../version/version-edit.js'
 import { bottomLevelTask, levelScores, manualTask, outputNumberBudget, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
@@ -311,17 +310,17 @@ export class Shale {
       }
     } else {
       this.#scheduleLogFlush()
-      if (this.#slicer.due()) await yieldToLoop()
+      const turn = this.#gate.pass()
+      if (turn !== undefined) await turn
     }
   }
 
   /**
-   * Writes and reads complete synchronously, so a loop awaiting one after another would
-   * never let timers or I/O callbacks run. After about a millisecond of such work the
-   * returned promise settles on the next turn of the event loop instead, keeping the
-   * process responsive at a cost of one setImmediate per millisecond.
+   * Writes, reads and iterator steps complete synchronously, so callers awaiting one after
+   * another (or many at once) would never let timers or I/O callbacks run. After about a
+   * millisecond of such work every promise settles on the next turn of the event loop.
    */
-  readonly #slicer = new TimeSlicer()
+  readonly #gate = new EventLoopGate()
 
   // Non-sync writes sit in the log writer's buffer until it fills or the event loop turns,
   // so a burst of puts costs one write() system call, not one each.
@@ -635,8 +634,7 @@ export class Shale {
 
   get(key: Bytes, options?: ReadOptions): Promise<Buffer | undefined> {
     try {
-      const value = this.getSync(key, options)
-      return this.#slicer.due() ? yieldToLoop(value) : Promise.resolve(value)
+      return this.#gate.settle(this.getSync(key, options))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -645,10 +643,24 @@ export class Shale {
   getMany(keys: readonly Bytes[], options?: ReadOptions): Promise<(Buffer | undefined)[]> {
     try {
       if (!Array.isArray(keys)) throw invalidArgument('Invalid keys: expected an array')
-      return Promise.resolve(keys.map((k) => this.getSync(k, options)))
+      // Every key is read at one sequence through one pinned view, so the event loop may
+      // turn between slices of a large batch and the answer is still one consistent read.
+      const snap = options?.snapshot === undefined ? this.snapshot() : undefined
+      const read = snap === undefined ? options : { ...options, snapshot: snap }
+      return this.#getEach(keys, read).finally(() => snap?.release())
     } catch (err) {
       return Promise.reject(err)
     }
+  }
+
+  async #getEach(keys: readonly Bytes[], options: ReadOptions | undefined): Promise<(Buffer | undefined)[]> {
+    const out: (Buffer | undefined)[] = []
+    for (const k of keys) {
+      out.push(this.getSync(k, options))
+      const turn = this.#gate.pass()
+      if (turn !== undefined) await turn
+    }
+    return out
   }
 
   has(key: Bytes, options?: ReadOptions): Promise<boolean> {
@@ -709,10 +721,14 @@ export class Shale {
     const sources: InternalIterator[] = view.memtables.map((m) => m.iterator())
     sources.push(...version.iterators(this.#tables))
     const inner = new DbIterator(new MergingIterator(sources), seq, { lower, upper, reverse, limit })
-    const it = new ShaleIterator(inner, () => {
-      this.#iterators.delete(it)
-      version.unref()
-    })
+    const it = new ShaleIterator(
+      inner,
+      () => {
+        this.#iterators.delete(it)
+        version.unref()
+      },
+      this.#gate,
+    )
     this.#iterators.add(it)
     return it
   }
@@ -840,7 +856,7 @@ function sum<T>(xs: readonly T[], f: (x: T) => number): number {
 }
 
 function newTableCache(dir: string, fs: FileSystem, opts: ResolvedOptions): TableCache {
-  const blockCache = opts.blockCacheSize > 0 ? new LruCache<string, Block>(opts.blockCacheSize) : undefined
+  const blockCache = opts.blockCacheSize > 0 ? new BlockCache(opts.blockCacheSize) : undefined
   return new TableCache(dir, fs, { maxOpenFiles: opts.maxOpenFiles, blockCache, paranoidChecks: opts.paranoidChecks, search: opts.blockSearch })
 }
 

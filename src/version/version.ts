@@ -69,21 +69,19 @@ export class Version {
 
   /** The newest version of key with sequence <= seq across all tables, tombstones included. */
   get(key: Uint8Array, seq: number, tables: TableCache, counter: ReadCounter): TableLookup | undefined {
-    for (let level = 0; level < this.levels.length; level++) {
-      const files = this.levels[level]!
-      const candidates = level === 0 ? files.filter((f) => fileContains(f, key)) : oneFile(files, key)
-      for (const f of candidates) {
-        counter.tablesProbed++
-        const table = tables.acquire(f.number)
-        try {
-          const skipped = table.stats.filterSkips
-          const hit = table.get(key, seq)
-          if (table.stats.filterSkips === skipped) counter.tablesSearched++
-          if (hit !== undefined) return hit
-        } finally {
-          tables.release(f.number)
-        }
-      }
+    // Written without closures or arrays: this runs for every get that misses the memtables.
+    const l0 = this.levels[0]!
+    for (let i = 0; i < l0.length; i++) {
+      const f = l0[i]!
+      if (!fileContains(f, key)) continue
+      const hit = searchTable(f, key, seq, tables, counter)
+      if (hit !== undefined) return hit
+    }
+    for (let level = 1; level < this.levels.length; level++) {
+      const f = fileFor(this.levels[level]!, key)
+      if (f === undefined) continue
+      const hit = searchTable(f, key, seq, tables, counter)
+      if (hit !== undefined) return hit
     }
     return undefined
   }
@@ -100,7 +98,7 @@ export class Version {
 }
 
 /** In a sorted, non-overlapping level: the one file that may hold key. */
-function oneFile(files: readonly FileMetadata[], key: Uint8Array): FileMetadata[] {
+function fileFor(files: readonly FileMetadata[], key: Uint8Array): FileMetadata | undefined {
   let lo = 0
   let hi = files.length
   while (lo < hi) {
@@ -109,5 +107,19 @@ function oneFile(files: readonly FileMetadata[], key: Uint8Array): FileMetadata[
     else hi = mid
   }
   const f = files[lo]
-  return f !== undefined && compareBytes(key, f.smallestKey) >= 0 ? [f] : []
+  return f !== undefined && compareBytes(key, f.smallestKey) >= 0 ? f : undefined
+}
+
+/** One table's answer for key, counted for read amplification. */
+function searchTable(f: FileMetadata, key: Uint8Array, seq: number, tables: TableCache, counter: ReadCounter): TableLookup | undefined {
+  counter.tablesProbed++
+  const table = tables.acquire(f.number)
+  try {
+    const skipped = table.stats.filterSkips
+    const hit = table.get(key, seq)
+    if (table.stats.filterSkips === skipped) counter.tablesSearched++
+    return hit
+  } finally {
+    tables.release(table)
+  }
 }

@@ -111,7 +111,7 @@ export function registerDump(program: Command): void {
         const uncompressed = blocks.reduce((sum, b) => sum + (b.uncompressedSize ?? 0), 0)
         const compressed = blocks.filter((b) => b.compression === 'lz4').length
         const filter = footer.filter.size === 0 ? undefined : checkBlock(file.read(footer.filter.offset, footer.filter.size + BLOCK_TRAILER_SIZE), footer.filter, path, true, footer.version)
-        const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, cacheId: 0, paranoidChecks: true, search: 'binary' })
+        const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, paranoidChecks: true, search: 'binary' })
         const entries: { key: string; seq: number; kind: string; value: string }[] = []
         try {
           if (o.entries) {
