@@ -28,14 +28,25 @@ export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === 'string' && Object.hasOwn(ERROR_CODES, value)
 }
 
+/** What a CLOSED error says was used after close: the database, an iterator or a snapshot. */
+export type ClosedSubject = 'database' | 'iterator' | 'snapshot'
+
 export class ShaleError extends Error {
   readonly code: ErrorCode
+  /** Set on every CLOSED error (and only there): which kind of handle was closed. */
+  readonly subject: ClosedSubject | undefined
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options)
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; subject?: ClosedSubject }) {
+    super(message, options !== undefined && 'cause' in options ? { cause: options.cause } : undefined)
     this.name = 'ShaleError'
     this.code = code
+    this.subject = options?.subject
   }
+}
+
+/** A handle was used after close (or release): `subject` says which kind. */
+export function closedError(subject: ClosedSubject, message: string): ShaleError {
+  return new ShaleError('CLOSED', message, { subject })
 }
 
 export function invalidArgument(message: string): ShaleError {
@@ -47,11 +58,16 @@ export function corruption(where: string, why: string): ShaleError {
   return new ShaleError('CORRUPTION', `Corruption in ${where}: ${why}`)
 }
 
+/** The message of anything thrown: an Error's message, or the value itself as text. */
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err)
+}
+
 /** Wraps an error thrown by node:fs into a ShaleError, keeping it as the cause. */
 export function ioError(action: string, cause: unknown): ShaleError {
   if (cause instanceof ShaleError) return cause
   const errno = (cause as NodeJS.ErrnoException | undefined)?.code
-  const detail = cause instanceof Error ? cause.message : String(cause)
+  const detail = errorMessage(cause)
   if (errno === 'ENOSPC') return new ShaleError('NO_SPACE', `Cannot ${action}: disk is full (${detail})`, { cause })
   if (errno === 'ENOENT') return new ShaleError('NOT_FOUND', `Cannot ${action}: ${detail}`, { cause })
   return new ShaleError('IO', `Cannot ${action}: ${detail}`, { cause })

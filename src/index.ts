@@ -5,7 +5,7 @@ export { ShaleIterator, type IteratorOptions, type Entry } from './db/shale-iter
 export { Snapshot } from './db/snapshot.js'
 export type { DbStats, LevelStats, LifetimeStats } from './db/stats.js'
 export type { WriteOptions, Bytes } from './db/arguments.js'
-export { checkDatabase, type CheckReport, type FileCheck } from './db/check.js'
+export { checkDatabase, type CheckOptions, type CheckReport, type FileCheck } from './db/check.js'
 export { repairDatabase, type RepairReport } from './db/repair.js'
 export { ShaleError, type ErrorCode } from './errors.js'
 export { MAX_KEY_SIZE, MAX_VALUE_SIZE, OPTION_NAMES, type Options } from './base/options.js'

@@ -4,6 +4,7 @@
 
 import type { Command, CommanderError } from 'commander'
 import { ShaleError, type ErrorCode } from '../index.js'
+import { errorMessage } from '../errors.js'
 
 export type CliErrorCode = ErrorCode | 'INTERNAL'
 
@@ -25,7 +26,7 @@ export function describeFailure(err: unknown): { code: CliErrorCode; message: st
     const message = err.message.startsWith(`${errno}: `) ? err.message.slice(errno.length + 2) : err.message
     return { code: errno === 'ENOENT' ? 'NOT_FOUND' : errno === 'ENOSPC' ? 'NO_SPACE' : 'IO', message }
   }
-  return { code: 'INTERNAL', message: err instanceof Error ? err.message : String(err) }
+  return { code: 'INTERNAL', message: errorMessage(err) }
 }
 
 /**

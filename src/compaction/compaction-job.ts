@@ -12,11 +12,11 @@ import { TimeSlicer } from '../util/time-slicer.js'
 import type { TableCache } from '../table/table-cache.js'
 import { fileContains, type FileMetadata } from '../version/file-metadata.js'
 import { LevelIterator } from '../version/level-iterator.js'
-import { TableWriter } from '../version/table-writer.js'
 import { emptyEdit, type VersionEdit } from '../version/version-edit.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import { CompactionIterator, type DropCounts } from './compaction-iterator.js'
 import { maxGrandparentOverlap, totalBytes, type CompactionTask } from './compaction-picker.js'
+import { OutputSplitter } from './output-splitter.js'
 
 export interface CompactionEnvironment {
   dir: string
@@ -61,8 +61,8 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
   const isBottom = (key: Uint8Array): boolean => env.deeperLevels.every((files) => !files.some((f) => fileContains(f, key)))
   const survivors = new CompactionIterator(input, env.snapshots, isBottom)
 
-  const outputs: FileMetadata[] = []
-  let out: TableWriter | undefined
+  const splitter = new OutputSplitter(env.fs, env.dir, env.options, () => env.newOutputNumber())
+  let outputs: FileMetadata[] = []
   // The last user key written, copied into a reused buffer (no allocation per key).
   const lastKeyHolder = new KeyHolder()
   let lastKey: Uint8Array | undefined
@@ -71,12 +71,6 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
   let gpOverlap = 0
   let gpSeenKey = false
   const gpLimit = maxGrandparentOverlap(env.options)
-  const finishOutput = async (): Promise<void> => {
-    if (out === undefined) return
-    const done = out
-    out = undefined
-    outputs.push(await done.finish())
-  }
 
   try {
     input.seekToFirst()
@@ -91,22 +85,21 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
         }
         gpSeenKey = true
         // Cut only between user keys: a key's versions must stay in one file of a sorted level.
-        if (out !== undefined && (out.estimatedFileSize() >= env.options.targetFileSize || gpOverlap > gpLimit)) {
-          await finishOutput()
+        if (splitter.open && (splitter.full || gpOverlap > gpLimit)) {
+          await splitter.cut()
           gpOverlap = 0
         }
         lastKey = lastKeyHolder.set(e.key)
       }
-      out ??= new TableWriter(env.fs, env.dir, env.newOutputNumber(), env.options)
-      out.add(e.key, e.seq, e.kind, e.value)
+      splitter.add(e.key, e.seq, e.kind, e.value)
       // Only await when a slice is over: an await per entry costs a microtask each.
       const pause = slicer.tick()
       if (pause !== undefined) await pause
     }
-    await finishOutput()
+    outputs = await splitter.finish()
     if (outputs.length > 0) await env.fs.syncDir(env.dir)
   } catch (err) {
-    out?.abandon()
+    splitter.abandon()
     throw err
   } finally {
     input.close()

@@ -18,7 +18,7 @@
 import type { ResolvedOptions } from '../base/options.js'
 import { compareBytes } from '../util/bytes.js'
 import { fileOverlaps, type FileMetadata } from '../version/file-metadata.js'
-import { NUM_LEVELS } from '../version/version-edit.js'
+import { NUM_LEVELS } from '../base/levels.js'
 import type { Version } from '../version/version.js'
 
 export type PolicyOptions = Pick<ResolvedOptions, 'l0CompactionTrigger' | 'l1TargetSize' | 'levelMultiplier' | 'targetFileSize'>
@@ -143,7 +143,7 @@ export function maxGrandparentOverlap(options: PolicyOptions): number {
  * The next compaction, or undefined when every score is below 1. `pointers` holds, per
  * level, the largest key of the last compaction there (updated by the caller).
  */
-export function pickCompaction(version: Version, options: PolicyOptions, pointers: (Uint8Array | undefined)[]): CompactionTask | undefined {
+export function pickCompaction(version: Version, options: PolicyOptions, pointers: readonly (Uint8Array | undefined)[]): CompactionTask | undefined {
   const scores = levelScores(version, options)
   let best = -1
   for (let level = 0; level < scores.length; level++) {

@@ -5,7 +5,7 @@
 // process sends its jobs to the main thread too, and `warning` says why.
 
 import { Worker } from 'node:worker_threads'
-import { ShaleError } from '../errors.js'
+import { ShaleError, errorMessage } from '../errors.js'
 import { runCompaction, type CompactionEnvironment, type CompactionResult } from './compaction-job.js'
 import type { CompactionTask } from './compaction-picker.js'
 import { outputNumberBudget } from './compaction-picker.js'
@@ -115,7 +115,7 @@ export class WorkerRunner implements CompactionRunner {
    * has done no work, so nothing failed: compactions move to the main thread, for good.
    */
   #cannotStart(err: unknown): undefined {
-    const why = err instanceof Error ? err.message : String(err)
+    const why = errorMessage(err)
     this.#warning ??= `Compaction worker could not start (${why}); compactions run on the main thread, time-sliced`
     return undefined
   }

@@ -1,9 +1,14 @@
-// Validation of what callers pass to the public API: keys, values, write options and
-// iterator ranges. Bad input fails with INVALID_ARGUMENT before anything is written.
+// Validation of what callers pass to the public API: keys, values, batches, write and read
+// options and iterator ranges. Bad input fails with INVALID_ARGUMENT before anything is
+// written or read.
 
 import { invalidArgument } from '../errors.js'
+import { ValueKind } from '../base/internal-key.js'
 import { MAX_KEY_SIZE, MAX_VALUE_SIZE } from '../base/options.js'
 import { binaryString, utf8 } from '../util/bytes.js'
+import type { BatchOp } from '../wal/write-batch.js'
+import type { Bound } from './db-iterator.js'
+import { Snapshot } from './snapshot.js'
 
 export type Bytes = Uint8Array | string
 
@@ -41,6 +46,72 @@ export function valueArg(x: unknown): Uint8Array {
   const v = toBytes(x, 'value')
   if (v.length > MAX_VALUE_SIZE) throw invalidArgument(`Invalid value: ${v.length} bytes exceeds the limit of ${MAX_VALUE_SIZE}`)
   return v
+}
+
+export type BatchOperation = { type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes }
+
+/** A validated operation, with its key also as the memtable's binary string. */
+export type PendingOp = BatchOp & { skey: string }
+
+export function pendingOp(kind: ValueKind, key: unknown, value: unknown, allowEmptyKey: boolean, what = 'key'): PendingOp {
+  const k = keyArg(key, allowEmptyKey, what)
+  return { kind, key: k, value: kind === ValueKind.Value ? valueArg(value) : undefined, skey: binaryKey(key as Bytes, k) }
+}
+
+/** The operations of db.write(), validated. */
+export function batchArg(operations: unknown, allowEmptyKeys: boolean): PendingOp[] {
+  if (!Array.isArray(operations)) throw invalidArgument('Invalid batch: expected an array of operations')
+  return (operations as unknown[]).map((o, i) => {
+    if (typeof o !== 'object' || o === null) throw invalidArgument(`Invalid batch operation ${i}: expected an object`)
+    const op = o as BatchOperation
+    if (op.type === 'put') return pendingOp(ValueKind.Value, op.key, op.value, allowEmptyKeys, `key of operation ${i}`)
+    if (op.type === 'del') return pendingOp(ValueKind.Deletion, op.key, undefined, allowEmptyKeys, `key of operation ${i}`)
+    throw invalidArgument(`Invalid batch operation ${i}: type must be 'put' or 'del', got ${String((o as { type: unknown }).type)}`)
+  })
+}
+
+export interface IteratorOptions {
+  gt?: Bytes
+  gte?: Bytes
+  lt?: Bytes
+  lte?: Bytes
+  reverse?: boolean
+  /** Maximum number of entries; -1 or undefined for no limit. */
+  limit?: number
+  snapshot?: Snapshot
+}
+
+export interface ReadOptions {
+  snapshot?: Snapshot
+}
+
+/** The snapshot a read goes through, if any. */
+export function readSnapshotArg(options: ReadOptions | undefined): Snapshot | undefined {
+  if (options === undefined || options === null) return undefined
+  if (typeof options !== 'object') throw invalidArgument(`Invalid read options: expected an object, got ${typeof options}`)
+  const snap = options.snapshot
+  if (snap === undefined) return undefined
+  if (!(snap instanceof Snapshot)) throw invalidArgument('Invalid option snapshot: expected a Snapshot from db.snapshot()')
+  snap.checkUsable()
+  return snap
+}
+
+function bound(x: unknown, inclusive: boolean, name: string): Bound | undefined {
+  return x === undefined ? undefined : { key: boundArg(x, `option ${name}`), inclusive }
+}
+
+/** An iterator's range, direction and limit (its snapshot is read by readSnapshotArg). */
+export function iteratorRangeArg(options: IteratorOptions | undefined): { lower: Bound | undefined; upper: Bound | undefined; reverse: boolean; limit: number } {
+  const o = options ?? {}
+  const lower = bound(o.gte, true, 'gte') ?? bound(o.gt, false, 'gt')
+  const upper = bound(o.lte, true, 'lte') ?? bound(o.lt, false, 'lt')
+  const reverse = o.reverse ?? false
+  if (typeof reverse !== 'boolean') throw invalidArgument('Invalid option reverse: expected a boolean')
+  const limit = o.limit === undefined || o.limit === -1 || o.limit === Infinity ? Infinity : o.limit
+  if (typeof limit !== 'number' || !(limit >= 0) || (limit !== Infinity && !Number.isInteger(limit))) {
+    throw invalidArgument(`Invalid option limit: expected a non-negative integer, got ${String(o.limit)}`)
+  }
+  return { lower, upper, reverse, limit }
 }
 
 export interface WriteOptions {

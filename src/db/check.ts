@@ -4,19 +4,20 @@
 // when a writer holds the lock, checks beside it.
 
 import { join } from 'node:path'
-import { ShaleError } from '../errors.js'
-import { currentFileName, lockFileName, parseFileName, tableFileName } from '../base/file-names.js'
+import { ShaleError, errorMessage } from '../errors.js'
+import { lockFileName, parseFileName, tableFileName } from '../base/file-names.js'
 import { compareInternal } from '../base/internal-key.js'
 import { compareBytes } from '../util/bytes.js'
-import { TableReader } from '../table/table-reader.js'
+import type { TableReader } from '../table/table-reader.js'
+import { openUncachedTable } from '../table/uncached-table.js'
 import { salvageTable } from '../table/table-salvage.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import { lostEditEvidence } from '../version/manifest-cross-check.js'
+import { readCurrent } from '../version/current-file.js'
 import { decodeEdit } from '../version/version-edit.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
-import { LogReader } from '../wal/log-reader.js'
-import { findValidChunkAfter } from '../wal/log-scan.js'
+import { readLogRecords, type LogDamage } from '../wal/log-records.js'
 import { decodeBatch } from '../wal/write-batch.js'
 
 export interface FileCheck {
@@ -35,8 +36,18 @@ export interface CheckReport {
   live: boolean
 }
 
-/** Reads every file's records and reports what is damaged; `onFile` reports progress. */
-export function checkDatabase(location: string, fs: FileSystem = new NodeFileSystem(), onFile?: (done: number, total: number) => void): CheckReport {
+/** How checkDatabase reads the directory, in the shape repairDatabase's options take. */
+export interface CheckOptions {
+  /** The file system the database lives on (default: the real one, node:fs). */
+  fileSystem?: FileSystem
+  /** Called as each file of the directory is reached: `done` of `total` files. */
+  onProgress?: (done: number, total: number) => void
+}
+
+/** Reads every file's records and reports what is damaged. */
+export function checkDatabase(location: string, options: CheckOptions = {}): CheckReport {
+  const fs = options.fileSystem ?? new NodeFileSystem()
+  const onFile = options.onProgress
   if (fs.stat(location) !== 'directory') throw new ShaleError('NOT_FOUND', `Cannot check ${location}: no such directory`)
   let lock: FileLock | undefined
   try {
@@ -74,10 +85,10 @@ const MAX_LIVE_PASSES = 20
 /** CURRENT's content and the size of the MANIFEST it names: what a writer's edit changes. */
 function manifestState(dir: string, fs: FileSystem): string {
   try {
-    const current = new TextDecoder().decode(fs.readAll(currentFileName(dir)))
-    const file = fs.openRead(join(dir, current.trim()))
+    const name = readCurrent(fs, dir)
+    const file = fs.openRead(join(dir, name))
     try {
-      return `${current}:${file.size}`
+      return `${name}:${file.size}`
     } finally {
       file.close()
     }
@@ -86,9 +97,6 @@ function manifestState(dir: string, fs: FileSystem): string {
   }
 }
 
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
-}
 
 function check(dir: string, fs: FileSystem, onFile: ((done: number, total: number) => void) | undefined, beside: boolean): Omit<CheckReport, 'live'> {
   const files: FileCheck[] = []
@@ -96,13 +104,10 @@ function check(dir: string, fs: FileSystem, onFile: ((done: number, total: numbe
   files.push(current)
   let manifestName: string | undefined
   try {
-    const text = new TextDecoder().decode(fs.readAll(currentFileName(dir)))
-    const name = text.endsWith('\n') ? text.slice(0, -1) : ''
-    if (parseFileName(name)?.kind !== 'manifest') throw new Error(`does not name a MANIFEST: ${JSON.stringify(text.slice(0, 40))}`)
-    manifestName = name
+    manifestName = readCurrent(fs, dir)
   } catch (err) {
     current.status = (err as ShaleError).code === 'NOT_FOUND' ? 'missing' : 'corrupt'
-    current.detail = message(err)
+    current.detail = errorMessage(err)
   }
 
   // Replay the MANIFEST into the set of live tables.
@@ -121,24 +126,28 @@ function check(dir: string, fs: FileSystem, onFile: ((done: number, total: numbe
     } else {
       const file = fs.openRead(path)
       try {
-        const reader = new LogReader(file, path)
-        for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
-          if (r.type === 'damage') {
-            m.status = 'corrupt'
-            m.detail = `offset ${r.offset}: ${r.reason}`
-            continue
-          }
-          const edit = decodeEdit(r.record, `${path} at offset ${r.offset}`)
-          m.items++
-          if (edit.logNumber !== undefined) logNumber = edit.logNumber
-          if (edit.nextFileNumber !== undefined) nextFileNumber = Math.max(nextFileNumber, edit.nextFileNumber)
-          if (edit.reservesFileNumbers === true) reservesFileNumbers = true
-          for (const d of edit.deletedFiles) live.delete(d.number)
-          for (const f of edit.newFiles) live.set(f.file.number, { level: f.level, meta: f.file })
+        // Every intact edit, past any damage; any damage at all, even a torn tail, is reported.
+        const onDamage = (d: LogDamage): void => {
+          m.status = 'corrupt'
+          m.detail = `offset ${d.offset}: ${d.reason}`
         }
+        readLogRecords(
+          file,
+          path,
+          (record, offset) => {
+            const edit = decodeEdit(record, `${path} at offset ${offset}`)
+            m.items++
+            if (edit.logNumber !== undefined) logNumber = edit.logNumber
+            if (edit.nextFileNumber !== undefined) nextFileNumber = Math.max(nextFileNumber, edit.nextFileNumber)
+            if (edit.reservesFileNumbers === true) reservesFileNumbers = true
+            for (const d of edit.deletedFiles) live.delete(d.number)
+            for (const f of edit.newFiles) live.set(f.file.number, { level: f.level, meta: f.file })
+          },
+          { afterDamage: 'resync', midLog: 'ignore', onDamage },
+        )
       } catch (err) {
         m.status = 'corrupt'
-        m.detail = message(err)
+        m.detail = errorMessage(err)
       } finally {
         file.close()
       }
@@ -176,7 +185,7 @@ function checkTable(fs: FileSystem, dir: string, name: string, meta: FileMetadat
   const path = join(dir, name)
   let reader: TableReader | undefined
   try {
-    reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, paranoidChecks: true, search: 'binary' })
+    reader = openUncachedTable(fs, path)
     const it = reader.iterator()
     let prev: { key: Uint8Array; seq: number } | undefined
     for (it.seekToFirst(); it.valid(); it.next()) {
@@ -192,7 +201,7 @@ function checkTable(fs: FileSystem, dir: string, name: string, meta: FileMetadat
     if (result.items !== reader.properties().entries) throw new Error(`holds ${result.items} entries, its properties say ${reader.properties().entries}`)
   } catch (err) {
     result.status = 'corrupt'
-    result.detail = `${message(err)}; ${salvageSummary(fs, path)}`
+    result.detail = `${errorMessage(err)}; ${salvageSummary(fs, path)}`
   } finally {
     reader?.close()
   }
@@ -216,22 +225,20 @@ function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): F
   const path = join(dir, name)
   const file = fs.openRead(path)
   try {
-    const reader = new LogReader(file, path)
-    // Every damaged region, and whether valid records follow the first one.
-    const damage: { offset: number; reason: string; truncated: boolean }[] = []
-    let validAfterDamage: number | undefined
-    for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
-      if (r.type === 'damage') {
-        damage.push(r)
-        continue
-      }
-      if (damage.length > 0) validAfterDamage ??= r.offset
-      decodeBatch(r.record, `${path} at offset ${r.offset}`)
-      result.items++
-    }
-    if (damage.length === 0) return result
-    const first = damage[0]!
-    validAfterDamage ??= findValidChunkAfter(file, first.offset)
+    // Every damaged region, and whether a valid record follows the first one, as open sees it.
+    const damage: LogDamage[] = []
+    const log = readLogRecords(
+      file,
+      path,
+      (record, offset) => {
+        decodeBatch(record, `${path} at offset ${offset}`)
+        result.items++
+      },
+      { afterDamage: 'resync', midLog: 'report', onDamage: (d) => damage.push(d) },
+    )
+    if (log.damage === undefined) return result
+    const first = log.damage
+    const validAfterDamage = log.validAfter
     const list = damage.map((d) => `offset ${d.offset}: ${d.reason}`).join('; ')
     if (validAfterDamage !== undefined) {
       result.status = 'corrupt'
@@ -247,7 +254,7 @@ function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): F
     }
   } catch (err) {
     result.status = 'corrupt'
-    result.detail = message(err)
+    result.detail = errorMessage(err)
   } finally {
     file.close()
   }

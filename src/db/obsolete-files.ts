@@ -1,9 +1,12 @@
 // Deletes files that no live version, log or manifest needs any more: tables replaced by
 // flushes or orphaned by a crash mid-flush, logs whose memtables are in tables, old
-// manifests and temp files. Files Shale does not own are left alone.
+// manifests and temp files. Files Shale does not own are left alone. ObsoleteFileCollector
+// runs it for an open database, after every flush and compaction.
 
 import { join } from 'node:path'
 import { parseFileName } from '../base/file-names.js'
+import type { TableCache } from '../table/table-cache.js'
+import type { VersionSet } from '../version/version-set.js'
 import type { FileSystem } from '../vfs/file-system.js'
 
 export interface LiveFiles {
@@ -34,4 +37,47 @@ export function deleteObsoleteFiles(fs: FileSystem, dir: string, live: LiveFiles
     removed.push(name)
   }
   return removed
+}
+
+/**
+ * Deletes a database's obsolete files, protecting the outputs of flushes and compactions
+ * still being written (no version lists them yet) and the logs of memtables not yet flushed.
+ */
+export class ObsoleteFileCollector {
+  readonly #fs: FileSystem
+  readonly #dir: string
+  readonly #versions: VersionSet
+  readonly #tables: TableCache
+  /** The lowest log number a memtable not yet in a table still needs (the immutable one's). */
+  readonly #unflushedLog: () => number
+  /** Numbers of tables being written. */
+  readonly #pendingOutputs = new Set<number>()
+
+  constructor(fs: FileSystem, dir: string, versions: VersionSet, tables: TableCache, unflushedLog: () => number) {
+    this.#fs = fs
+    this.#dir = dir
+    this.#versions = versions
+    this.#tables = tables
+    this.#unflushedLog = unflushedLog
+  }
+
+  /** A table number about to be written: kept until release(), whether or not a version lists it. */
+  protect(number: number): void {
+    this.#pendingOutputs.add(number)
+  }
+
+  release(number: number): void {
+    this.#pendingOutputs.delete(number)
+  }
+
+  collect(): void {
+    const tables = this.#versions.liveTableNumbers()
+    for (const n of this.#pendingOutputs) tables.add(n)
+    const minLogNumber = Math.min(this.#versions.logNumber, this.#unflushedLog())
+    const removed = deleteObsoleteFiles(this.#fs, this.#dir, { tables, minLogNumber, manifestNumber: this.#versions.manifestNumber })
+    for (const name of removed) {
+      const f = parseFileName(name)
+      if (f?.kind === 'table') this.#tables.evict(f.number)
+    }
+  }
 }

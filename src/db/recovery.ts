@@ -1,14 +1,14 @@
 // Replays write-ahead logs into a memtable: on open, and, for a read-only handle, again and
 // again as the writer appends. Every record is checked; a damaged tail (a write torn by a
 // crash, or one the writer is still appending) is cut, but damage followed by valid records
-// is refused under 'tolerate-tail', because those records may be acknowledged writes.
+// is refused under 'tolerate-tail', because those records may be acknowledged writes; a log
+// cut part-way through a record ends the replay, later logs included.
 
-import { ShaleError, corruption } from '../errors.js'
 import { logFileName } from '../base/file-names.js'
 import type { Memtable } from '../memtable/memtable.js'
+import { EMPTY_BYTES } from '../util/bytes.js'
 import type { FileSystem, RandomAccessFile } from '../vfs/file-system.js'
-import { LogReader } from '../wal/log-reader.js'
-import { findValidChunkAfter } from '../wal/log-scan.js'
+import { midLogCorruption, readLogRecords } from '../wal/log-records.js'
 import { decodeBatch } from '../wal/write-batch.js'
 
 export type WalRecovery = 'tolerate-tail' | 'point-in-time'
@@ -17,6 +17,8 @@ interface Damage {
   file: string
   offset: number
   reason: string
+  /** The log just ends part-way through a record: a write torn before it was synced. */
+  truncated: boolean
 }
 
 export interface ReplayResult {
@@ -37,12 +39,19 @@ export function replayLogs(fs: FileSystem, dir: string, logNumbers: number[], me
     result.logBytes += file.size
     try {
       const log = replayLog(file, path, memtable, 0, mode)
-      if (log.records > 0 && result.damage !== undefined) throw midLogDamage(result.damage, path, log.firstOffset)
+      // A torn tail must be the last thing written: a later log holding records makes it mid-log damage.
+      if (log.records > 0 && result.damage !== undefined) {
+        throw midLogCorruption(result.damage.file, result.damage, { fileName: path, offset: log.firstOffset }, POINT_IN_TIME_REMEDY)
+      }
       result.records += log.records
       result.lastSequence = Math.max(result.lastSequence, log.lastSequence)
       result.damage ??= log.damage
       // Point-in-time recovery keeps the prefix before the first damage and nothing after.
       if (log.damage !== undefined && mode === 'point-in-time') return result
+      // A torn tail was never synced, and a sync write is acknowledged only once every older
+      // log is synced whole (group commit): no later log holds one, and replaying a later
+      // log's surviving unsynced records would leave a hole in the history.
+      if (log.damage?.truncated) return result
     } finally {
       file.close()
     }
@@ -64,34 +73,20 @@ export interface LogReplay {
  * damage. Under 'tolerate-tail', damage with a valid record anywhere after it is refused.
  */
 export function replayLog(file: RandomAccessFile, path: string, memtable: Memtable, fromOffset: number, mode: WalRecovery): LogReplay {
-  const result: LogReplay = { end: fromOffset, firstOffset: -1, lastSequence: 0, records: 0, damage: undefined }
-  const reader = new LogReader(file, path, fromOffset)
-  for (;;) {
-    const r = reader.next()
-    if (r.type === 'eof') return result
-    if (r.type === 'damage') {
-      result.damage = { file: path, offset: r.offset, reason: r.reason }
-      // The reader resyncs at block boundaries, so valid records later in a damaged block
-      // would go unseen: scan byte by byte before calling the damage a torn tail.
-      const at = mode === 'tolerate-tail' ? findValidChunkAfter(file, r.offset) : undefined
-      if (at !== undefined) throw midLogDamage(result.damage, path, at)
-      return result
-    }
-    const batch = decodeBatch(r.record, `${path} at offset ${r.offset}`)
-    let seq = batch.seq
-    for (const op of batch.ops) memtable.add(op.key, seq++, op.kind, op.value ?? EMPTY)
-    if (seq - 1 > result.lastSequence) result.lastSequence = seq - 1
-    if (result.firstOffset < 0) result.firstOffset = r.offset
-    result.records++
-    result.end = reader.position
-  }
-}
-
-const EMPTY = new Uint8Array(0)
-
-function midLogDamage(d: Damage, path: string, validAt: number): ShaleError {
-  return corruption(
-    d.file,
-    `log record at offset ${d.offset} is damaged (${d.reason}) and a valid record follows in ${path} at offset ${validAt}; open with walRecovery: 'point-in-time' to keep only the writes before the damage`,
+  let lastSequence = 0
+  const log = readLogRecords(
+    file,
+    path,
+    (record, offset) => {
+      const batch = decodeBatch(record, `${path} at offset ${offset}`)
+      let seq = batch.seq
+      for (const op of batch.ops) memtable.add(op.key, seq++, op.kind, op.value ?? EMPTY_BYTES)
+      if (seq - 1 > lastSequence) lastSequence = seq - 1
+    },
+    { from: fromOffset, midLog: mode === 'tolerate-tail' ? 'refuse' : 'ignore', remedy: POINT_IN_TIME_REMEDY },
   )
+  const damage = log.damage === undefined ? undefined : { file: path, offset: log.damage.offset, reason: log.damage.reason, truncated: log.damage.truncated }
+  return { end: log.end, firstOffset: log.firstOffset, lastSequence, records: log.records, damage }
 }
+
+const POINT_IN_TIME_REMEDY = "open with walRecovery: 'point-in-time' to keep only the writes before the damage"

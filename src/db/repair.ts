@@ -9,19 +9,21 @@ import { ShaleError } from '../errors.js'
 import { lockFileName, logFileName, parseFileName } from '../base/file-names.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { ValueKind } from '../base/internal-key.js'
+import { NUM_LEVELS } from '../base/levels.js'
 import { resolveOptions, type Options } from '../base/options.js'
+import { OutputSplitter } from '../compaction/output-splitter.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
 import { Memtable } from '../memtable/memtable.js'
-import { TableReader } from '../table/table-reader.js'
+import type { TableReader } from '../table/table-reader.js'
+import { openUncachedTable } from '../table/uncached-table.js'
 import { salvageTable } from '../table/table-salvage.js'
 import { bytesEqual, copyBytes } from '../util/bytes.js'
 import type { FileMetadata } from '../version/file-metadata.js'
-import { emptyEdit, NUM_LEVELS } from '../version/version-edit.js'
+import { emptyEdit } from '../version/version-edit.js'
 import { VersionSet } from '../version/version-set.js'
-import { TableWriter } from '../version/table-writer.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
-import { LogReader } from '../wal/log-reader.js'
+import { readLogRecords } from '../wal/log-records.js'
 import { decodeBatch } from '../wal/write-batch.js'
 
 /** What repair got out of one table that did not read cleanly. */
@@ -57,6 +59,7 @@ export interface RepairReport {
   moved: string[]
 }
 
+/** Rebuilds the database at location. `options` are the database's, as Shale.open takes them: fileSystem, and the size and compression of the new tables. */
 export async function repairDatabase(location: string, options?: Options): Promise<RepairReport> {
   const opts = resolveOptions(options)
   const fs: FileSystem = opts.fileSystem ?? new NodeFileSystem()
@@ -83,7 +86,7 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
     if (parsed?.kind !== 'table') continue
     const path = join(dir, name)
     try {
-      const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, paranoidChecks: true, search: 'binary' })
+      const reader = openUncachedTable(fs, path)
       const it = reader.iterator()
       try {
         for (it.seekToFirst(); it.valid(); it.next()) if (it.seq() > lastSequence) lastSequence = it.seq()
@@ -121,14 +124,10 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
     const path = logFileName(dir, parsed!.number)
     const file = fs.openRead(path)
     try {
-      const reader = new LogReader(file, path)
-      for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
-        if (r.type === 'damage') {
-          report.logDamage++
-          continue
-        }
+      // Every intact record, past any damage; a record that is not a batch counts as damage too.
+      const onRecord = (record: Uint8Array): void => {
         try {
-          const batch = decodeBatch(r.record, path)
+          const batch = decodeBatch(record, path)
           let seq = batch.seq
           for (const op of batch.ops) recovered.add(op.key, seq++, op.kind, op.value ?? new Uint8Array(0))
           if (seq - 1 > lastSequence) lastSequence = seq - 1
@@ -137,6 +136,7 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
           report.logDamage++
         }
       }
+      readLogRecords(file, path, onRecord, { afterDamage: 'resync', midLog: 'ignore', onDamage: () => report.logDamage++ })
     } finally {
       file.close()
     }
@@ -146,14 +146,8 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
   // lies below the last level, and no snapshot can exist during a repair).
   const sources: InternalIterator[] = [recovered.iterator(), ...intact.map((t) => t.iterator())]
   const merged = new MergingIterator(sources)
-  const outputs: FileMetadata[] = []
-  let out: TableWriter | undefined
-  const finish = async (): Promise<void> => {
-    if (out === undefined) return
-    const done = out
-    out = undefined
-    outputs.push(await done.finish())
-  }
+  const splitter = new OutputSplitter(fs, dir, opts, () => nextNumber++)
+  let outputs: FileMetadata[] = []
   let previous: Uint8Array | undefined
   try {
     for (merged.seekToFirst(); merged.valid(); merged.next()) {
@@ -161,14 +155,13 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
       if (previous !== undefined && bytesEqual(key, previous)) continue
       previous = copyBytes(key)
       if (merged.kind() === ValueKind.Deletion) continue
-      if (out !== undefined && out.estimatedFileSize() >= opts.targetFileSize) await finish()
-      out ??= new TableWriter(fs, dir, nextNumber++, opts)
-      out.add(key, merged.seq(), merged.kind(), merged.value())
+      if (splitter.full) await splitter.cut()
+      splitter.add(key, merged.seq(), merged.kind(), merged.value())
       report.keys++
     }
-    await finish()
+    outputs = await splitter.finish()
   } catch (err) {
-    out?.abandon()
+    splitter.abandon()
     throw err
   } finally {
     merged.close()

@@ -4,7 +4,7 @@
 // and I/O run about every millisecond. nextSync() and nextvSync() never yield: their
 // callers chose to hold the thread.
 
-import { ShaleError } from '../errors.js'
+import { closedError, invalidArgument } from '../errors.js'
 import { toBuffer } from '../util/bytes.js'
 import type { Bytes } from './arguments.js'
 import { boundArg } from './arguments.js'
@@ -12,16 +12,7 @@ import type { DbIterator } from './db-iterator.js'
 import type { Snapshot } from './snapshot.js'
 import type { EventLoopGate } from '../util/event-loop-gate.js'
 
-export interface IteratorOptions {
-  gt?: Bytes
-  gte?: Bytes
-  lt?: Bytes
-  lte?: Bytes
-  reverse?: boolean
-  /** Maximum number of entries; -1 or undefined for no limit. */
-  limit?: number
-  snapshot?: Snapshot
-}
+export type { IteratorOptions } from './arguments.js'
 
 export type Entry = [key: Buffer, value: Buffer]
 
@@ -53,7 +44,7 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   nextSync(): Entry | undefined {
     if (this.#closed) {
       if (this.#exhausted) return undefined
-      throw new ShaleError('CLOSED', 'Cannot read from an iterator after close()')
+      throw closedError('iterator', 'Cannot read from an iterator after close()')
     }
     let e: [Uint8Array, Uint8Array] | undefined
     try {
@@ -106,7 +97,7 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
    * A target outside the iterator's range ends it; a later seek() may move it back.
    */
   seek(target: Bytes): void {
-    if (this.#closed) throw new ShaleError('CLOSED', 'Cannot seek an iterator after close()')
+    if (this.#closed) throw closedError('iterator', 'Cannot seek an iterator after close()')
     this.#inner.seek(boundArg(target, 'seek target'))
   }
 
@@ -180,6 +171,6 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
 
 function checkSize(size: number): void {
   if (typeof size !== 'number' || !(size >= 0)) {
-    throw new ShaleError('INVALID_ARGUMENT', `Invalid size: expected a non-negative number, got ${String(size)}`)
+    throw invalidArgument(`Invalid size: expected a non-negative number, got ${String(size)}`)
   }
 }

@@ -3,7 +3,7 @@
 // handle cannot stop the writer's compactions from dropping old versions, so its snapshots
 // also pin the view (memtables and version) they were taken on.
 
-import { ShaleError } from '../errors.js'
+import { closedError } from '../errors.js'
 import type { ReadView } from './read-view.js'
 
 /** A view a snapshot holds, and how to let it go. */
@@ -41,7 +41,7 @@ export class Snapshot {
 
   /** @internal Throws when the snapshot can no longer be read through. */
   checkUsable(): void {
-    if (this.#released) throw new ShaleError('CLOSED', 'Cannot read through a snapshot after release()')
+    if (this.#released) throw closedError('snapshot', 'Cannot read through a snapshot after release()')
   }
 }
 

@@ -3,9 +3,11 @@
 // bytes written) / user bytes; read amplification = tables consulted per get. Most counters
 // are per process (since this handle opened); `lifetime` covers the store's whole life.
 
+import type { Memtable } from '../memtable/memtable.js'
+import type { TableCache } from '../table/table-cache.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import type { LifetimeCounters } from '../version/lifetime-counters.js'
-import { NUM_LEVELS } from '../version/version-edit.js'
+import { NUM_LEVELS } from '../base/levels.js'
 
 export interface LevelStats {
   level: number
@@ -125,6 +127,46 @@ type Live = Pick<
   | 'lifetime'
 >
 
+/** What db.stats() reports besides the counters, gathered by the database from its parts. */
+export interface StatsSources {
+  counters: StatsCounters
+  levels: readonly (readonly FileMetadata[])[]
+  scores: number[]
+  /** The memtables writes go to (a read-only handle: every replayed one), and the one being flushed. */
+  active: readonly Memtable[]
+  immutable: Memtable | undefined
+  /** Every memtable a read searches: their writes are not in the lifetime totals yet. */
+  unflushed: readonly Memtable[]
+  walBytes: number
+  /** A writer's own logs count as written; a read-only handle wrote none. */
+  ownsLogs: boolean
+  lifetime: LifetimeCounters
+  space: (() => DbStats['space']) | undefined
+  rest: Pick<DbStats, 'lastSequence' | 'snapshots' | 'openIterators' | 'fsyncs' | 'backgroundError' | 'compactionWarning'>
+}
+
+/** The object db.stats() returns. */
+export function databaseStats(s: StatsSources): DbStats {
+  return s.counters.snapshot({
+    ...s.rest,
+    space: s.space?.(),
+    memtableBytes: sum(s.active, (m) => m.approximateBytes),
+    memtableEntries: sum(s.active, (m) => m.count),
+    immutableMemtableBytes: s.immutable?.approximateBytes ?? 0,
+    walBytes: s.walBytes,
+    walBytesWritten: s.counters.walBytesWritten + (s.ownsLogs ? s.walBytes : 0),
+    levels: s.counters.levelStats(s.levels, s.scores),
+    // What the live logs hold counts once it is flushed; until then it is added from memory.
+    lifetime: lifetimeStats(s.lifetime, { userBytes: sum(s.unflushed, (m) => m.userBytes), walBytes: s.walBytes }),
+  })
+}
+
+function sum<T>(xs: readonly T[], f: (x: T) => number): number {
+  let n = 0
+  for (const x of xs) n += f(x)
+  return n
+}
+
 /** Lifetime totals from the MANIFEST plus the writes this handle has not flushed yet. */
 export function lifetimeStats(recorded: LifetimeCounters, unflushed: { userBytes: number; walBytes: number }, numLevels = NUM_LEVELS): LifetimeStats {
   const levels = Array.from({ length: numLevels }, (_, level) => {
@@ -146,6 +188,30 @@ export function lifetimeStats(recorded: LifetimeCounters, unflushed: { userBytes
     writeAmplification: userBytes === 0 ? 0 : written / userBytes,
     levels,
   }
+}
+
+/**
+ * Space amplification (DbStats.space) of a version plus its logs. `entries` is every live
+ * key and value, newest versions only (an iterator over the database): this reads them all.
+ */
+export function spaceStats(entries: Iterable<[Uint8Array, Uint8Array]>, levels: readonly (readonly FileMetadata[])[], tables: TableCache, walBytes: number): NonNullable<DbStats['space']> {
+  let logicalBytes = 0
+  for (const [k, v] of entries) logicalBytes += k.length + v.length
+  const diskBytes = levels.reduce((sum, files) => sum + files.reduce((n, f) => n + f.size, 0), 0) + walBytes
+  // Keys and values of every version the tables keep, before compression (the logs,
+  // whose entries are all live until flushed, count at their size): against the logical
+  // size this counts only the obsolete versions, whatever the codec saves.
+  let storedBytes = walBytes
+  for (const files of levels) {
+    for (const f of files) {
+      const reader = tables.acquire(f.number)
+      const p = reader.properties()
+      storedBytes += p.rawKeyBytes + p.rawValueBytes
+      tables.release(reader)
+    }
+  }
+  const over = (n: number) => (logicalBytes === 0 ? 0 : n / logicalBytes)
+  return { logicalBytes, diskBytes, storedBytes, amplification: over(diskBytes), uncompressedAmplification: over(storedBytes) }
 }
 
 interface LevelCounters {

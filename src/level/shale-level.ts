@@ -1,11 +1,12 @@
 // `shale/level`: Shale behind the abstract-level interface, so it drops in wherever
 // classic-level does (encodings, sublevels, streams, hooks come from abstract-level).
-// This file only translates: Level's private API calls to Shale's public API, and
-// ShaleError codes to the LEVEL_* codes Level users branch on.
+// This file only translates: Level's private API calls to Shale's public API, and (through
+// level-errors.ts) ShaleError codes to the LEVEL_* codes Level users branch on.
 
 import { AbstractIterator, AbstractLevel, AbstractSnapshot } from 'abstract-level'
 import type { AbstractDatabaseOptions, AbstractOpenOptions } from 'abstract-level'
-import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type ErrorCode, type IteratorOptions, type Options, type Snapshot } from '../index.js'
+import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type IteratorOptions, type Options, type Snapshot } from '../index.js'
+import { levelError } from './level-errors.js'
 import { misspeltOption } from './misspelt-option.js'
 
 type Format = Uint8Array | string
@@ -38,24 +39,6 @@ type PrivateBatchOp =
 
 /** Options both APIs know, which Level must see (it hands them back to _open()). */
 const LEVEL_OWNED = new Set(['createIfMissing', 'errorIfExists'])
-
-/** Every engine code has a Level code: a code added to ErrorCode fails to compile until mapped here. */
-const LEVEL_CODES: Record<ErrorCode, string> = {
-  CORRUPTION: 'LEVEL_CORRUPTION',
-  IO: 'LEVEL_IO_ERROR',
-  NO_SPACE: 'LEVEL_IO_ERROR',
-  LOCKED: 'LEVEL_LOCKED',
-  READ_ONLY: 'LEVEL_READONLY',
-  CLOSED: 'LEVEL_DATABASE_NOT_OPEN',
-  NOT_FOUND: 'LEVEL_NOT_FOUND',
-  INVALID_ARGUMENT: 'LEVEL_INVALID_VALUE',
-}
-
-/** A Level-style error carrying the LEVEL_* code, with the ShaleError as its cause. */
-function levelError(err: unknown): unknown {
-  if (!(err instanceof ShaleError)) return err
-  return Object.assign(new Error(err.message, { cause: err }), { code: LEVEL_CODES[err.code] })
-}
 
 /**
  * Rejects a key over the engine's limit with Level's code for a bad key (the engine's

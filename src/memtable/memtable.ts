@@ -1,6 +1,7 @@
 // The in-memory write buffer: every write lands here (after the log) until the memtable is
 // full, frozen and flushed to an SSTable. Readers see it through get() and a cursor.
 
+import type { FoundEntry } from '../base/found-entry.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import type { ValueKind } from '../base/internal-key.js'
 import { binaryString } from '../util/bytes.js'
@@ -8,12 +9,6 @@ import { NONE, SkipList } from './skip-list.js'
 
 /** Rough per-entry bookkeeping cost (node arrays, key string, hash entry), so size tracks real memory. */
 const ENTRY_OVERHEAD = 96
-
-export interface Lookup {
-  seq: number
-  kind: ValueKind
-  value: Uint8Array
-}
 
 export class Memtable {
   readonly #list = new SkipList()
@@ -60,7 +55,7 @@ export class Memtable {
   }
 
   /** The newest version of key with sequence <= seq, tombstones included. */
-  get(key: Uint8Array, seq: number, skey = binaryString(key)): Lookup | undefined {
+  get(key: Uint8Array, seq: number, skey = binaryString(key)): FoundEntry | undefined {
     const list = this.#list
     let n = this.#newest.get(skey)
     if (n === undefined) return undefined

@@ -1,13 +1,14 @@
 // SSTable constants and the small codecs that the table builder and reader share: block
-// handles, the 5-byte block trailer, block compression and the fixed-size footer. The prose
+// handles, the 5-byte block trailer, block compression and the fixed-size footer (and its read). The prose
 // version of this layout is docs/format.md#table; the two must change together.
 
-import { corruption } from '../errors.js'
+import { ShaleError, corruption } from '../errors.js'
 import { allocUninitialized, compareBytes, utf8 } from '../util/bytes.js'
 import { ByteWriter, getU32, getVarint, putU32, putVarint } from '../util/coding.js'
 import { crc32 } from 'node:zlib'
 import { maskCrc, unmaskCrc } from '../util/crc32c.js'
 import { compressBlock, decompressBlock } from '../util/lz4.js'
+import type { RandomAccessFile } from '../vfs/file-system.js'
 import { type Block, BlockCursor } from './block.js'
 import { BlockBuilder } from './block-builder.js'
 
@@ -252,6 +253,24 @@ export function decodeFooter(bytes: Uint8Array, fileSize: number, fileName: stri
     properties: handle(24, 'properties', false),
     version,
   }
+}
+
+/**
+ * Reads and decodes the footer at the end of `file`, where every reader of a table starts:
+ * CORRUPTION when the file is too short to hold one, the read comes up short, or
+ * decodeFooter refuses it.
+ */
+export function readFooter(file: RandomAccessFile, fileName: string): Footer {
+  const size = file.size
+  if (size < FOOTER_SIZE) throw corruption(fileName, `file is ${size} bytes, shorter than the ${FOOTER_SIZE}-byte footer every table ends with`)
+  let bytes: Uint8Array
+  try {
+    bytes = file.read(size - FOOTER_SIZE, FOOTER_SIZE)
+  } catch (err) {
+    if (err instanceof ShaleError && err.code === 'CORRUPTION') throw corruption(fileName, `footer at offset ${size - FOOTER_SIZE}: short read (${err.message})`)
+    throw err
+  }
+  return decodeFooter(bytes, size, fileName)
 }
 
 /** Table-wide statistics, stored in the properties block. */

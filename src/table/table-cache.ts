@@ -2,13 +2,14 @@
 // reference-counted: one that is held (by a get in progress or a live iterator) is never
 // closed under its holder, even when it is evicted or over the limit.
 
-import { ShaleError } from '../errors.js'
+import { closedError } from '../errors.js'
 import type { FileSystem } from '../vfs/file-system.js'
+import type { FoundEntry } from '../base/found-entry.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { tableFileName } from '../base/file-names.js'
 import type { BlockSearch } from './block.js'
 import type { BlockCache } from './block-cache.js'
-import { TableReader, type TableGetResult } from './table-reader.js'
+import { TableReader, type SearchCounter } from './table-reader.js'
 
 export interface TableCacheOptions {
   /** Readers kept open at once, not counting held ones beyond the limit. */
@@ -61,7 +62,7 @@ export class TableCache {
    * release() it exactly once, and not use the reader afterwards.
    */
   acquire(fileNumber: number): TableReader {
-    if (this.#closed) throw new ShaleError('CLOSED', `Cannot open table ${fileNumber}: the table cache is closed`)
+    if (this.#closed) throw closedError('database', `Cannot open table ${fileNumber}: the table cache is closed`)
     let entry = this.#open.get(fileNumber)
     if (entry === undefined) {
       entry = { fileNumber, reader: this.#openReader(fileNumber), refs: 0, lastUse: 0, doomed: false }
@@ -105,11 +106,11 @@ export class TableCache {
     else this.#trim()
   }
 
-  /** Point lookup through a briefly held reader. */
-  get(fileNumber: number, userKey: Uint8Array, seq: number): TableGetResult | undefined {
+  /** Point lookup through a briefly held reader (TableReader.get). */
+  get(fileNumber: number, userKey: Uint8Array, seq: number, searched?: SearchCounter): FoundEntry | undefined {
     const reader = this.acquire(fileNumber)
     try {
-      return reader.get(userKey, seq)
+      return reader.get(userKey, seq, searched)
     } finally {
       this.release(reader)
     }

@@ -1,7 +1,7 @@
 // A cursor over one table: a block number picks the data block (through the reader's
 // decoded index and the block cache) and a block cursor walks inside it.
 
-import { ShaleError } from '../errors.js'
+import { closedError } from '../errors.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { type ValueKind, SeekKeyBuffer, compareInternalKeyRange, compareInternalKeys, sequenceAt, TRAILER_SIZE } from '../base/internal-key.js'
 import { BlockCursor } from './block.js'
@@ -99,7 +99,7 @@ export class TableIterator implements InternalIterator {
   }
 
   #check(): void {
-    if (this.#closed) throw new ShaleError('CLOSED', `Cannot move a closed iterator over ${this.#reader.fileName}`)
+    if (this.#closed) throw closedError('iterator', `Cannot move a closed iterator over ${this.#reader.fileName}`)
   }
 
   /**

@@ -1,10 +1,11 @@
-// Reads an SSTable: open() loads the footer, index, filter and properties; data blocks are
-// read on demand, checksummed, decompressed and kept (decompressed) in the shared block
-// cache. get() answers point lookups; iterator() is a two-level cursor (index entry -> data
-// block cursor).
+// Reads an SSTable: open() loads the footer, the index (decoded into flat arrays), the filter
+// and the properties; data blocks are read on demand, checksummed, decompressed and kept
+// (decompressed) in the shared block cache. get() answers point lookups; iterator() is a
+// TableIterator (table-iterator.ts).
 
-import { ShaleError, corruption } from '../errors.js'
+import { ShaleError, closedError, corruption } from '../errors.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
+import type { FoundEntry } from '../base/found-entry.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { type ValueKind, SeekKeyBuffer, compareInternalKeyRange, compareInternalKeys, sequenceAt, TRAILER_SIZE } from '../base/internal-key.js'
 import { Block, BlockCursor, type BlockSearch } from './block.js'
@@ -16,8 +17,8 @@ import {
   BLOCK_TRAILER_SIZE,
   FOOTER_SIZE,
   checkBlock,
-  decodeFooter,
   decodeProperties,
+  readFooter,
 } from './format.js'
 import { TableIndex } from './table-index.js'
 import { TableIterator } from './table-iterator.js'
@@ -36,11 +37,9 @@ export interface TableReaderOptions {
   search: BlockSearch
 }
 
-export interface TableGetResult {
-  seq: number
-  kind: ValueKind
-  /** A view into the cached block; its bytes never change. */
-  value: Uint8Array
+/** Where get() counts, for read amplification, the lookups the bloom filter let through to a data block. */
+export interface SearchCounter {
+  tablesSearched: number
 }
 
 /** Counters for tests and benchmarks. */
@@ -122,10 +121,8 @@ export class TableReader {
    * from here on (close() closes it), but not when open throws.
    */
   static open(file: RandomAccessFile, fileName: string, options: TableReaderOptions): TableReader {
-    const size = file.size
-    if (size < FOOTER_SIZE) throw corruption(fileName, `file is ${size} bytes, shorter than the ${FOOTER_SIZE}-byte footer`)
-    const footer = decodeFooter(readFooterBytes(file, fileName, size), size, fileName)
-    const limit = size - FOOTER_SIZE
+    const footer = readFooter(file, fileName)
+    const limit = file.size - FOOTER_SIZE
     const v = footer.version
     const index = TableIndex.decode(new Block(readBlockContents(file, fileName, footer.index, limit, true, v), fileName, footer.index.offset))
     const propsBlock = new Block(readBlockContents(file, fileName, footer.properties, limit, true, v), fileName, footer.properties.offset)
@@ -165,12 +162,13 @@ export class TableReader {
   }
 
   /** The newest entry for userKey with sequence <= seq, tombstones included. */
-  get(userKey: Uint8Array, seq: number): TableGetResult | undefined {
+  get(userKey: Uint8Array, seq: number, searched?: SearchCounter): FoundEntry | undefined {
     if (this.#closed) throw this.#closedError()
     if (this.#filter !== undefined && !bloomMayContain(this.#filter, userKey)) {
       this.stats.filterSkips++
       return undefined
     }
+    if (searched !== undefined) searched.tablesSearched++
     const target = this.#seekKey.encode(userKey, seq)
     let block = this.#index.find(target)
     if (block >= this.#index.count) return undefined
@@ -236,19 +234,7 @@ export class TableReader {
   }
 
   #closedError(): ShaleError {
-    return new ShaleError('CLOSED', `Cannot read ${this.fileName}: the table reader is closed`)
+    return closedError('database', `Cannot read ${this.fileName}: the table reader is closed`)
   }
 
 }
-
-function readFooterBytes(file: RandomAccessFile, fileName: string, size: number): Uint8Array {
-  try {
-    return file.read(size - FOOTER_SIZE, FOOTER_SIZE)
-  } catch (err) {
-    if (err instanceof ShaleError && err.code === 'CORRUPTION') {
-      throw corruption(fileName, `footer at offset ${size - FOOTER_SIZE}: short read (${err.message})`)
-    }
-    throw err
-  }
-}
-

@@ -3,6 +3,7 @@
 // With the footer and index intact the data blocks are the index's; without them, the
 // table is scanned for blocks whose checksums verify (block-scan.ts).
 
+import { errorMessage } from '../errors.js'
 import { compareInternalKeys, kindOf, sequenceOf, TRAILER_SIZE, userKeyOf, ValueKind } from '../base/internal-key.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
 import { copyBytes } from '../util/bytes.js'
@@ -15,8 +16,8 @@ import {
   TABLE_MAGIC_HI,
   checkBlock,
   decodeBlockHandle,
-  decodeFooter,
   decodeProperties,
+  readFooter,
   type BlockHandle,
   type Footer,
   type TableProperties,
@@ -45,10 +46,9 @@ export function salvageTable(file: RandomAccessFile, fileName: string, onEntry: 
   const result: SalvageResult = { entries: 0, blocks: 0, lostBlocks: undefined, lostEntries: undefined, lostBytes: 0, unreadable: undefined }
   let footer: Footer | undefined
   try {
-    if (bytes.length < FOOTER_SIZE) throw new Error(`${bytes.length} bytes is shorter than a footer`)
-    footer = decodeFooter(bytes.subarray(bytes.length - FOOTER_SIZE), bytes.length, fileName)
+    footer = readFooter(file, fileName)
   } catch (err) {
-    result.unreadable = message(err)
+    result.unreadable = errorMessage(err)
   }
   const version = footer?.version ?? TABLE_FORMAT_VERSION
   let properties = footer === undefined ? undefined : attempt(() => decodeProperties(readBlock(bytes, footer.properties, fileName, version)))
@@ -59,7 +59,7 @@ export function salvageTable(file: RandomAccessFile, fileName: string, onEntry: 
       handles = indexHandles(readBlock(bytes, footer.index, fileName, version))
       expectedBlocks = handles.length
     } catch (err) {
-      result.unreadable = message(err)
+      result.unreadable = errorMessage(err)
     }
   }
   const scanned = handles === undefined
@@ -100,10 +100,6 @@ export function salvageTable(file: RandomAccessFile, fileName: string, onEntry: 
   if (expectedBlocks !== undefined) result.lostBlocks = Math.max(0, expectedBlocks - result.blocks)
   if (properties !== undefined) result.lostEntries = Math.max(0, properties.entries - result.entries)
   return result
-}
-
-function message(err: unknown): string {
-  return err instanceof Error ? err.message : String(err)
 }
 
 function attempt<T>(fn: () => T): T | undefined {

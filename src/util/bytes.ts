@@ -1,5 +1,8 @@
 // Byte-string helpers over Uint8Array. Keys are compared as unsigned bytes, like memcmp.
 
+/** The zero-length byte string: one shared instance, since it has no bytes to change. */
+export const EMPTY_BYTES = new Uint8Array(0)
+
 /** Lexicographic comparison of unsigned bytes: negative, zero or positive. */
 export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   const n = a.length < b.length ? a.length : b.length
@@ -15,14 +18,6 @@ export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
   if (a.length !== b.length) return false
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false
   return true
-}
-
-/** Length of the common prefix of a and b. */
-export function sharedPrefixLength(a: Uint8Array, b: Uint8Array): number {
-  const n = a.length < b.length ? a.length : b.length
-  let i = 0
-  while (i < n && a[i] === b[i]) i++
-  return i
 }
 
 /**

@@ -7,6 +7,7 @@ import type { ValueKind } from '../base/internal-key.js'
 import { compareBytes } from '../util/bytes.js'
 import type { TableCache } from '../table/table-cache.js'
 import type { FileMetadata } from './file-metadata.js'
+import { findFile } from './find-file.js'
 
 export class LevelIterator implements InternalIterator {
   readonly #files: readonly FileMetadata[]
@@ -24,15 +25,15 @@ export class LevelIterator implements InternalIterator {
     this.#closeCursor()
     const f = this.#files[index]
     if (f === undefined) return undefined
+    // The cursor holds its table until it is closed.
+    this.#cursor = this.#tables.iterator(f.number)
     this.#index = index
-    this.#cursor = this.#tables.acquire(f.number).iterator()
     return this.#cursor
   }
 
   #closeCursor(): void {
     if (this.#cursor === undefined) return
     this.#cursor.close()
-    this.#tables.release(this.#files[this.#index]!.number)
     this.#cursor = undefined
     this.#index = -1
   }
@@ -80,30 +81,18 @@ export class LevelIterator implements InternalIterator {
   }
 
   seek(key: Uint8Array, seq: number): void {
-    // The first file whose largest key is >= key may hold it; earlier ones cannot.
-    let lo = 0
-    let hi = this.#files.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (compareBytes(this.#files[mid]!.largestKey, key) < 0) lo = mid + 1
-      else hi = mid
-    }
-    const c = this.#open(lo)
+    const c = this.#open(findFile(this.#files, key))
     if (c === undefined) return this.#closeCursor()
     c.seek(key, seq)
     this.#skipForward()
   }
 
   seekForPrev(key: Uint8Array, seq: number): void {
-    // The last file whose smallest key is <= key may hold it; later ones cannot.
-    let lo = 0
-    let hi = this.#files.length
-    while (lo < hi) {
-      const mid = (lo + hi) >>> 1
-      if (compareBytes(this.#files[mid]!.smallestKey, key) <= 0) lo = mid + 1
-      else hi = mid
-    }
-    const c = this.#open(lo - 1)
+    // The last file that starts at or before key may hold it: the first that ends at or after
+    // key, unless that one starts after key (then the one before it; none when it is the first).
+    let i = findFile(this.#files, key)
+    if (i === this.#files.length || compareBytes(this.#files[i]!.smallestKey, key) > 0) i--
+    const c = this.#open(i)
     if (c === undefined) return this.#closeCursor()
     c.seekForPrev(key, seq)
     this.#skipBackward()

@@ -8,6 +8,7 @@ import { copyBytes } from '../util/bytes.js'
 import { ByteWriter, getLengthPrefixed, getVarint } from '../util/coding.js'
 import { encodeInternalKey, sequenceOf, userKeyOf } from '../base/internal-key.js'
 import { ValueKind } from '../base/internal-key.js'
+import { NUM_LEVELS } from '../base/levels.js'
 import type { FileMetadata } from './file-metadata.js'
 import { decodeLifetime, encodeLifetime, type LifetimeCounters } from './lifetime-counters.js'
 
@@ -22,12 +23,13 @@ export const Tag = {
   LifetimeCounters: 8192,
   /** Optional (>= SAFE_IGNORE_TAG), empty value: the writer keeps the file-number rules of docs/format.md#manifest. */
   ReservesFileNumbers: (1 << 13) + 1,
+  /** Optional (>= SAFE_IGNORE_TAG): a level's compaction pointer, `varint` level then the user key. */
+  CompactPointer: (1 << 13) + 2,
 } as const
 export const SAFE_IGNORE_TAG = 1 << 13
 
 /** Names the key order; a manifest with another name was written for different keys. */
 export const COMPARATOR_NAME = 'shale.BytewiseComparator'
-export const NUM_LEVELS = 7
 
 export interface VersionEdit {
   comparator?: string
@@ -38,6 +40,11 @@ export interface VersionEdit {
   lifetime?: LifetimeCounters
   /** Set in the first record of every MANIFEST written since file numbers are reserved. */
   reservesFileNumbers?: boolean
+  /**
+   * Per level, the largest user key of the last compaction there, where the next one starts.
+   * Optional: losing one only makes the next pick start elsewhere.
+   */
+  compactPointers?: { level: number; key: Uint8Array }[]
   deletedFiles: { level: number; number: number }[]
   newFiles: { level: number; file: FileMetadata }[]
 }
@@ -54,6 +61,7 @@ export function encodeEdit(edit: VersionEdit): Uint8Array {
   if (edit.lastSequence !== undefined) w.varint(Tag.LastSequence).varint(edit.lastSequence)
   if (edit.lifetime !== undefined) w.varint(Tag.LifetimeCounters).lengthPrefixed(encodeLifetime(edit.lifetime))
   if (edit.reservesFileNumbers === true) w.varint(Tag.ReservesFileNumbers).varint(0)
+  for (const { level, key } of edit.compactPointers ?? []) w.varint(Tag.CompactPointer).lengthPrefixed(new ByteWriter(key.length + 2).varint(level).bytes(key).finish())
   for (const d of edit.deletedFiles) w.varint(Tag.DeletedFile).varint(d.level).varint(d.number)
   for (const { level, file } of edit.newFiles) {
     w.varint(Tag.NewFile).varint(level).varint(file.number).varint(file.size)
@@ -137,6 +145,13 @@ export function decodeEdit(bytes: Uint8Array, where: string): VersionEdit {
           ;[, p] = getLengthPrefixed(bytes, p)
           edit.reservesFileNumbers = true
           break
+        case Tag.CompactPointer: {
+          let value: Uint8Array, lv: number, at: number
+          ;[value, p] = getLengthPrefixed(bytes, p)
+          ;[lv, at] = getVarint(value, 0)
+          ;(edit.compactPointers ??= []).push({ level: level(lv), key: copyBytes(value.subarray(at)) })
+          break
+        }
         default:
           if (tag < SAFE_IGNORE_TAG) throw new RangeError(`unknown tag ${tag} (written by a newer Shale?)`)
           // Optional field: its value is length-prefixed so it can be skipped.

@@ -1,37 +1,30 @@
 // The current version, the counters that go with it (next file number, last sequence, live
-// log), and the MANIFEST that makes every change to them atomic and durable.
+// log, lifetime totals, compaction pointers), and the MANIFEST that makes every change to
+// them atomic and durable. The counters change only through this class's methods.
 //
 // A change is appended to the MANIFEST as one log record and synced before it takes
-// effect. CURRENT names the MANIFEST in use; it is replaced by writing a temp file,
-// syncing it, renaming it over CURRENT and syncing the directory, so a crash leaves either
-// the old or the new name, never a torn one.
+// effect. CURRENT names the MANIFEST in use (current-file.ts); a new MANIFEST is complete and
+// durable before CURRENT names it.
 
 import { basename, join } from 'node:path'
-import { ShaleError, corruption } from '../errors.js'
-import { currentFileName, manifestFileName, parseFileName, tableFileName, tempFileName } from '../base/file-names.js'
+import { ShaleError, closedError, corruption } from '../errors.js'
+import { currentFileName, manifestFileName, parseFileName, tableFileName } from '../base/file-names.js'
+import { NUM_LEVELS } from '../base/levels.js'
 import type { FileSystem, RandomAccessFile } from '../vfs/file-system.js'
-import { LogReader } from '../wal/log-reader.js'
-import { findValidChunkAfter } from '../wal/log-scan.js'
+import { readLogRecords } from '../wal/log-records.js'
 import { LogWriter } from '../wal/log-writer.js'
+import { readCurrent, writeCurrent } from './current-file.js'
 import { lostEditEvidence } from './manifest-cross-check.js'
 import { Version } from './version.js'
 import { addLifetime, emptyLifetime, type LifetimeCounters, type LifetimeDelta } from './lifetime-counters.js'
-import { COMPARATOR_NAME, NUM_LEVELS, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
-
-/** The MANIFEST file name CURRENT holds (without its newline). */
-export function readCurrent(fs: FileSystem, dir: string): string {
-  const currentPath = currentFileName(dir)
-  const text = new TextDecoder().decode(fs.readAll(currentPath))
-  const name = text.endsWith('\n') ? text.slice(0, -1) : undefined
-  if (name === undefined || parseFileName(name)?.kind !== 'manifest') {
-    throw corruption(currentPath, `expected a MANIFEST file name and a newline, found ${JSON.stringify(text.slice(0, 40))}`)
-  }
-  return name
-}
+import { COMPARATOR_NAME, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
 
 function manifestGone(dir: string, name: string): ShaleError {
   return new ShaleError('NOT_FOUND', `Cannot read ${join(dir, name)}: the writer replaced it`)
 }
+
+/** What to do about a MANIFEST damaged before its end (docs/format.md#damage-in-the-manifest). */
+const REPAIR_REMEDY = 'repair rebuilds the database from its tables and logs'
 
 /** Past this size the next change starts a fresh MANIFEST holding one snapshot record. */
 const MAX_MANIFEST_SIZE = 64 * 1024 * 1024
@@ -54,15 +47,14 @@ export class VersionSet {
   #current: Version
   #manifest: LogWriter | undefined
   #manifestNumber = 0
-  /** The next file number to hand out. */
-  nextFileNumber = 1
+  #nextFileNumber = 1
   /** The next file number the durable MANIFEST records: tables and logs may use numbers below it. */
   #reservedUntil = 0
-  lastSequence = 0
-  /** Logs numbered below this are fully contained in tables and may be deleted. */
-  logNumber = 0
-  /** Totals over the store's life, as of the newest edit in the MANIFEST. */
-  lifetime: LifetimeCounters = emptyLifetime()
+  #lastSequence = 0
+  #logNumber = 0
+  #lifetime: LifetimeCounters = emptyLifetime()
+  /** Per level: the largest user key of the last compaction there, so picks cycle through the key space. */
+  readonly #compactPointers: (Uint8Array | undefined)[] = new Array(NUM_LEVELS).fill(undefined)
 
   private constructor(dir: string, fs: FileSystem) {
     this.#dir = dir
@@ -78,6 +70,44 @@ export class VersionSet {
     return this.#manifestNumber
   }
 
+  /** The next file number to hand out. */
+  get nextFileNumber(): number {
+    return this.#nextFileNumber
+  }
+
+  /** The sequence number of the newest write applied (to a memtable or a table). */
+  get lastSequence(): number {
+    return this.#lastSequence
+  }
+
+  /** Logs numbered below this are fully contained in tables and may be deleted. */
+  get logNumber(): number {
+    return this.#logNumber
+  }
+
+  /** Totals over the store's life, as of the newest edit in the MANIFEST. */
+  get lifetime(): LifetimeCounters {
+    return this.#lifetime
+  }
+
+  /**
+   * Per level, where the next automatic compaction there starts: after the largest key of the
+   * last one. Recorded in the MANIFEST with each compaction's edit, so it survives a reopen.
+   */
+  get compactPointers(): readonly (Uint8Array | undefined)[] {
+    return this.#compactPointers
+  }
+
+  /**
+   * Records that writes up to `sequence` were applied (to the memtable, or replayed from the
+   * logs at open). The MANIFEST records it with the next edit. It never moves back.
+   */
+  advanceLastSequence(sequence: number): void {
+    // A bug, not a condition to handle: sequence numbers would be reused.
+    if (sequence < this.#lastSequence) throw new Error(`last sequence ${this.#lastSequence} cannot move back to ${sequence}`)
+    this.#lastSequence = sequence
+  }
+
   /**
    * A number for a new table or log, from those the MANIFEST has reserved: at open a file
    * numbered at or above the MANIFEST's next file number proves lost edits, so none may
@@ -85,14 +115,14 @@ export class VersionSet {
    */
   newFileNumber(): number {
     // A bug, not a condition to handle: the file would make the next open refuse the store.
-    if (this.nextFileNumber >= this.#reservedUntil) throw new Error(`file number ${this.nextFileNumber} is not reserved in the MANIFEST`)
-    return this.nextFileNumber++
+    if (this.#nextFileNumber >= this.#reservedUntil) throw new Error(`file number ${this.#nextFileNumber} is not reserved in the MANIFEST`)
+    return this.#nextFileNumber++
   }
 
   /** Hands out `count` reserved file numbers, first making the MANIFEST reserve more if needed. */
   allocateFileNumbers(count: number): Promise<number[]> {
     const run = this.#applying.then(async () => {
-      if (this.nextFileNumber + count + ROTATION_RESERVE > this.#reservedUntil) await this.#logAndApply(emptyEdit(), undefined, count + RESERVATION_BATCH)
+      if (this.#nextFileNumber + count + ROTATION_RESERVE > this.#reservedUntil) await this.#logAndApply(emptyEdit(), undefined, count + RESERVATION_BATCH)
       return Array.from({ length: count }, () => this.newFileNumber())
     })
     this.#applying = run.then(
@@ -116,10 +146,10 @@ export class VersionSet {
   static async create(dir: string, fs: FileSystem, counters?: { nextFileNumber: number; lastSequence: number }): Promise<VersionSet> {
     const vs = new VersionSet(dir, fs)
     if (counters !== undefined) {
-      vs.nextFileNumber = counters.nextFileNumber
-      vs.lastSequence = counters.lastSequence
+      vs.#nextFileNumber = counters.nextFileNumber
+      vs.#lastSequence = counters.lastSequence
     }
-    await vs.#startManifest(vs.#current, vs.logNumber)
+    await vs.#startManifest(vs.#current, vs.#logNumber)
     return vs
   }
 
@@ -130,9 +160,9 @@ export class VersionSet {
     // Counters must stay ahead of every file already on disk, even ones we will delete.
     for (const f of fs.list(dir)) {
       const p = parseFileName(f)
-      if (p !== undefined && p.number >= vs.nextFileNumber) vs.nextFileNumber = p.number + 1
+      if (p !== undefined && p.number >= vs.#nextFileNumber) vs.#nextFileNumber = p.number + 1
     }
-    await vs.#startManifest(vs.#current, vs.logNumber)
+    await vs.#startManifest(vs.#current, vs.#logNumber)
     return vs
   }
 
@@ -169,7 +199,7 @@ export class VersionSet {
    */
   #refuseIfStale(): void {
     const tables = new Set([...this.#current.allFiles()].map((f) => f.number))
-    const evidence = lostEditEvidence(this.#fs.list(this.#dir), { tables, logNumber: this.logNumber, nextFileNumber: this.nextFileNumber, reservesFileNumbers: this.#reservesFileNumbers })
+    const evidence = lostEditEvidence(this.#fs.list(this.#dir), { tables, logNumber: this.#logNumber, nextFileNumber: this.#nextFileNumber, reservesFileNumbers: this.#reservesFileNumbers })
     if (evidence.length === 0) return
     throw corruption(
       manifestFileName(this.#dir, this.#manifestNumber),
@@ -198,10 +228,11 @@ export class VersionSet {
     const fresh = new VersionSet(this.#dir, this.#fs)
     fresh.#replayManifest(name, 0)
     if (!fresh.#sawComparator) throw corruption(join(this.#dir, name), 'no valid records')
-    this.#applyCounters({ ...emptyEdit(), lastSequence: fresh.lastSequence })
-    this.nextFileNumber = Math.max(this.nextFileNumber, fresh.nextFileNumber)
-    this.logNumber = fresh.logNumber
-    this.lifetime = fresh.lifetime
+    this.#applyCounters({ ...emptyEdit(), lastSequence: fresh.#lastSequence })
+    this.#nextFileNumber = Math.max(this.#nextFileNumber, fresh.#nextFileNumber)
+    this.#logNumber = fresh.#logNumber
+    this.#lifetime = fresh.#lifetime
+    fresh.#compactPointers.forEach((key, level) => (this.#compactPointers[level] = key))
     // Re-made under this set, so that it leaves this set's live list when it is no longer used.
     this.#current = this.#install(new Version(fresh.#current.levels, this.#onUnused), this.#current)
     this.#manifestNumber = parseFileName(name)!.number
@@ -239,21 +270,11 @@ export class VersionSet {
     } catch (err) {
       throw err instanceof ShaleError && err.code === 'NOT_FOUND' ? manifestGone(this.#dir, name) : err
     }
-    const reader = new LogReader(file, manifestPath, fromOffset)
-    let end = fromOffset
-    let applied = false
     try {
-      for (;;) {
-        const r = reader.next()
-        if (r.type === 'eof') break
-        if (r.type === 'damage') {
-          // A torn tail (a crash, or an edit the writer is still appending) ends the replay;
-          // a follower resumes before it. Damage with a valid record after it is not a tail.
-          const at = findValidChunkAfter(file, r.offset)
-          if (at !== undefined) throw corruption(manifestPath, `damaged record at offset ${r.offset} (${r.reason}) is followed by a valid record at offset ${at}`)
-          break
-        }
-        const e = decodeEdit(r.record, `${manifestPath} at offset ${r.offset}`)
+      // A torn tail (a crash, or an edit the writer is still appending) ends the replay and a
+      // follower resumes before it; damage with a valid record after it is CORRUPTION.
+      const log = readLogRecords(file, manifestPath, (record, offset) => {
+        const e = decodeEdit(record, `${manifestPath} at offset ${offset}`)
         if (e.comparator !== undefined) {
           if (e.comparator !== COMPARATOR_NAME) throw new ShaleError('INVALID_ARGUMENT', `Cannot open ${this.#dir}: it was written with key order ${e.comparator}, not ${COMPARATOR_NAME}`)
           this.#sawComparator = true
@@ -261,17 +282,15 @@ export class VersionSet {
         if (!this.#sawComparator) throw corruption(manifestPath, 'the first record does not name the key order')
         if (e.reservesFileNumbers === true) this.#reservesFileNumbers = true
         // Every number below a recorded next file number may be in use.
-        if (e.nextFileNumber !== undefined) this.nextFileNumber = this.#reservedUntil = Math.max(this.nextFileNumber, e.nextFileNumber)
+        if (e.nextFileNumber !== undefined) this.#nextFileNumber = this.#reservedUntil = Math.max(this.#nextFileNumber, e.nextFileNumber)
         this.#applyCounters(e)
         this.#current = this.#install(this.#current.apply(e, this.#onUnused), this.#current)
-        end = reader.position
-        applied = true
-      }
-      this.#followed = { name, end, size: file.size }
+      }, { from: fromOffset, remedy: REPAIR_REMEDY })
+      this.#followed = { name, end: log.end, size: file.size }
+      return log.records > 0
     } finally {
       file.close()
     }
-    return applied
   }
 
   /**
@@ -289,17 +308,17 @@ export class VersionSet {
   #manifestBroken = false
 
   async #logAndApply(edit: VersionEdit, work: LifetimeDelta | undefined, reserve = FILE_NUMBER_HEADROOM): Promise<void> {
-    if (this.#manifest === undefined) throw new ShaleError('CLOSED', 'Cannot change the manifest: the version set is closed')
-    edit.nextFileNumber = Math.max(this.#reservedUntil, this.nextFileNumber + reserve)
-    edit.lastSequence = this.lastSequence
+    if (this.#manifest === undefined) throw closedError('database', 'Cannot change the manifest: the version set is closed')
+    edit.nextFileNumber = Math.max(this.#reservedUntil, this.#nextFileNumber + reserve)
+    edit.lastSequence = this.#lastSequence
     // Added here, inside the serialized section, so concurrent flushes and compactions never
     // overwrite each other's totals.
-    edit.lifetime = addLifetime(this.lifetime, work)
+    edit.lifetime = addLifetime(this.#lifetime, work)
     const next = this.#current.apply(edit, this.#onUnused)
     // A MANIFEST whose last write failed may end in a torn record: never append after it,
     // start a fresh one holding the whole state instead.
     if (this.#manifestBroken || this.#manifest.size > MAX_MANIFEST_SIZE) {
-      await this.#startManifest(next, edit.logNumber ?? this.logNumber, edit.lifetime, edit.nextFileNumber)
+      await this.#startManifest(next, edit.logNumber ?? this.#logNumber, edit.lifetime, edit.nextFileNumber, edit.compactPointers)
       this.#manifestBroken = false
     } else {
       try {
@@ -321,9 +340,10 @@ export class VersionSet {
   }
 
   #applyCounters(e: VersionEdit): void {
-    if (e.logNumber !== undefined) this.logNumber = e.logNumber
-    if (e.lastSequence !== undefined) this.lastSequence = Math.max(this.lastSequence, e.lastSequence)
-    if (e.lifetime !== undefined) this.lifetime = e.lifetime
+    if (e.logNumber !== undefined) this.#logNumber = e.logNumber
+    if (e.lastSequence !== undefined) this.#lastSequence = Math.max(this.#lastSequence, e.lastSequence)
+    if (e.lifetime !== undefined) this.#lifetime = e.lifetime
+    for (const p of e.compactPointers ?? []) this.#compactPointers[p.level] = p.key
   }
 
   readonly #onUnused = (v: Version): void => {
@@ -338,11 +358,14 @@ export class VersionSet {
     return v
   }
 
-  /** Writes a new MANIFEST holding the whole of `version`, then points CURRENT at it. */
-  async #startManifest(version: Version, logNumber: number, lifetime = this.lifetime, reserved = 0): Promise<void> {
+  /**
+   * Writes a new MANIFEST holding the whole of `version`, then points CURRENT at it. The
+   * arguments after `version` are what an edit being applied with it changes.
+   */
+  async #startManifest(version: Version, logNumber: number, lifetime = this.#lifetime, reserved = 0, newPointers: VersionEdit['compactPointers'] = []): Promise<void> {
     // Not from the reserved numbers: the open's cross-check looks at tables and logs only.
-    const number = this.nextFileNumber++
-    const nextFileNumber = Math.max(reserved, this.#reservedUntil, this.nextFileNumber + FILE_NUMBER_HEADROOM)
+    const number = this.#nextFileNumber++
+    const nextFileNumber = Math.max(reserved, this.#reservedUntil, this.#nextFileNumber + FILE_NUMBER_HEADROOM)
     const path = manifestFileName(this.#dir, number)
     const writer = new LogWriter(this.#fs.create(path))
     const snapshot: VersionEdit = {
@@ -350,17 +373,20 @@ export class VersionSet {
       comparator: COMPARATOR_NAME,
       logNumber,
       nextFileNumber,
-      lastSequence: this.lastSequence,
+      lastSequence: this.#lastSequence,
       lifetime,
       reservesFileNumbers: true,
     }
+    const pointers = [...this.#compactPointers]
+    for (const p of newPointers) pointers[p.level] = p.key
+    snapshot.compactPointers = pointers.flatMap((key, level) => (key === undefined ? [] : [{ level, key }]))
     version.levels.forEach((files, level) => {
       for (const file of files) snapshot.newFiles.push({ level, file })
     })
     try {
       writer.addRecord(encodeEdit(snapshot))
       await writer.sync()
-      await this.#setCurrent(number)
+      await writeCurrent(this.#fs, this.#dir, number)
     } catch (err) {
       writer.close()
       throw err
@@ -369,15 +395,5 @@ export class VersionSet {
     this.#manifest = writer
     this.#manifestNumber = number
     this.#reservedUntil = nextFileNumber
-  }
-
-  async #setCurrent(manifestNumber: number): Promise<void> {
-    const temp = tempFileName(this.#dir, manifestNumber)
-    const file = this.#fs.create(temp)
-    file.append(new TextEncoder().encode(`${basename(manifestFileName(this.#dir, manifestNumber))}\n`))
-    await file.sync()
-    file.close()
-    this.#fs.rename(temp, currentFileName(this.#dir))
-    await this.#fs.syncDir(this.#dir)
   }
 }

@@ -5,21 +5,18 @@
 // first. Levels 1 and deeper hold sorted, non-overlapping files, found by binary search.
 
 import type { InternalIterator } from '../base/internal-iterator.js'
-import type { ValueKind } from '../base/internal-key.js'
+import type { FoundEntry } from '../base/found-entry.js'
+import { NUM_LEVELS } from '../base/levels.js'
 import { compareBytes } from '../util/bytes.js'
 import type { TableCache } from '../table/table-cache.js'
+import type { SearchCounter } from '../table/table-reader.js'
 import { fileContains, type FileMetadata } from './file-metadata.js'
+import { findFile } from './find-file.js'
 import { LevelIterator } from './level-iterator.js'
-import { NUM_LEVELS, type VersionEdit } from './version-edit.js'
-
-export interface TableLookup {
-  seq: number
-  kind: ValueKind
-  value: Uint8Array
-}
+import type { VersionEdit } from './version-edit.js'
 
 /** Counts, for read amplification, the tables a read probed and those it had to search. */
-export interface ReadCounter {
+export interface ReadCounter extends SearchCounter {
   /** Tables whose key range held the key: their bloom filter was checked. */
   tablesProbed: number
   /** Tables the filter did not rule out: a data block was searched. */
@@ -68,19 +65,22 @@ export class Version {
   }
 
   /** The newest version of key with sequence <= seq across all tables, tombstones included. */
-  get(key: Uint8Array, seq: number, tables: TableCache, counter: ReadCounter): TableLookup | undefined {
+  get(key: Uint8Array, seq: number, tables: TableCache, counter: ReadCounter): FoundEntry | undefined {
     // Written without closures or arrays: this runs for every get that misses the memtables.
     const l0 = this.levels[0]!
     for (let i = 0; i < l0.length; i++) {
       const f = l0[i]!
       if (!fileContains(f, key)) continue
-      const hit = searchTable(f, key, seq, tables, counter)
+      counter.tablesProbed++
+      const hit = tables.get(f.number, key, seq, counter)
       if (hit !== undefined) return hit
     }
     for (let level = 1; level < this.levels.length; level++) {
-      const f = fileFor(this.levels[level]!, key)
-      if (f === undefined) continue
-      const hit = searchTable(f, key, seq, tables, counter)
+      const files = this.levels[level]!
+      const f = files[findFile(files, key)]
+      if (f === undefined || compareBytes(key, f.smallestKey) < 0) continue
+      counter.tablesProbed++
+      const hit = tables.get(f.number, key, seq, counter)
       if (hit !== undefined) return hit
     }
     return undefined
@@ -97,29 +97,3 @@ export class Version {
   }
 }
 
-/** In a sorted, non-overlapping level: the one file that may hold key. */
-function fileFor(files: readonly FileMetadata[], key: Uint8Array): FileMetadata | undefined {
-  let lo = 0
-  let hi = files.length
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1
-    if (compareBytes(files[mid]!.largestKey, key) < 0) lo = mid + 1
-    else hi = mid
-  }
-  const f = files[lo]
-  return f !== undefined && compareBytes(key, f.smallestKey) >= 0 ? f : undefined
-}
-
-/** One table's answer for key, counted for read amplification. */
-function searchTable(f: FileMetadata, key: Uint8Array, seq: number, tables: TableCache, counter: ReadCounter): TableLookup | undefined {
-  counter.tablesProbed++
-  const table = tables.acquire(f.number)
-  try {
-    const skipped = table.stats.filterSkips
-    const hit = table.get(key, seq)
-    if (table.stats.filterSkips === skipped) counter.tablesSearched++
-    return hit
-  } finally {
-    tables.release(table)
-  }
-}

@@ -1,11 +1,11 @@
 // LogReader reassembles the records of a log file, one 32 KiB block in memory at a time,
 // and reports damage (bad checksums, impossible framing, torn tails) as values rather than
-// exceptions, so recovery can decide whether damage is a torn tail or mid-log corruption.
+// exceptions: log-records.ts decides whether damage is a torn tail or mid-log corruption.
 //
 // Guarantees: next() throws only when the file itself fails to read (I/O); it never returns
 // a record any of whose chunks failed its checksum. The reader does not own the file.
 
-import { corruption, type ShaleError } from '../errors.js'
+import { EMPTY_BYTES } from '../util/bytes.js'
 import { crc32c, unmaskCrc } from '../util/crc32c.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
 import { BLOCK_SIZE, HEADER_SIZE, MAX_RECORD_TYPE, RecordType } from './log-format.js'
@@ -24,7 +24,6 @@ export type LogReadResult =
   | { type: 'damage'; offset: number; reason: string; truncated: boolean }
 
 const EOF: LogReadResult = Object.freeze({ type: 'eof' })
-const EMPTY = new Uint8Array(0)
 
 // Results of #readChunk besides the chunk types 1..4.
 const END_OF_FILE = -1
@@ -40,7 +39,7 @@ export class LogReader {
   readonly #file: RandomAccessFile
   readonly #fileSize: number
   /** The block in memory and its file offset; the last block of a file may be short. */
-  #block: Uint8Array = EMPTY
+  #block: Uint8Array = EMPTY_BYTES
   #blockStart = -BLOCK_SIZE
   /** Next unread byte of #block. */
   #pos = BLOCK_SIZE
@@ -152,11 +151,6 @@ export class LogReader {
     }
   }
 
-  /** A CORRUPTION error describing a damage report, for callers that refuse damage. */
-  damageError(damage: { offset: number; reason: string }): ShaleError {
-    return corruption(`${this.fileName} at offset ${damage.offset}`, damage.reason)
-  }
-
   #assemble(): LogReadResult {
     const record = new Uint8Array(this.#partsLength)
     let at = 0
@@ -254,7 +248,7 @@ export class LogReader {
   #nextBlock(): boolean {
     const start = this.#blockStart + BLOCK_SIZE
     if (start >= this.#fileSize) {
-      this.#block = EMPTY
+      this.#block = EMPTY_BYTES
       this.#pos = 0
       return false
     }

@@ -1,7 +1,7 @@
 // Looks for any intact record start after a damaged spot in a log. The reader's resync
 // skips to the next 32 KiB block, which would hide valid records later in the damaged
-// block; recovery uses this byte-by-byte scan to tell a torn tail (nothing valid after the
-// damage) from corruption in the middle of the log (acknowledged writes may follow).
+// block; log-records.ts uses this byte-by-byte scan to tell a torn tail (nothing valid
+// after the damage) from corruption in the middle of the log (acknowledged writes may follow).
 
 import { getU16, getU32 } from '../util/coding.js'
 import { crc32c, unmaskCrc } from '../util/crc32c.js'

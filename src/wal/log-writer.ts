@@ -4,7 +4,7 @@
 // Not safe for concurrent use by several callers without outside ordering: the write queue
 // owns one writer and calls it from one place. sync() may overlap further addRecord calls.
 
-import { ShaleError, invalidArgument } from '../errors.js'
+import { ShaleError, closedError, errorMessage, invalidArgument } from '../errors.js'
 import { maskCrc, crc32c } from '../util/crc32c.js'
 import type { WritableFile } from '../vfs/file-system.js'
 import { BLOCK_SIZE, HEADER_SIZE, RecordType, TYPE_CRC } from './log-format.js'
@@ -154,11 +154,11 @@ export class LogWriter {
   }
 
   #checkUsable(): void {
-    if (this.#closed) throw new ShaleError('CLOSED', 'The log writer is closed')
+    if (this.#closed) throw closedError('database', 'The log writer is closed')
     if (this.#failure !== undefined) {
       const cause = this.#failure
       const code = cause instanceof ShaleError ? cause.code : 'IO'
-      const detail = cause instanceof Error ? cause.message : String(cause)
+      const detail = errorMessage(cause)
       throw new ShaleError(code, `The log writer is unusable after an earlier failure: ${detail}`, { cause })
     }
   }

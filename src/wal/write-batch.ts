@@ -8,21 +8,12 @@
 // Operation i gets sequence number `sequence + i`.
 
 import { corruption, invalidArgument } from '../errors.js'
-import { type ByteWriter, getU32, getU64, getVarint, putVarint } from '../util/coding.js'
+import { type ByteWriter, getU32, getU64, getVarint } from '../util/coding.js'
 import { ValueKind } from '../base/internal-key.js'
 
 export type BatchOp = { kind: ValueKind; key: Uint8Array; value: Uint8Array | undefined }
 
 export const BATCH_HEADER_SIZE = 12
-
-function varintSize(v: number): number {
-  let n = 1
-  while (v >= 0x80) {
-    v = Math.floor(v / 0x80)
-    n++
-  }
-  return n
-}
 
 function checkSeq(seq: number): void {
   if (!Number.isSafeInteger(seq) || seq < 0) throw invalidArgument(`Write batch sequence must be a non-negative safe integer, got ${seq}`)
@@ -36,45 +27,10 @@ function checkOp(op: BatchOp): void {
   }
 }
 
-/** Exact encoded size of a batch holding `ops`. */
-export function batchSize(ops: readonly BatchOp[]): number {
-  let size = BATCH_HEADER_SIZE
-  for (const op of ops) {
-    size += 1 + varintSize(op.key.length) + op.key.length
-    if (op.kind === ValueKind.Value && op.value !== undefined) size += varintSize(op.value.length) + op.value.length
-  }
-  return size
-}
-
 /**
- * Encodes a batch into a new array of exactly batchSize(ops) bytes. Throws INVALID_ARGUMENT
- * for an unknown kind or a Value without a value. Allocating a small Uint8Array costs more
- * than encoding into it, so the per-write path should prefer writeBatch with a reused writer.
- */
-export function encodeBatch(seq: number, ops: readonly BatchOp[]): Uint8Array {
-  checkSeq(seq)
-  const out = new Uint8Array(batchSize(ops))
-  putHeader(out, seq, ops.length)
-  let at = BATCH_HEADER_SIZE
-  for (const op of ops) {
-    checkOp(op)
-    out[at++] = op.kind
-    at = putVarint(out, at, op.key.length)
-    out.set(op.key, at)
-    at += op.key.length
-    if (op.kind === ValueKind.Value) {
-      const value = op.value!
-      at = putVarint(out, at, value.length)
-      out.set(value, at)
-      at += value.length
-    }
-  }
-  return out
-}
-
-/**
- * Appends the same bytes as encodeBatch to `w`; with a reused ByteWriter the hot path can
- * hand w.view() to LogWriter.addRecord (which copies) without allocating a batch.
+ * Appends the encoded batch to `w`. Throws INVALID_ARGUMENT for an unknown kind or a Value
+ * without a value. Allocating a small array per write costs more than encoding into it, so
+ * the write path reuses one ByteWriter and hands w.view() to LogWriter.addRecord (which copies).
  */
 export function writeBatch(w: ByteWriter, seq: number, ops: readonly BatchOp[]): void {
   checkSeq(seq)
@@ -138,16 +94,4 @@ function field(buf: Uint8Array, at: number, where: string, index: number, what: 
     throw corruption(where, `write batch operation ${index} ${what} of ${length} bytes at byte ${p} runs past the end (${buf.length} bytes)`)
   }
   return [buf.subarray(p, p + length), p + length]
-}
-
-function putHeader(out: Uint8Array, seq: number, count: number): void {
-  let s = seq
-  for (let i = 0; i < 8; i++) {
-    out[i] = s % 256
-    s = Math.floor(s / 256)
-  }
-  out[8] = count & 0xff
-  out[9] = (count >>> 8) & 0xff
-  out[10] = (count >>> 16) & 0xff
-  out[11] = (count >>> 24) & 0xff
 }

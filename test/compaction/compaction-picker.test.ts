@@ -2,7 +2,8 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { levelScores, levelTargets, pickCompaction, taskFor, maxGrandparentOverlap } from '../../src/compaction/compaction-picker.js'
 import { Version } from '../../src/version/version.js'
-import { emptyEdit, NUM_LEVELS } from '../../src/version/version-edit.js'
+import { NUM_LEVELS } from '../../src/base/levels.js'
+import { emptyEdit } from '../../src/version/version-edit.js'
 import type { FileMetadata } from '../../src/version/file-metadata.js'
 
 const b = (s: string): Uint8Array => new TextEncoder().encode(s)

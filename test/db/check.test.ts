@@ -23,7 +23,7 @@ test('check reports a log whose last record fails its checksum as damaged, and s
   const { fs, log, lastRecord } = await twoSyncedPuts()
   const bytes = fs.bytesOf(log)
   bytes[bytes.length - 1]! ^= 0x01 // the last byte of b's value
-  const report = checkDatabase('/db', fs)
+  const report = checkDatabase('/db', { fileSystem: fs })
   assert.equal(report.ok, false, 'a synced record failing its checksum is damage')
   const entry = report.files.find((f) => f.kind === 'log')!
   assert.equal(entry.status, 'corrupt')
@@ -40,7 +40,7 @@ test('check reports a log cut part-way through its last record as a healthy torn
   const { fs, log, lastRecord } = await twoSyncedPuts()
   const bytes = fs.bytesOf(log)
   fs.overwrite(log, bytes.slice(0, bytes.length - 3))
-  const report = checkDatabase('/db', fs)
+  const report = checkDatabase('/db', { fileSystem: fs })
   assert.equal(report.ok, true)
   const entry = report.files.find((f) => f.kind === 'log')!
   assert.equal(entry.status, 'ok')
@@ -59,7 +59,7 @@ test('check lists every damaged record of a log, and says open refuses damage fo
   await db.close()
   fs.bytesOf(log)[starts[1]! + 20]! ^= 0x01
   fs.bytesOf(log)[starts[3]! + 20]! ^= 0x01
-  const entry = checkDatabase('/db', fs).files.find((f) => f.kind === 'log')!
+  const entry = checkDatabase('/db', { fileSystem: fs }).files.find((f) => f.kind === 'log')!
   assert.equal(entry.status, 'corrupt')
   assert.match(entry.detail!, new RegExp(`offset ${starts[1]}: checksum mismatch`))
   assert.match(entry.detail!, /open refuses it with CORRUPTION/)
@@ -74,7 +74,7 @@ test('check counts every damaged block of a table, not only the first', async ()
   const table = [...fs.files.keys()].find((p) => p.endsWith('.sst'))!
   fs.bytesOf(table)[100]! ^= 0x01
   fs.bytesOf(table)[5000]! ^= 0x01
-  const entry = checkDatabase('/db', fs).files.find((f) => f.kind === 'table')!
+  const entry = checkDatabase('/db', { fileSystem: fs }).files.find((f) => f.kind === 'table')!
   assert.equal(entry.status, 'corrupt')
   assert.match(entry.detail!, /block at offset 0: checksum mismatch/)
   assert.match(entry.detail!, /repair would keep \d+ entries in \d+ intact data blocks and lose 2 blocks/)

@@ -140,9 +140,9 @@ test('the case of the report: a MANIFEST cut to its first records keeps every ta
 test('check calls a MANIFEST that lost edits damaged, as open does', async () => {
   const store = await build()
   const fs = await copyOf(store.fs)
-  assert.equal(checkDatabase(DIR, fs).ok, true)
+  assert.equal(checkDatabase(DIR, { fileSystem: fs }).ok, true)
   fs.overwrite(store.manifest, store.olderCopies[1]!)
-  const report = checkDatabase(DIR, fs)
+  const report = checkDatabase(DIR, { fileSystem: fs })
   assert.equal(report.ok, false)
   const manifest = report.files.find((f) => f.kind === 'manifest')!
   assert.equal(manifest.status, 'corrupt')

@@ -31,7 +31,7 @@ test('repair rebuilds a database with no CURRENT, a damaged MANIFEST and a damag
   const damagedTable = tables(fs)[0]!
   fs.bytesOf(damagedTable)[100]! ^= 0xff
   await assert.rejects(Shale.open('/db', { fileSystem: fs }), (e: unknown) => e instanceof ShaleError && e.code === 'CORRUPTION')
-  assert.equal(checkDatabase('/db', fs).ok, false)
+  assert.equal(checkDatabase('/db', { fileSystem: fs }).ok, false)
 
   const report = await repairDatabase('/db', { fileSystem: fs })
   assert.ok(report.tablesDamaged >= 1) // the flipped one, plus any table a flush was writing at the crash
@@ -53,7 +53,7 @@ test('repair rebuilds a database with no CURRENT, a damaged MANIFEST and a damag
   // Only the entries of the damaged block (a few dozen at most) may be gone.
   assert.ok(present >= N * 0.9 - 60 + 100, `${present} keys survived`)
   await db.close()
-  assert.equal(checkDatabase('/db', fs).ok, true)
+  assert.equal(checkDatabase('/db', { fileSystem: fs }).ok, true)
 })
 
 test('repair of a healthy database keeps every key', async () => {

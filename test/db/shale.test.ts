@@ -491,3 +491,33 @@ test('the empty key is rejected by default and works with allowEmptyKeys', async
     { allowEmptyKeys: true },
   )
 })
+
+test('CLOSED says what was closed: the database, an iterator or a snapshot', async () => {
+  const dir = tempDir()
+  try {
+    const subject = (s: string) => (e: unknown) => code('CLOSED')(e) && (e as ShaleError).subject === s
+    const db = await Shale.open(dir.path)
+    await db.put('a', '1')
+    const it = db.iterator()
+    it.close()
+    assert.throws(() => it.nextSync(), subject('iterator'))
+    assert.throws(() => it.seek('a'), subject('iterator'))
+    const snap = db.snapshot()
+    snap.release()
+    assert.throws(() => db.getSync('a', { snapshot: snap }), subject('snapshot'))
+    assert.throws(() => db.iterator({ snapshot: snap }), subject('snapshot'))
+    await db.close()
+    await assert.rejects(db.put('k', 'v'), subject('database'))
+    await assert.rejects(db.write([]), subject('database'))
+    await assert.rejects(db.get('k'), subject('database'))
+    await assert.rejects(db.flush(), subject('database'))
+    await assert.rejects(db.waitForCompactions(), subject('database'))
+    await assert.rejects(db.refresh(), subject('database'))
+    assert.throws(() => db.iterator(), subject('database'))
+    assert.throws(() => db.snapshot(), subject('database'))
+    assert.throws(() => db.stats(), subject('database'))
+    assert.equal(new ShaleError('IO', 'x').subject, undefined, 'only CLOSED has a subject')
+  } finally {
+    dir.remove()
+  }
+})

@@ -47,3 +47,28 @@ test('stats: lifetime counters survive reopen, while per-process counters start 
     dir.remove()
   }
 })
+
+test('stats: read amplification counts the tables a get searched, not those whose filter ruled the key out', async () => {
+  const dir = tempDir()
+  try {
+    // Three overlapping level-0 tables, each holding every key of the range under a new value.
+    const db = await Shale.open(dir.path, { ...OPTIONS, l0CompactionTrigger: 8, memtableSize: 1 << 20 })
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < 200; i += 2) await db.put(key(i), `value-${round}`)
+      await db.flush()
+    }
+    // Odd keys below the last one lie inside every table's range but in none: each get probes 3 filters.
+    for (let i = 1; i < 198; i += 2) assert.equal(await db.get(key(i)), undefined)
+    const misses = db.stats()
+    assert.equal(misses.gets, 99)
+    assert.equal(misses.filterProbesPerGet, 3)
+    assert.ok(misses.readAmplification.mean < 0.2, `mean ${misses.readAmplification.mean}: filters answer almost every miss`)
+    // A present key is found in the newest table: one search.
+    for (let i = 0; i < 200; i += 2) assert.equal((await db.get(key(i)))?.toString(), 'value-2')
+    const hits = db.stats()
+    assert.ok(Math.abs(hits.readAmplification.mean * 199 - misses.readAmplification.mean * 99 - 100) < 1e-6, 'one search per hit')
+    await db.close()
+  } finally {
+    dir.remove()
+  }
+})

@@ -228,6 +228,31 @@ test('the MANIFEST read by a reader written from docs/format.md holds the lifeti
   }
 })
 
+test('the MANIFEST read by a reader written from docs/format.md holds a compaction pointer (tag 8194) for each level compacted', async () => {
+  const dir = tempDir()
+  try {
+    const db = await Shale.open(dir.path, { memtableSize: 4096, blockSize: 256, l0CompactionTrigger: 2 })
+    for (let i = 0; i < 3000; i++) await db.put(`key-${String(i % 700).padStart(4, '0')}`, `value-${i}`)
+    await db.flush()
+    await db.waitForCompactions()
+    const compactedLevels = db.stats().levels.filter((l) => l.compactions > 0).map((l) => l.level)
+    await db.close()
+    const manifest = readFileSync(join(dir.path, readFileSync(join(dir.path, 'CURRENT'), 'utf8').trim()))
+    const pointers = new Map<number, string>()
+    for (const f of readLogRecords(manifest).flatMap((r) => editFields(r).filter((f) => f.tag === 8194))) {
+      const value = (f as { value: Buffer }).value
+      const [level, p] = varint(value, 0)
+      assert.ok(level >= 0 && level <= 5, `level ${level}: a pointer is kept at a compaction's input level, never the last`)
+      pointers.set(level, value.subarray(p).toString('utf8'))
+    }
+    assert.ok(pointers.size > 0, 'compaction edits carry their pointers')
+    for (const key of pointers.values()) assert.match(key, /^key-\d{4}$/, 'a pointer is a user key')
+    assert.ok(compactedLevels.length > 0, 'compactions ran')
+  } finally {
+    dir.remove()
+  }
+})
+
 type EditField =
   | { tag: 6; level: number; number: number }
   | { tag: 7; level: number; number: number; size: number; smallest: Buffer; largest: Buffer }

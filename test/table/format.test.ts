@@ -24,8 +24,10 @@ import {
   encodeBlockHandle,
   encodeFooter,
   encodeProperties,
+  readFooter,
   writeBlockTrailer,
 } from '../../src/table/format.js'
+import { MemoryRandomAccessFile } from '../helpers/memory-files.js'
 
 const corruptionMatching = (re: RegExp) => (err: unknown) => err instanceof ShaleError && err.code === 'CORRUPTION' && re.test(err.message)
 
@@ -132,6 +134,15 @@ test('decodeFooter() names each kind of damage', () => {
   for (const version of [0, 3, 0xffffffff]) {
     assert.throws(() => decodeFooter(footerWithVersion(version), 2000, 'x.sst'), corruptionMatching(new RegExp(`unsupported table format version ${version}$`)))
   }
+})
+
+test('readFooter() reads the last FOOTER_SIZE bytes of a file; a file too short for one is CORRUPTION', () => {
+  const file = new Uint8Array(2000)
+  file.set(encodeFooter(sampleFooter), 2000 - FOOTER_SIZE)
+  assert.deepEqual(readFooter(new MemoryRandomAccessFile(file), 'x.sst'), decodeFooter(file.subarray(2000 - FOOTER_SIZE), 2000, 'x.sst'))
+  file[2000 - FOOTER_SIZE]! ^= 1
+  assert.throws(() => readFooter(new MemoryRandomAccessFile(file), 'x.sst'), corruptionMatching(/footer at offset 1948: checksum mismatch/))
+  assert.throws(() => readFooter(new MemoryRandomAccessFile(file.subarray(0, 3)), 'x.sst'), corruptionMatching(/x\.sst: file is 3 bytes, shorter than the \d+-byte footer/))
 })
 
 /** encodeFooter's output with another version number, re-checksummed. */

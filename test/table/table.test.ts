@@ -301,6 +301,24 @@ test('the bloom filter skips absent keys; with 0 bits/key there is no filter', (
   assert.equal(noFilter.get(b('present42'), 1)?.seq, 1)
 })
 
+test('get counts a data-block search in the counter it is given, never a lookup the filter answered', () => {
+  const entries: Entry[] = []
+  for (let i = 0; i < 500; i++) entries.push({ key: b(`present${i}`), seq: 1, kind: ValueKind.Value, value: b('v') })
+  entries.sort(byInternal)
+  const withFilter = open(build(entries, { bloomBitsPerKey: 10 }).bytes).reader
+  const counter = { tablesSearched: 0 }
+  for (let i = 0; i < 1000; i++) withFilter.get(b(`absent${i}`), 9, counter)
+  assert.ok(withFilter.stats.filterSkips > 970)
+  assert.equal(counter.tablesSearched, 1000 - withFilter.stats.filterSkips, 'the false positives only')
+  assert.equal(withFilter.get(b('present7'), 9, counter)?.seq, 1)
+  assert.equal(counter.tablesSearched, 1001 - withFilter.stats.filterSkips)
+
+  const noFilter = open(build(entries, { bloomBitsPerKey: 0 }).bytes).reader
+  const unfiltered = { tablesSearched: 0 }
+  for (let i = 0; i < 100; i++) noFilter.get(b(`absent${i}`), 9, unfiltered)
+  assert.equal(unfiltered.tablesSearched, 100, 'without a filter every lookup searches')
+})
+
 /** The decoded size of every data block of reader's table, read through an uncached reader. */
 function bytesOfBlocks(reader: TableReader, bytes: Uint8Array): number {
   const uncached = open(bytes).reader

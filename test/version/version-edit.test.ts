@@ -43,3 +43,14 @@ test('version edit truncated at any byte is an error or a shorter valid edit', (
     }
   }
 })
+
+test('compaction pointers round-trip, as optional fields an older reader can skip', () => {
+  const edit: VersionEdit = { deletedFiles: [], newFiles: [], compactPointers: [{ level: 1, key: b('m') }, { level: 5, key: new Uint8Array(0) }] }
+  const bytes = encodeEdit(edit)
+  const back = decodeEdit(bytes, 'test')
+  assert.deepEqual(back.compactPointers?.map((p) => ({ level: p.level, key: [...p.key] })), [{ level: 1, key: [...b('m')] }, { level: 5, key: [] }])
+  // docs/format.md: tag 8194, then lp-bytes holding varint level and the key.
+  assert.deepEqual([...bytes.subarray(0, 5)], [...new ByteWriter().varint(SAFE_IGNORE_TAG + 2).lengthPrefixed(new Uint8Array([1, ...b('m')])).finish()])
+  const bad = new ByteWriter().varint(SAFE_IGNORE_TAG + 2).lengthPrefixed(new Uint8Array([9, 0x61])).finish()
+  assert.throws(() => decodeEdit(bad, 'm'), (e: unknown) => e instanceof ShaleError && e.code === 'CORRUPTION')
+})

@@ -24,7 +24,7 @@ async function build(fs: MemoryFileSystem): Promise<VersionSet> {
     await fs.syncDir(DIR) // as a flush does before recording a table
     const e = emptyEdit()
     e.newFiles.push({ level, file: f })
-    vs.lastSequence += 10
+    vs.advanceLastSequence(vs.lastSequence + 10)
     await vs.logAndApply(e)
   }
   const del = emptyEdit()
@@ -116,4 +116,25 @@ test('a torn last MANIFEST record is ignored; damage followed by a valid record 
   const damaged = fs.crash()
   damaged.bytesOf(manifest)[10]! ^= 0xff
   await assert.rejects(VersionSet.recover(DIR, damaged), (e: unknown) => e instanceof ShaleError && e.code === 'CORRUPTION' && e.message.includes('MANIFEST'))
+})
+
+test('compaction pointers are recorded in the MANIFEST and survive reopening (twice: also through the snapshot record)', async () => {
+  const fs = new MemoryFileSystem()
+  const vs = await build(fs)
+  const e = emptyEdit()
+  e.compactPointers = [{ level: 1, key: b('f') }, { level: 3, key: b('q') }]
+  await vs.logAndApply(e)
+  const later = emptyEdit()
+  later.compactPointers = [{ level: 1, key: b('h') }]
+  await vs.logAndApply(later)
+  const pointers = (v: VersionSet) => v.compactPointers.map((k) => (k === undefined ? undefined : new TextDecoder().decode(k)))
+  const expected = [undefined, 'h', undefined, 'q', undefined, undefined, undefined]
+  assert.deepEqual(pointers(vs), expected)
+  vs.close()
+  const once = await VersionSet.recover(DIR, fs)
+  assert.deepEqual(pointers(once), expected)
+  once.close()
+  const twice = await VersionSet.recover(DIR, fs)
+  assert.deepEqual(pointers(twice), expected)
+  twice.close()
 })

@@ -8,7 +8,6 @@ import { LogWriter } from '../../src/wal/log-writer.js'
 import { LogReader, type LogReadResult } from '../../src/wal/log-reader.js'
 import { BLOCK_SIZE, HEADER_SIZE, RecordType } from '../../src/wal/log-format.js'
 import { crc32c, maskCrc } from '../../src/util/crc32c.js'
-import { ShaleError } from '../../src/errors.js'
 import { MemoryRandomAccessFile, MemoryWritableFile } from '../helpers/memory-files.js'
 
 function pattern(n: number, seed: number): Uint8Array {
@@ -428,14 +427,6 @@ test('single-byte damage anywhere yields only original records, in order', () =>
     }),
     { numRuns: 300 },
   )
-})
-
-test('damageError names the file and offset as a CORRUPTION error', () => {
-  const { reader } = readerOf(new Uint8Array(0))
-  const err = reader.damageError({ offset: 123, reason: 'checksum mismatch in 5-byte chunk' })
-  assert.ok(err instanceof ShaleError)
-  assert.equal(err.code, 'CORRUPTION')
-  assert.match(err.message, /000007\.log at offset 123: checksum mismatch/)
 })
 
 function* range(from: number, to: number): Iterable<number> {

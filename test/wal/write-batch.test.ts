@@ -1,10 +1,10 @@
 // Write batches: golden bytes, round trips (fixed and random), and one test per way a
-// stored batch can be malformed.
+// stored batch can be malformed. Batches are encoded as the write path does, with writeBatch.
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import { type BatchOp, BATCH_HEADER_SIZE, batchSize, decodeBatch, encodeBatch, writeBatch } from '../../src/wal/write-batch.js'
+import { type BatchOp, BATCH_HEADER_SIZE, decodeBatch, writeBatch } from '../../src/wal/write-batch.js'
 import { ValueKind } from '../../src/base/internal-key.js'
 import { ByteWriter } from '../../src/util/coding.js'
 import { ShaleError } from '../../src/errors.js'
@@ -29,6 +29,24 @@ function isCorruption(pattern: RegExp): (e: unknown) => boolean {
   }
 }
 const WHERE = '000009.log offset 40'
+
+/** A batch's bytes as the write path encodes them, in an array of their own. */
+function encodeBatch(seq: number, ops: readonly BatchOp[]): Uint8Array {
+  const w = new ByteWriter()
+  writeBatch(w, seq, ops)
+  return w.finish()
+}
+
+/** The size the layout gives: the header, then per operation a kind byte and length-prefixed fields. */
+function batchSize(ops: readonly BatchOp[]): number {
+  const varintSize = (v: number): number => (v < 0x80 ? 1 : v < 0x4000 ? 2 : v < 0x200000 ? 3 : v < 0x10000000 ? 4 : 5)
+  let size = BATCH_HEADER_SIZE
+  for (const op of ops) {
+    size += 1 + varintSize(op.key.length) + op.key.length
+    if (op.value !== undefined) size += varintSize(op.value.length) + op.value.length
+  }
+  return size
+}
 
 test('golden bytes: put k=v1, delete old at sequence 7', () => {
   // Pinned, and used as the worked example in docs/format.md#write-batch.
@@ -55,18 +73,21 @@ test('round trip: largest sequence number', () => {
   assert.equal(decodeBatch(encodeBatch(seq, [put('k', 'v')]), WHERE).seq, seq)
 })
 
-test('writeBatch into a ByteWriter produces the encodeBatch bytes', () => {
+test('writeBatch appends to what a ByteWriter already holds', () => {
   const ops = [put('key', 'value'), del('x'), put(new Uint8Array(200), u('v'))]
   const w = new ByteWriter(4)
   w.u8(0xee) // something already in the writer stays in front
   writeBatch(w, 42, ops)
+  assert.equal(w.view()[0], 0xee)
   assert.deepEqual(w.view().subarray(1), encodeBatch(42, ops))
 })
 
-test('batchSize is exact', () => {
+test('a batch is exactly as long as its layout says', () => {
   const ops = [put('key', 'value'), del('x'), put(new Uint8Array(200), new Uint8Array(20_000))]
+  assert.equal(encodeBatch(1, ops).length, BATCH_HEADER_SIZE + (1 + 1 + 3 + 1 + 5) + (1 + 1 + 1) + (1 + 2 + 200 + 3 + 20_000))
   assert.equal(batchSize(ops), encodeBatch(1, ops).length)
   assert.equal(batchSize([]), BATCH_HEADER_SIZE)
+  assert.equal(encodeBatch(1, []).length, BATCH_HEADER_SIZE)
 })
 
 test('decoded keys and values are views into the payload', () => {
@@ -91,12 +112,14 @@ test('round trip property: random operations', () => {
   )
 })
 
-test('encode rejects a Value without a value, an unknown kind, a bad sequence', () => {
+test('writeBatch rejects a Value without a value, an unknown kind, a bad sequence, and writes nothing then', () => {
   const invalid = (e: unknown): boolean => e instanceof ShaleError && e.code === 'INVALID_ARGUMENT'
-  assert.throws(() => encodeBatch(1, [{ kind: ValueKind.Value, key: u('k'), value: undefined }]), invalid)
-  assert.throws(() => encodeBatch(1, [{ kind: 5 as ValueKind, key: u('k'), value: undefined }]), invalid)
-  assert.throws(() => encodeBatch(-1, []), invalid)
-  assert.throws(() => writeBatch(new ByteWriter(), 1.5, []), invalid)
+  const w = new ByteWriter()
+  assert.throws(() => writeBatch(w, 1, [put('a', 'b'), { kind: ValueKind.Value, key: u('k'), value: undefined }]), invalid)
+  assert.throws(() => writeBatch(w, 1, [{ kind: 5 as ValueKind, key: u('k'), value: undefined }]), invalid)
+  assert.throws(() => writeBatch(w, -1, []), invalid)
+  assert.throws(() => writeBatch(w, 1.5, []), invalid)
+  assert.equal(w.length, 0, 'a rejected batch leaves nothing half-written')
 })
 
 // ---- malformed batches ------------------------------------------------------------------

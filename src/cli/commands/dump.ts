@@ -4,16 +4,16 @@
 import type { Command } from 'commander'
 import { basename, join } from 'node:path'
 import { compareInternalKeys, sequenceOf, userKeyOf, ValueKind } from '../../base/internal-key.js'
-import { currentFileName } from '../../base/file-names.js'
 import { Block, BlockCursor } from '../../table/block.js'
-import { ShaleError, corruption } from '../../errors.js'
-import { BLOCK_TRAILER_SIZE, CompressionType, FOOTER_SIZE, TABLE_MAGIC_HI, TABLE_MAGIC_LO, checkBlock, decodeBlockHandle, decodeFooter } from '../../table/format.js'
-import { TableReader } from '../../table/table-reader.js'
+import { ShaleError, corruption, errorMessage } from '../../errors.js'
+import { BLOCK_TRAILER_SIZE, CompressionType, FOOTER_SIZE, TABLE_MAGIC_HI, TABLE_MAGIC_LO, checkBlock, decodeBlockHandle, readFooter } from '../../table/format.js'
+import { openUncachedTable } from '../../table/uncached-table.js'
+import { readCurrent } from '../../version/current-file.js'
 import { decodeEdit } from '../../version/version-edit.js'
 import { getU32 } from '../../util/coding.js'
 import type { RandomAccessFile } from '../../vfs/file-system.js'
 import { NodeFileSystem } from '../../vfs/node-file-system.js'
-import { LogReader } from '../../wal/log-reader.js'
+import { readLogRecords, type LogDamage } from '../../wal/log-records.js'
 import { decodeBatch } from '../../wal/write-batch.js'
 import { formatOption, printJson, showBytes, type ByteFormat } from '../format.js'
 import { requireFile } from '../paths.js'
@@ -53,13 +53,11 @@ function eachLogRecord(path: string, command: string, json: boolean | undefined,
   let damaged = 0
   try {
     refuseTable(file, path, command)
-    const reader = new LogReader(file, path)
-    for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
-      if (r.type === 'damage') {
-        damaged++
-        process.stdout.write(json ? `${JSON.stringify({ offset: r.offset, damage: r.reason })}\n` : `@${r.offset} DAMAGE: ${r.reason}\n`)
-      } else onRecord(r.record, r.offset)
+    const onDamage = (d: LogDamage): void => {
+      damaged++
+      process.stdout.write(json ? `${JSON.stringify({ offset: d.offset, damage: d.reason })}\n` : `@${d.offset} DAMAGE: ${d.reason}\n`)
     }
+    readLogRecords(file, path, onRecord, { afterDamage: 'resync', midLog: 'ignore', onDamage })
   } finally {
     file.close()
   }
@@ -78,8 +76,7 @@ export function registerDump(program: Command): void {
       requireFile(path, 'dump-sst')
       const file = fs.openRead(path)
       try {
-        if (file.size < FOOTER_SIZE) throw corruption(path, `file is ${file.size} bytes, shorter than the ${FOOTER_SIZE}-byte footer every table ends with`)
-        const footer = decodeFooter(file.read(file.size - FOOTER_SIZE, FOOTER_SIZE), file.size, path)
+        const footer = readFooter(file, path)
         const indexBytes = checkBlock(file.read(footer.index.offset, footer.index.size + BLOCK_TRAILER_SIZE), footer.index, path, true, footer.version)
         const cursor = new BlockCursor(new Block(indexBytes, path, footer.index.offset), compareInternalKeys)
         const blocks: DataBlockReport[] = []
@@ -95,7 +92,7 @@ export function registerDump(program: Command): void {
             compression = type === CompressionType.None ? 'none' : type === CompressionType.Lz4 ? 'lz4' : `type ${type}`
             uncompressedSize = checkBlock(raw, h, path, true, footer.version).length
           } catch (err) {
-            damage = err instanceof Error ? err.message : String(err)
+            damage = errorMessage(err)
           }
           blocks.push({
             lastKey: showBytes(userKeyOf(cursor.key()), o.format),
@@ -111,7 +108,7 @@ export function registerDump(program: Command): void {
         const uncompressed = blocks.reduce((sum, b) => sum + (b.uncompressedSize ?? 0), 0)
         const compressed = blocks.filter((b) => b.compression === 'lz4').length
         const filter = footer.filter.size === 0 ? undefined : checkBlock(file.read(footer.filter.offset, footer.filter.size + BLOCK_TRAILER_SIZE), footer.filter, path, true, footer.version)
-        const reader = TableReader.open(fs.openRead(path), path, { blockCache: undefined, paranoidChecks: true, search: 'binary' })
+        const reader = openUncachedTable(fs, path)
         const entries: { key: string; seq: number; kind: string; value: string }[] = []
         try {
           if (o.entries) {
@@ -172,7 +169,7 @@ export function registerDump(program: Command): void {
     .argument('<path>', 'a database directory or a MANIFEST file')
     .option('--json', 'print newline-delimited JSON, one edit per line')
     .action((target: string, o: { json?: boolean }) => {
-      const path = fs.stat(target) === 'directory' ? join(target, new TextDecoder().decode(fs.readAll(currentFileName(target))).trim()) : target
+      const path = fs.stat(target) === 'directory' ? join(target, readCurrent(fs, target)) : target
       eachLogRecord(path, 'dump-manifest', o.json, (record, offset) => {
         const e = decodeEdit(record, `${path} at offset ${offset}`)
         const edit = {

@@ -5,7 +5,7 @@ import { checkDatabase, repairDatabase } from '../../index.js'
 import { printJson, printTable } from '../format.js'
 import { requireDatabaseDirectory } from '../paths.js'
 import { progress } from '../progress.js'
-import { withDb } from './data.js'
+import { withDb } from '../open-db.js'
 
 const mib = (bytes: number): string => (bytes / 1048576).toFixed(1)
 
@@ -66,7 +66,7 @@ export function registerMaintenance(program: Command): void {
     .action((location: string, o: { json?: boolean }) => {
       requireDatabaseDirectory(location, 'check')
       const bar = progress('checking', 1)
-      const report = checkDatabase(location, undefined, (done, total) => bar.update(done, total))
+      const report = checkDatabase(location, { onProgress: (done, total) => bar.update(done, total) })
       bar.stop()
       if (o.json) printJson(report)
       else {

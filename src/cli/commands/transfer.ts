@@ -10,7 +10,7 @@ import { CliFailure, describeFailure } from '../failure.js'
 import { isHex } from '../format.js'
 import { requireFile } from '../paths.js'
 import { progress } from '../progress.js'
-import { openFor, withDb } from './data.js'
+import { openFor, withDb } from '../open-db.js'
 
 type JsonBytes = string | { hex: string }
 

@@ -1,0 +1,65 @@
+// Writes a sorted stream of entries as a run of new tables, starting the next table once the
+// current one reaches the target file size: the output side of a compaction and of a repair.
+// Tables of a sorted level must not share a user key, so the caller decides where a cut may
+// fall (only between user keys) and may cut early for reasons of its own.
+
+import type { ValueKind } from '../base/internal-key.js'
+import type { FileMetadata } from '../version/file-metadata.js'
+import { TableWriter, type TableWriterOptions } from '../version/table-writer.js'
+import type { FileSystem } from '../vfs/file-system.js'
+
+export type OutputSplitterOptions = TableWriterOptions & { targetFileSize: number }
+
+export class OutputSplitter {
+  readonly #fs: FileSystem
+  readonly #dir: string
+  readonly #options: OutputSplitterOptions
+  readonly #newNumber: () => number
+  readonly #outputs: FileMetadata[] = []
+  #out: TableWriter | undefined
+
+  /** `newNumber` hands out the file number of each table, when its first entry arrives. */
+  constructor(fs: FileSystem, dir: string, options: OutputSplitterOptions, newNumber: () => number) {
+    this.#fs = fs
+    this.#dir = dir
+    this.#options = options
+    this.#newNumber = newNumber
+  }
+
+  /** Whether a table is being written, so a cut() would finish one. */
+  get open(): boolean {
+    return this.#out !== undefined
+  }
+
+  /** Whether the table being written has reached the target file size. */
+  get full(): boolean {
+    return this.#out !== undefined && this.#out.estimatedFileSize() >= this.#options.targetFileSize
+  }
+
+  /** Entries must arrive in internal-key order; the first one after a cut starts a new table. */
+  add(key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array): void {
+    this.#out ??= new TableWriter(this.#fs, this.#dir, this.#newNumber(), this.#options)
+    this.#out.add(key, seq, kind, value)
+  }
+
+  /** Finishes (and syncs) the table being written, if any. Call only between user keys. */
+  async cut(): Promise<void> {
+    if (this.#out === undefined) return
+    const done = this.#out
+    // Cleared first: a table whose finish fails is not abandoned a second time.
+    this.#out = undefined
+    this.#outputs.push(await done.finish())
+  }
+
+  /** Finishes the last table; returns every table written, in key order. The directory entries are the caller's to sync. */
+  async finish(): Promise<FileMetadata[]> {
+    await this.cut()
+    return this.#outputs
+  }
+
+  /** After a failure: stops the table being written. Finished tables stay for obsolete-file deletion. */
+  abandon(): void {
+    this.#out?.abandon()
+    this.#out = undefined
+  }
+}

@@ -1,0 +1,130 @@
+// The read path: a get searches the memtable, then the immutable memtable, then the tables,
+// newest first, and stops at the first entry at or below its sequence number; an iterator
+// merges all of them. Both read either the latest view (the writer's memtables and current
+// version, or a read-only handle's follower) or the view a snapshot pinned. Arguments are
+// validated by the caller (the Shale facade).
+
+import { ValueKind } from '../base/internal-key.js'
+import type { InternalIterator } from '../base/internal-iterator.js'
+import { MergingIterator } from '../iterators/merging-iterator.js'
+import type { TableCache } from '../table/table-cache.js'
+import type { VersionSet } from '../version/version-set.js'
+import type { FoundEntry } from '../base/found-entry.js'
+import { DbIterator, type Bound } from './db-iterator.js'
+import type { Follower } from './follower.js'
+import type { ReadView } from './read-view.js'
+import { ShaleIterator } from './shale-iterator.js'
+import type { Snapshot, SnapshotList } from './snapshot.js'
+import type { StatsCounters } from './stats.js'
+import type { WritePath } from './write-path.js'
+import type { Bytes } from './arguments.js'
+import type { EventLoopGate } from '../util/event-loop-gate.js'
+
+export class ReadPath {
+  readonly #versions: VersionSet
+  readonly #tables: TableCache
+  readonly #counters: StatsCounters
+  readonly #snapshots: SnapshotList
+  readonly #gate: EventLoopGate
+  /** Where the latest state comes from: the writer's memtables, or the follower's view. */
+  readonly #source: { writes: WritePath } | { follower: Follower }
+  readonly #iterators = new Set<ShaleIterator>()
+  #view: ReadView | undefined
+
+  constructor(versions: VersionSet, tables: TableCache, counters: StatsCounters, snapshots: SnapshotList, gate: EventLoopGate, source: { writes: WritePath } | { follower: Follower }) {
+    this.#gate = gate
+    this.#versions = versions
+    this.#tables = tables
+    this.#counters = counters
+    this.#snapshots = snapshots
+    this.#source = source
+  }
+
+  /** The sequence number of the newest write a read at the latest state sees. */
+  get lastSequence(): number {
+    return 'follower' in this.#source ? this.#source.follower.lastSequence : this.#versions.lastSequence
+  }
+
+  /** Iterators not yet closed. */
+  get openIterators(): number {
+    return this.#iterators.size
+  }
+
+  /** What a read at the latest sequence searches; rebuilt only when a memtable or version changed. */
+  currentView(): ReadView {
+    if ('follower' in this.#source) return this.#source.follower.view
+    const v = this.#view
+    const mem = this.#source.writes.memtable
+    const imm = this.#source.writes.immutable
+    if (v !== undefined && v.version === this.#versions.current && v.memtables[0] === mem && v.memtables[1] === imm) return v
+    return (this.#view = { memtables: imm ? [mem, imm] : [mem], version: this.#versions.current })
+  }
+
+  /** The newest entry for key (skey: its binary string) at or below the read's sequence. */
+  get(key: Uint8Array, skey: string, snap: Snapshot | undefined): Buffer | undefined {
+    const seq = snap?.sequence ?? this.lastSequence
+    const view = snap?.view ?? this.currentView()
+    const before = this.#counters.tablesSearched
+    let hit: FoundEntry | undefined
+    for (let i = 0; i < view.memtables.length && hit === undefined; i++) hit = view.memtables[i]!.get(key, seq, skey)
+    hit ??= view.version.get(key, seq, this.#tables, this.#counters)
+    this.#counters.recordGet(this.#counters.tablesSearched - before)
+    if (hit === undefined || hit.kind === ValueKind.Deletion) return undefined
+    return Buffer.from(hit.value)
+  }
+
+  /** A consistent view as of now. A read-only handle's snapshot also pins the view it was taken on. */
+  snapshot(): Snapshot {
+    if (!('follower' in this.#source)) return this.#snapshots.create(this.lastSequence)
+    const view = this.#source.follower.view
+    view.version.ref()
+    return this.#snapshots.create(this.lastSequence, { view, unpin: () => view.version.unref() })
+  }
+
+  iterator(range: { lower: Bound | undefined; upper: Bound | undefined; reverse: boolean; limit: number }, snap: Snapshot | undefined): ShaleIterator {
+    const seq = snap?.sequence ?? this.lastSequence
+    const view = snap?.view ?? this.currentView()
+    // Pin what the iterator reads: the memtables are plain objects kept alive by reference;
+    // the version is referenced so its tables are not deleted under the iterator.
+    const version = view.version
+    version.ref()
+    const sources: InternalIterator[] = view.memtables.map((m) => m.iterator())
+    sources.push(...version.iterators(this.#tables))
+    const it = new ShaleIterator(
+      new DbIterator(new MergingIterator(sources), seq, range),
+      () => {
+        this.#iterators.delete(it)
+        version.unref()
+      },
+      this.#gate,
+    )
+    this.#iterators.add(it)
+    return it
+  }
+
+  /**
+   * Reads every key at one sequence through one pinned view (`snap`, or a snapshot taken
+   * here), so the event loop may turn between slices of a large batch and the answer is
+   * still one consistent read.
+   */
+  async getMany<T>(keys: readonly Bytes[], read: (key: Bytes, snapshot: Snapshot) => T, snap: Snapshot | undefined): Promise<T[]> {
+    const own = snap === undefined ? this.snapshot() : undefined
+    const at = snap ?? own!
+    try {
+      const out: T[] = []
+      for (const key of keys) {
+        out.push(read(key, at))
+        const turn = this.#gate.pass()
+        if (turn !== undefined) await turn
+      }
+      return out
+    } finally {
+      own?.release()
+    }
+  }
+
+  /** For close: every open iterator lets go of its files. */
+  closeIterators(): void {
+    for (const it of [...this.#iterators]) it.close()
+  }
+}

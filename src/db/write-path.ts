@@ -1,0 +1,281 @@
+// The write path of a database open for writing: a write is appended to the log, then
+// applied to the memtable; a full memtable is frozen behind a fresh log and flushed to a
+// level-0 table in the background, one flush at a time on a SerialQueue. Writes wait when
+// the previous memtable is still flushing, and slow down or stop when level 0 holds too
+// many tables (backpressure). Writes without sync sit in the log writer's buffer until the
+// event loop turns (the log-flush timer), so a burst of puts costs one write() call.
+//
+// After a full disk the path resumes itself (BackgroundError.tryResume): it abandons the
+// log that failed and flushes the memtable, which holds every acknowledged write.
+
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { closedError } from '../errors.js'
+import { logFileName } from '../base/file-names.js'
+import { Memtable } from '../memtable/memtable.js'
+import { ByteWriter } from '../util/coding.js'
+import { copyBytes, EMPTY_BYTES } from '../util/bytes.js'
+import { SerialQueue } from '../util/serial-queue.js'
+import type { EventLoopGate } from '../util/event-loop-gate.js'
+import { emptyEdit } from '../version/version-edit.js'
+import { LogWriter } from '../wal/log-writer.js'
+import { writeBatch } from '../wal/write-batch.js'
+import type { PendingOp } from './arguments.js'
+import type { CompactionScheduler } from './compaction-scheduler.js'
+import type { DbCore } from './db-core.js'
+import { writeLevel0Table } from './flush.js'
+import type { GroupCommit } from './group-commit.js'
+
+
+/**
+ * Operations hold the caller's buffers until the write is applied, which is synchronous
+ * unless the write has to wait; before waiting, it takes copies, so the caller may reuse
+ * its buffers as soon as the call returns.
+ */
+function ownBuffers(ops: PendingOp[]): void {
+  for (const op of ops) {
+    op.key = copyBytes(op.key)
+    if (op.value !== undefined) op.value = copyBytes(op.value)
+  }
+}
+
+export class WritePath {
+  readonly #core: DbCore
+  readonly #commit: GroupCommit
+  readonly #compactions: CompactionScheduler
+  /** Shared with reads: after about a millisecond of synchronous work, yield to the event loop. */
+  readonly #gate: EventLoopGate
+  /** Flushes run one at a time on this queue. */
+  readonly #flushes = new SerialQueue()
+  readonly #batchBuffer = new ByteWriter(1024)
+  #mem: Memtable
+  #log: LogWriter
+  #imm: { memtable: Memtable; log: LogWriter } | undefined
+  #flushTimer: NodeJS.Immediate | undefined
+
+  constructor(core: DbCore, commit: GroupCommit, compactions: CompactionScheduler, gate: EventLoopGate, mem: Memtable, log: LogWriter) {
+    this.#core = core
+    this.#commit = commit
+    this.#compactions = compactions
+    this.#gate = gate
+    this.#mem = mem
+    this.#log = log
+    commit.addLog(log)
+  }
+
+  /** The memtable writes go to. */
+  get memtable(): Memtable {
+    return this.#mem
+  }
+
+  /** The frozen memtable being flushed, if any. */
+  get immutable(): Memtable | undefined {
+    return this.#imm?.memtable
+  }
+
+  /** Bytes in the live logs (the current one and the frozen memtable's). */
+  get walBytes(): number {
+    return this.#log.size + (this.#imm?.log.size ?? 0)
+  }
+
+  /** The lowest log number a memtable not yet in a table needs (Infinity when none is frozen). */
+  get unflushedLog(): number {
+    return this.#imm?.memtable.logNumber ?? Infinity
+  }
+
+  /** A rejection when writes cannot go on now (closed, or stopped by a failure). */
+  checkWritable(): Promise<void> | undefined {
+    if (this.#core.isClosed()) return Promise.reject(closedError('database', 'Database is closed'))
+    if (this.#core.errors.error) return Promise.reject(this.#core.errors.error)
+    return undefined
+  }
+
+  async write(ops: PendingOp[], sync: boolean): Promise<void> {
+    const { versions, options, counters, errors } = this.#core
+    if (errors.resumable && errors.error && !this.#core.isClosed()) {
+      ownBuffers(ops)
+      await this.#tryResume()
+    }
+    const rejected = this.checkWritable()
+    if (rejected) return rejected
+    // Backpressure from level 0: past the stop trigger wait for compaction; past the
+    // slowdown trigger give it one turn of the event loop per write.
+    const l0 = versions.current.fileCount(0)
+    if (l0 >= options.l0SlowdownTrigger) {
+      ownBuffers(ops)
+      if (l0 >= options.l0StopTrigger) {
+        counters.writeStops++
+        while (versions.current.fileCount(0) >= options.l0StopTrigger && !errors.error && !this.#core.isClosed()) {
+          await this.#compactions.schedule()
+        }
+      } else {
+        counters.writeSlowdowns++
+        await yieldToLoop()
+      }
+      const again = this.checkWritable()
+      if (again) return again
+    }
+    // Make room: freeze a full memtable; if the previous one is still flushing, wait.
+    while (this.#mem.approximateBytes >= options.memtableSize) {
+      if (this.#imm === undefined) {
+        this.#rotateMemtable()
+        break
+      }
+      counters.writeStalls++
+      ownBuffers(ops)
+      await this.#flushes.idle()
+      const again = this.checkWritable()
+      if (again) return again
+    }
+    const seq = versions.lastSequence + 1
+    try {
+      // Encoded into one reused buffer; the log writer copies it into its own.
+      this.#batchBuffer.reset()
+      writeBatch(this.#batchBuffer, seq, ops)
+      this.#log.addRecord(this.#batchBuffer.view())
+    } catch (err) {
+      throw errors.fail('append to the write-ahead log', err)
+    }
+    versions.advanceLastSequence(seq + ops.length - 1)
+    const mem = this.#mem
+    for (let i = 0; i < ops.length; i++) {
+      const op = ops[i]!
+      mem.add(op.key, seq + i, op.kind, op.value ?? EMPTY_BYTES, op.skey)
+      counters.userBytes += op.key.length + (op.value?.length ?? 0)
+    }
+    counters.writes += ops.length
+    if (sync) {
+      counters.syncWrites++
+      try {
+        await this.#commit.sync()
+      } catch (err) {
+        throw errors.fail('sync the write-ahead log', err)
+      }
+    } else {
+      this.#scheduleLogFlush()
+      const turn = this.#gate.pass()
+      if (turn !== undefined) await turn
+    }
+  }
+
+  /** Writes the memtable to a table now and waits until it is recorded in the manifest. */
+  async flush(): Promise<void> {
+    const rejected = this.checkWritable()
+    if (rejected) return rejected
+    if (this.#imm !== undefined) await this.#flushes.idle()
+    if (this.#mem.count > 0 && this.#imm === undefined) this.#rotateMemtable()
+    await this.#flushes.idle()
+    if (this.#core.errors.error) throw this.#core.errors.error
+  }
+
+  /** Settles (never rejects) once the flushes queued so far are done. */
+  idle(): Promise<void> {
+    return this.#flushes.idle()
+  }
+
+  /** For close: no more log flushes on the timer; the logs are closed next. */
+  stopLogFlushTimer(): void {
+    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer)
+  }
+
+  /** Closes the live logs (for close, after the last sync). */
+  closeLogs(): (() => void)[] {
+    return [() => this.#log.close(), () => this.#imm?.log.close()]
+  }
+
+  // Non-sync writes sit in the log writer's buffer until it fills or the event loop turns,
+  // so a burst of puts costs one write() system call, not one each.
+  #scheduleLogFlush(): void {
+    if (this.#flushTimer !== undefined) return
+    this.#flushTimer = setImmediate(() => {
+      this.#flushTimer = undefined
+      if (this.#core.isClosed() || this.#core.errors.error) return
+      try {
+        this.#log.flush()
+      } catch (err) {
+        this.#core.errors.fail('write the write-ahead log', err)
+      }
+    })
+    this.#flushTimer.unref()
+  }
+
+  /** Freezes the memtable and starts a new log; `abandonLog` skips flushing a log whose write failed. */
+  #rotateMemtable(options?: { abandonLog: boolean }): void {
+    const { versions, fs, location, errors } = this.#core
+    let number: number
+    let log: LogWriter
+    try {
+      number = versions.newFileNumber()
+      if (!options?.abandonLog) this.#log.flush()
+      log = new LogWriter(fs.create(logFileName(location, number)))
+    } catch (err) {
+      throw errors.fail('start a new write-ahead log', err)
+    }
+    this.#imm = { memtable: this.#mem, log: this.#log }
+    this.#mem = new Memtable(number)
+    this.#log = log
+    this.#commit.addLog(log)
+    void this.#flushes.push(async () => {
+      if (errors.error) return
+      try {
+        await this.#flushImmutable()
+      } catch (err) {
+        errors.fail('flush the memtable', err)
+      }
+    })
+  }
+
+  async #flushImmutable(): Promise<void> {
+    const { versions, fs, location, options, counters, files } = this.#core
+    const imm = this.#imm
+    if (imm === undefined) return
+    const started = performance.now()
+    const number = (await versions.allocateFileNumbers(1))[0]!
+    files.protect(number)
+    try {
+      const edit = emptyEdit()
+      edit.logNumber = this.#mem.logNumber
+      const work = { userBytes: imm.memtable.userBytes, walBytes: imm.log.size, flushes: 0, flushBytes: 0 }
+      // Empty only when resuming after a failure: then just the log number moves on.
+      if (imm.memtable.count > 0) {
+        const meta = await writeLevel0Table(imm.memtable, number, location, fs, options)
+        edit.newFiles.push({ level: 0, file: meta })
+        counters.flushBytes += meta.size
+        work.flushes = 1
+        work.flushBytes = meta.size
+      }
+      // The new table's directory entry, and the new log's: the edit names that log as live.
+      await fs.syncDir(location)
+      await versions.logAndApply(edit, work)
+      counters.flushes++
+      counters.flushMillis += performance.now() - started
+    } finally {
+      files.release(number)
+    }
+    this.#imm = undefined
+    counters.walBytesWritten += imm.log.size
+    await this.#commit.retire(imm.log)
+    files.collect()
+    void this.#compactions.schedule()
+  }
+
+  /**
+   * After a full disk: abandons the log that failed (it may end in a torn record), starts a
+   * fresh one and flushes the memtable to a table. Writes resume once that is in the MANIFEST.
+   */
+  #tryResume(): Promise<void> | undefined {
+    return this.#core.errors.tryResume(
+      async () => {
+        await this.#flushes.idle()
+        await this.#compactions.idle()
+        await this.#commit.drain().catch(() => {})
+      },
+      async () => {
+        if (this.#imm !== undefined) await this.#flushImmutable()
+        // Failed rotations may have used up the reserved file numbers; reserve again.
+        await this.#core.versions.allocateFileNumbers(0)
+        this.#rotateMemtable({ abandonLog: true })
+        await this.#flushes.idle()
+      },
+    )
+  }
+}
