@@ -1,7 +1,8 @@
-// Issue 4's benchmark: a random fill of N keys (16-byte keys, 100-byte values) and then a
-// random overwrite of the same keys, while sampling event-loop delay; then random reads of
-// the resulting tree. Reports write, space and read amplification, files per level and
-// loop delay. Not a test: run `npm run bench:amplification -- --num 2000000`.
+// The amplification benchmark (README.md, "Amplification and the event loop"): a random
+// fill of N keys (16-byte keys, 100-byte values) and then a random overwrite of the same
+// keys, while sampling event-loop delay; then random reads of the resulting tree. Reports
+// write, space and read amplification, files per level and loop delay. Not a test: run
+// `npm run bench:amplification -- --num 2000000`.
 
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'

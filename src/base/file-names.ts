@@ -1,6 +1,6 @@
 // Names of the files in a database directory (docs/format.md#files). File numbers come
-// from the manifest's counter, so names never collide (the design notebook used
-// timestamps, which can).
+// from the manifest's counter, so names never collide (naming files by timestamp,
+// as the first sketch of this engine did, can).
 
 import { join } from 'node:path'
 

@@ -12,9 +12,9 @@ export interface Options {
   /**
    * Memtable size that triggers a flush to an SSTable, in bytes (default 8 MiB). Two can be
    * in memory at once (one flushing). Larger memtables mean larger level-0 tables, so each
-   * compaction into the level below moves more data per rewrite: a 2,000,000-key random fill
-   * ran at 38,000 puts/s with 4 MiB, 75,000 with 8 MiB and 124,000 with 16 MiB, with event-loop
-   * delay p99 of 2.5, 3.5 and 5.3 ms (the flush runs on the main thread in 1 ms slices).
+   * compaction into the level below moves more data per rewrite: sustained random writes get
+   * faster, at the cost of a longer event-loop delay while a flush runs on the main thread
+   * (measurements: docs/design.md, "Off the event loop").
    */
   memtableSize?: number
   /** Target size of an SSTable data block before compression, in bytes (default 4 KiB). */
@@ -40,7 +40,7 @@ export interface Options {
   walRecovery?: 'tolerate-tail' | 'point-in-time'
   /** Verify block checksums on every read, not only on first load (default true). */
   paranoidChecks?: boolean
-  /** How a block is searched. 'linear' exists for the design notebook's ablation benchmark. */
+  /** How a block is searched. 'linear' exists for the binary-versus-linear benchmark (docs/benchmarks.md). */
   blockSearch?: 'binary' | 'linear'
   /** Level-0 files that trigger a compaction into level 1 (default 4). */
   l0CompactionTrigger?: number

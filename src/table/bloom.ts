@@ -1,5 +1,5 @@
 // Bloom filters over user keys, so a table lookup can skip tables that cannot hold the key.
-// Layout (docs/format.md#bloom-filter): a bit array of 8*(n-1) bits, bit i at byte i>>3,
+// Layout (docs/format.md#filter-block): a bit array of 8*(n-1) bits, bit i at byte i>>3,
 // mask 1<<(i&7), followed by one byte holding k, the number of probes.
 
 import { hash32 } from '../util/hash.js'

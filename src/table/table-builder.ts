@@ -124,6 +124,7 @@ export class TableBuilder {
     try {
       // An entry that alone fills a block gets a block of its own, so lookups of its
       // neighbours never have to read it.
+      // 15: the entry's three varint32 lengths (shared, unshared, value) at 5 bytes at most each.
       const entrySize = ikeyLength + value.length + 15
       if (entrySize >= this.#blockSize && !this.#data.isEmpty()) this.#flushDataBlock()
 

@@ -17,6 +17,7 @@ export const Tag = {
   LogNumber: 2,
   NextFileNumber: 3,
   LastSequence: 4,
+  // 5 is reserved: LevelDB's compaction-pointer tag. Shale never writes it and will not reuse it.
   DeletedFile: 6,
   NewFile: 7,
   /** Optional (>= SAFE_IGNORE_TAG), so a Shale that predates it skips it. */

@@ -1,7 +1,7 @@
 // LogWriter frames records into the block format of log-format.ts and appends them to a
 // WritableFile through an in-memory buffer, so a small put costs a copy, not a syscall.
 //
-// Not safe for concurrent use by several callers without outside ordering: the write queue
+// Not safe for concurrent use by several callers without outside ordering: the database's write path
 // owns one writer and calls it from one place. sync() may overlap further addRecord calls.
 
 import { ShaleError, closedError, errorMessage, invalidArgument } from '../errors.js'

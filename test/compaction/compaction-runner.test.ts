@@ -99,3 +99,56 @@ test('a worker that cannot start: the compaction runs on the main thread instead
   assert.equal(again.drops.shadowed, 300)
   tables.close()
 })
+
+/** A stand-in worker: says it is ready, then answers every request with `onRequest` (a function body over `req`). */
+const fakeWorker = (onRequest: string): URL =>
+  new URL(`data:text/javascript,${encodeURIComponent(`import { parentPort } from 'node:worker_threads'\nparentPort.postMessage({ kind: 'ready' })\nparentPort.on('message', (req) => { ${onRequest} })`)}`)
+
+test('after a job fails in the worker, the next job runs in the same worker and succeeds', async () => {
+  const dir = tempDir()
+  const fs = new NodeFileSystem()
+  const { task, env, tables } = twoTables(fs, dir.path)
+  try {
+    const runner = new WorkerRunner()
+    const saved = fs.readAll(tableFileName(dir.path, 2))
+    rmSync(tableFileName(dir.path, 2))
+    await assert.rejects(runner.run(task, env), (e) => e instanceof ShaleError && e.code === 'NOT_FOUND')
+    const back = fs.create(tableFileName(dir.path, 2))
+    back.append(saved)
+    back.close()
+    const result = await runner.run(task, env)
+    assert.equal(result.drops.shadowed, 300)
+    assert.equal(runner.warning, undefined)
+  } finally {
+    tables.close()
+    dir.remove()
+  }
+})
+
+test("a worker's typed failure reaches the caller with the worker's code and message", async () => {
+  const fs = new MemoryFileSystem()
+  const { task, env, tables } = twoTables(fs, '/db')
+  const runner = new WorkerRunner(fakeWorker(`parentPort.postMessage({ kind: 'failed', id: req.id, code: 'CORRUPTION', message: 'table 000002 is damaged' })`))
+  await assert.rejects(runner.run(task, env), (e) => e instanceof ShaleError && e.code === 'CORRUPTION' && e.message === 'table 000002 is damaged')
+  assert.equal(runner.warning, undefined)
+  tables.close()
+})
+
+test('a worker that dies mid-job rejects every pending job with an IO ShaleError', async () => {
+  const fs = new MemoryFileSystem()
+  const { task, env, tables } = twoTables(fs, '/db')
+  // The first worker exits on its second request, so two jobs are pending when it dies.
+  const runner = new WorkerRunner(fakeWorker(`globalThis.n = (globalThis.n ?? 0) + 1; if (globalThis.n === 2) process.exit(3)`))
+  const jobs = [runner.run(task, env), runner.run(task, env)]
+  for (const job of jobs) await assert.rejects(job, (e) => e instanceof ShaleError && e.code === 'IO' && /exited with code 3/.test(e.message))
+  assert.equal(runner.warning, undefined, 'a worker that started and then died is a failure, not a reason to stop using workers')
+  tables.close()
+})
+
+test('a worker that breaks the protocol fails its pending jobs with IO instead of leaving them hanging', async () => {
+  const fs = new MemoryFileSystem()
+  const { task, env, tables } = twoTables(fs, '/db')
+  const runner = new WorkerRunner(fakeWorker(`parentPort.postMessage({ kind: 'done', id: 'not a number' })`))
+  await assert.rejects(runner.run(task, env), (e) => e instanceof ShaleError && e.code === 'IO' && /malformed message/.test(e.message))
+  tables.close()
+})

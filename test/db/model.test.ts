@@ -15,7 +15,8 @@ import { tempDir } from '../helpers/temp-dir.js'
 
 type Model = Map<string, string>
 
-const hex = (b: Uint8Array): string => Buffer.from(b).toString('latin1')
+/** The bytes as a one-char-per-byte string, the form the model stores. */
+const latin1 = (b: Uint8Array): string => Buffer.from(b).toString('latin1')
 
 function sortedEntries(model: Model): [string, string][] {
   return [...model.entries()].sort(([a], [b]) => Buffer.compare(Buffer.from(a, 'latin1'), Buffer.from(b, 'latin1')))
@@ -64,7 +65,15 @@ function expectedRange(model: Model, range: Range): [string, string][] {
   return rows
 }
 
-async function runSequence(seed: number, length: number, makeFs: () => { options: Partial<Options>; location: string }): Promise<void> {
+/** What one sequence exercised, so the tests can show they did not pass vacuously. */
+interface Coverage {
+  compactions: number
+  multiLevel: boolean
+  /** Reads (gets and iterations) checked against the model. */
+  checkedReads: number
+}
+
+async function runSequence(seed: number, length: number, makeFs: () => { options: Partial<Options>; location: string }): Promise<Coverage> {
   const r = new Random(seed)
   const { options: fsOptions, location } = makeFs()
   const options: Options = {
@@ -82,6 +91,7 @@ async function runSequence(seed: number, length: number, makeFs: () => { options
     targetFileSize: 1024 * (1 + r.int(4)),
   }
   let db = await Shale.open(location, options)
+  const coverage: Coverage = { compactions: 0, multiLevel: false, checkedReads: 0 }
   const model: Model = new Map()
   const snapshots: { snap: Snapshot; model: Model }[] = []
   const log: string[] = []
@@ -116,14 +126,16 @@ async function runSequence(seed: number, length: number, makeFs: () => { options
         log.push(`get ${k}${useSnap ? ' @snapshot' : ''}`)
         const got = await db.get(k, useSnap ? { snapshot: useSnap.snap } : undefined)
         const want = (useSnap?.model ?? model).get(k)
-        if ((got === undefined ? undefined : hex(got)) !== want) fail(`get ${k}: got ${got === undefined ? 'undefined' : hex(got)}, want ${want}`)
+        coverage.checkedReads++
+        if ((got === undefined ? undefined : latin1(got)) !== want) fail(`get ${k}: got ${got === undefined ? 'undefined' : latin1(got)}, want ${want}`)
       } else if (op < 80) {
         const range = randomRange(r)
         const useSnap = snapshots.length > 0 && r.bool(0.3) ? r.pick(snapshots) : undefined
         log.push(`iterate ${JSON.stringify(range)}${useSnap ? ' @snapshot' : ''}`)
         const got: [string, string][] = []
-        for await (const [k, v] of db.iterator({ ...range, ...(useSnap ? { snapshot: useSnap.snap } : {}) })) got.push([hex(k), hex(v)])
+        for await (const [k, v] of db.iterator({ ...range, ...(useSnap ? { snapshot: useSnap.snap } : {}) })) got.push([latin1(k), latin1(v)])
         const want = expectedRange(useSnap?.model ?? model, range)
+        coverage.checkedReads++
         if (JSON.stringify(got) !== JSON.stringify(want)) fail(`iterate ${JSON.stringify(range)}:\n got ${JSON.stringify(got)}\nwant ${JSON.stringify(want)}`)
       } else if (op < 85) {
         log.push('snapshot')
@@ -158,19 +170,19 @@ async function runSequence(seed: number, length: number, makeFs: () => { options
         await db.put(extraKey, 'written-while-iterating')
         model.set(extraKey, 'written-while-iterating')
         await db.flush()
-        const got: [string, string][] = first ? [[hex(first[0]), hex(first[1])]] : []
-        for (const [k, v] of it) got.push([hex(k), hex(v)])
+        const got: [string, string][] = first ? [[latin1(first[0]), latin1(first[1])]] : []
+        for (const [k, v] of it) got.push([latin1(k), latin1(v)])
         if (JSON.stringify(got) !== JSON.stringify(want)) fail(`iterate across flush ${JSON.stringify(range)}:\n got ${JSON.stringify(got)}\nwant ${JSON.stringify(want)}`)
       }
     }
     // Compactions ran, and the tree has more than one level (checked across all sequences).
     const stats = db.stats()
-    compactionsSeen += stats.levels.reduce((n, l) => n + l.compactions, 0)
-    if (stats.levels.filter((l) => l.files > 0).length > 1) multiLevelTrees++
+    coverage.compactions = stats.levels.reduce((n, l) => n + l.compactions, 0)
+    coverage.multiLevel = stats.levels.filter((l) => l.files > 0).length > 1
     // Final full check, then after a reopen.
     for (let round = 0; round < 2; round++) {
       const got: [string, string][] = []
-      for await (const [k, v] of db.iterator()) got.push([hex(k), hex(v)])
+      for await (const [k, v] of db.iterator()) got.push([latin1(k), latin1(v)])
       assert.deepEqual(got, sortedEntries(model), `seed ${seed}: final contents (round ${round})`)
       await db.close()
       db = await Shale.open(location, options)
@@ -178,10 +190,20 @@ async function runSequence(seed: number, length: number, makeFs: () => { options
   } finally {
     await db.close()
   }
+  return coverage
 }
 
-let compactionsSeen = 0
-let multiLevelTrees = 0
+/** Sums what a run of sequences exercised. */
+class CoverageTotals {
+  compactions = 0
+  multiLevelTrees = 0
+  checkedReads = 0
+  add(c: Coverage): void {
+    this.compactions += c.compactions
+    if (c.multiLevel) this.multiLevelTrees++
+    this.checkedReads += c.checkedReads
+  }
+}
 
 const onlySeed = process.env.SHALE_SEED === undefined ? undefined : Number(process.env.SHALE_SEED)
 const sequences = Number(process.env.SHALE_MODEL_SEQUENCES ?? 1000)
@@ -189,23 +211,33 @@ const baseSeed = Number(process.env.SHALE_MODEL_BASE_SEED ?? 1)
 
 test(`model: ${onlySeed ?? sequences} random sequences on an in-memory file system agree with a sorted map`, async () => {
   const seeds = onlySeed !== undefined ? [onlySeed] : Array.from({ length: sequences }, (_, i) => baseSeed + i)
+  const seen = new CoverageTotals()
   for (const seed of seeds) {
-    await runSequence(seed, 150, () => ({ options: { fileSystem: new MemoryFileSystem() }, location: '/db' }))
+    seen.add(await runSequence(seed, 150, () => ({ options: { fileSystem: new MemoryFileSystem() }, location: '/db' })))
   }
   if (onlySeed === undefined) {
-    assert.ok(compactionsSeen > seeds.length, `only ${compactionsSeen} compactions over ${seeds.length} sequences`)
-    assert.ok(multiLevelTrees > seeds.length / 10, `only ${multiLevelTrees} sequences ended with more than one level`)
+    assert.ok(seen.compactions > seeds.length, `only ${seen.compactions} compactions over ${seeds.length} sequences`)
+    assert.ok(seen.multiLevelTrees > seeds.length / 10, `only ${seen.multiLevelTrees} sequences ended with more than one level`)
   }
 })
 
 test('model: random sequences on the real file system agree with a sorted map', async () => {
   const seeds = onlySeed !== undefined ? [onlySeed] : Array.from({ length: 10 }, (_, i) => 100_000 + baseSeed + i)
+  const seen = new CoverageTotals()
   for (const seed of seeds) {
     const dir = tempDir()
     try {
-      await runSequence(seed, 300, () => ({ options: {}, location: dir.path }))
+      seen.add(await runSequence(seed, 300, () => ({ options: {}, location: dir.path })))
     } finally {
       dir.remove()
     }
+  }
+  console.log(`model on the real file system: ${seeds.length} sequences, ${seen.checkedReads} reads checked, ${seen.compactions} compactions, ${seen.multiLevelTrees} multi-level trees`)
+  // Reads were checked, and they were checked against tables that compactions (in the
+  // worker, with the real file system) had rewritten, not only memtables.
+  assert.ok(seen.checkedReads > seeds.length * 50, `only ${seen.checkedReads} reads checked over ${seeds.length} sequences`)
+  if (onlySeed === undefined) {
+    assert.ok(seen.compactions >= seeds.length, `only ${seen.compactions} compactions over ${seeds.length} sequences`)
+    assert.ok(seen.multiLevelTrees > 0, 'no sequence ended with more than one level')
   }
 })

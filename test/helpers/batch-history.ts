@@ -1,6 +1,7 @@
-// The write history of the power-loss tests: batches of puts and deletes, in the order they
-// were issued, and the checks that a recovered store holds exactly the history up to some
-// point (a prefix, no holes) at or after the last write acknowledged with sync: true.
+// The write history of the crash and power-loss tests: batches of puts and deletes, in the
+// order they were issued, what a reopened store holds, and the checks that it holds exactly
+// the history up to some point (a prefix, no holes) at or after the last write acknowledged
+// with sync: true.
 
 import type { Shale } from '../../src/index.js'
 
@@ -10,9 +11,10 @@ export interface Op {
   value: string | undefined
 }
 
-export async function contents(db: Shale): Promise<Map<string, string>> {
+/** Every entry of the store as strings; `value` normalises a value (default: as stored). */
+export async function contents(db: Shale, value: (v: string) => string = (v) => v): Promise<Map<string, string>> {
   const out = new Map<string, string>()
-  for await (const [k, v] of db.iterator()) out.set(k.toString(), v.toString())
+  for await (const [k, v] of db.iterator()) out.set(k.toString(), value(v.toString()))
   return out
 }
 
@@ -23,10 +25,10 @@ export function stateAfter(history: Op[][], upTo: number): Map<string, string> {
   return state
 }
 
-export const same = (a: Map<string, string>, b: Map<string, string>): boolean => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v)
+export const sameState = (a: Map<string, string>, b: Map<string, string>): boolean => a.size === b.size && [...a].every(([k, v]) => b.get(k) === v)
 
 /** The longest prefix of history, at least `atLeast` batches, that leaves the store as `got`; undefined if none does. */
 export function matchedPrefix(history: Op[][], got: Map<string, string>, atLeast: number): number | undefined {
-  for (let upTo = history.length; upTo >= atLeast; upTo--) if (same(stateAfter(history, upTo), got)) return upTo
+  for (let upTo = history.length; upTo >= atLeast; upTo--) if (sameState(stateAfter(history, upTo), got)) return upTo
   return undefined
 }

@@ -7,6 +7,7 @@ import fc from 'fast-check'
 import { type BatchOp, BATCH_HEADER_SIZE, decodeBatch, writeBatch } from '../../src/wal/write-batch.js'
 import { ValueKind } from '../../src/base/internal-key.js'
 import { ByteWriter } from '../../src/util/coding.js'
+import { encodeBatch } from '../helpers/encode-batch.js'
 import { ShaleError } from '../../src/errors.js'
 
 const u = (s: string): Uint8Array => new TextEncoder().encode(s)
@@ -30,12 +31,6 @@ function isCorruption(pattern: RegExp): (e: unknown) => boolean {
 }
 const WHERE = '000009.log offset 40'
 
-/** A batch's bytes as the write path encodes them, in an array of their own. */
-function encodeBatch(seq: number, ops: readonly BatchOp[]): Uint8Array {
-  const w = new ByteWriter()
-  writeBatch(w, seq, ops)
-  return w.finish()
-}
 
 /** The size the layout gives: the header, then per operation a kind byte and length-prefixed fields. */
 function batchSize(ops: readonly BatchOp[]): number {

@@ -1,4 +1,4 @@
-// stats, compact, check: looking at and maintaining a whole database.
+// stats, compact, check, repair: looking at and maintaining a whole database.
 
 import type { Command } from 'commander'
 import { checkDatabase, repairDatabase } from '../../index.js'

@@ -1,0 +1,149 @@
+// Log replay on its own: records of several logs land in a memtable with the sequences their
+// batches carry; a torn tail is cut and reported; damage with valid records after it is
+// refused under 'tolerate-tail' and cut there under 'point-in-time'; and a follower can
+// resume a log from where the last replay ended.
+
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import { logFileName } from '../../src/base/file-names.js'
+import { MAX_SEQUENCE, ValueKind } from '../../src/base/internal-key.js'
+import { replayLog, replayLogs } from '../../src/db/recovery.js'
+import { ShaleError } from '../../src/errors.js'
+import { Memtable } from '../../src/memtable/memtable.js'
+import { LogWriter } from '../../src/wal/log-writer.js'
+import type { BatchOp } from '../../src/wal/write-batch.js'
+import { encodeBatch } from '../helpers/encode-batch.js'
+import { MemoryFileSystem } from '../helpers/memory-file-system.js'
+
+const DIR = '/db'
+const enc = new TextEncoder()
+const dec = new TextDecoder()
+
+const putOp = (k: string, v: string): BatchOp => ({ kind: ValueKind.Value, key: enc.encode(k), value: enc.encode(v) })
+const delOp = (k: string): BatchOp => ({ kind: ValueKind.Deletion, key: enc.encode(k), value: undefined })
+
+/** Writes log `number` with the batches given as [first sequence, ops]; returns each record's start offset. */
+function writeLog(fs: MemoryFileSystem, number: number, batches: [number, BatchOp[]][]): number[] {
+  const writer = new LogWriter(fs.create(logFileName(DIR, number)), { bufferSize: 0 })
+  const offsets: number[] = []
+  for (const [seq, ops] of batches) {
+    offsets.push(writer.size)
+    writer.addRecord(encodeBatch(seq, ops))
+  }
+  writer.close()
+  return offsets
+}
+
+/** Every version in the memtable, as "key@seq=value" (or "key@seq deleted"). */
+function dump(mem: Memtable): string[] {
+  const out: string[] = []
+  const it = mem.iterator()
+  for (it.seekToFirst(); it.valid(); it.next()) out.push(`${dec.decode(it.key())}@${it.seq()}${it.kind() === ValueKind.Deletion ? ' deleted' : `=${dec.decode(it.value())}`}`)
+  return out
+}
+
+function fsWith(...logs: [number, [number, BatchOp[]][]][]): MemoryFileSystem {
+  const fs = new MemoryFileSystem()
+  fs.mkdir(DIR)
+  for (const [n, batches] of logs) writeLog(fs, n, batches)
+  return fs
+}
+
+test('every record of every log is applied with its batch sequences; lastSequence is the highest', () => {
+  const fs = fsWith(
+    [3, [[10, [putOp('a', 'a10'), putOp('b', 'b11')]], [12, [delOp('a')]]]],
+    [5, [[13, [putOp('c', 'c13'), putOp('a', 'a14'), delOp('b')]]]],
+  )
+  const mem = new Memtable(5)
+  const r = replayLogs(fs, DIR, [3, 5], mem, 9, 'tolerate-tail')
+  assert.deepEqual(dump(mem), ['a@14=a14', 'a@12 deleted', 'a@10=a10', 'b@15 deleted', 'b@11=b11', 'c@13=c13'])
+  assert.equal(r.lastSequence, 15)
+  assert.equal(r.records, 3)
+  assert.equal(r.damage, undefined)
+  assert.equal(r.logBytes, fs.readAll(logFileName(DIR, 3)).length + fs.readAll(logFileName(DIR, 5)).length)
+  assert.equal(fs.openFiles.size, 0, 'every log is closed again')
+})
+
+test('sequence handling: the start sequence stands when the logs hold nothing newer, and empty logs change nothing', () => {
+  const fs = fsWith([1, []], [2, [[4, [putOp('k', 'v')]]]])
+  const mem = new Memtable(2)
+  assert.equal(replayLogs(fs, DIR, [1], mem, 7, 'tolerate-tail').lastSequence, 7, 'an empty log')
+  const r = replayLogs(fs, DIR, [1, 2], mem, 100, 'tolerate-tail')
+  assert.equal(r.lastSequence, 100, 'older records than the start sequence do not lower it')
+  assert.equal(r.records, 1)
+  assert.equal(mem.get(enc.encode('k'), MAX_SEQUENCE)?.seq, 4)
+})
+
+test('a torn tail (the last record cut short by a crash) is cut and reported; the records before it stay', () => {
+  const fs = fsWith([1, [[1, [putOp('a', 'one')]], [2, [putOp('b', 'two')]], [3, [putOp('c', 'x'.repeat(200))]]]])
+  const path = logFileName(DIR, 1)
+  const size = fs.readAll(path).length
+  fs.truncate(path, size - 50)
+  for (const mode of ['tolerate-tail', 'point-in-time'] as const) {
+    const mem = new Memtable(1)
+    const r = replayLogs(fs, DIR, [1], mem, 0, mode)
+    assert.deepEqual(dump(mem), ['a@1=one', 'b@2=two'], mode)
+    assert.equal(r.lastSequence, 2)
+    assert.equal(r.records, 2)
+    assert.equal(r.damage?.file, path)
+  }
+})
+
+test('damage followed by a valid record is refused under tolerate-tail and cut there under point-in-time', () => {
+  const fs = new MemoryFileSystem()
+  fs.mkdir(DIR)
+  const offsets = writeLog(fs, 1, [[1, [putOp('a', 'one')]], [2, [putOp('b', 'two')]], [3, [putOp('c', 'three')]]])
+  const path = logFileName(DIR, 1)
+  const bytes = fs.readAll(path)
+  bytes[offsets[1]! + 10]! ^= 0xff // a payload byte of the middle record: its checksum fails
+  fs.overwrite(path, bytes)
+  assert.throws(
+    () => replayLogs(fs, DIR, [1], new Memtable(1), 0, 'tolerate-tail'),
+    (e) => e instanceof ShaleError && e.code === 'CORRUPTION' && e.message.includes(`offset ${offsets[1]}`) && /point-in-time/.test(e.message),
+  )
+  const mem = new Memtable(1)
+  const r = replayLogs(fs, DIR, [1], mem, 0, 'point-in-time')
+  assert.deepEqual(dump(mem), ['a@1=one'])
+  assert.equal(r.lastSequence, 1)
+  assert.equal(r.damage?.offset, offsets[1])
+})
+
+test('damage at the end of one log with records in the next: refused under tolerate-tail, the later logs dropped under point-in-time', () => {
+  const fs = fsWith([1, [[1, [putOp('a', 'one')]], [2, [putOp('b', 'two')]]]], [2, [[3, [putOp('c', 'three')]]]])
+  const first = logFileName(DIR, 1)
+  fs.truncate(first, fs.readAll(first).length - 3)
+  assert.throws(
+    () => replayLogs(fs, DIR, [1, 2], new Memtable(2), 0, 'tolerate-tail'),
+    (e) => e instanceof ShaleError && e.code === 'CORRUPTION' && e.message.includes(logFileName(DIR, 2)),
+  )
+  const mem = new Memtable(2)
+  const r = replayLogs(fs, DIR, [1, 2], mem, 0, 'point-in-time')
+  assert.deepEqual(dump(mem), ['a@1=one'])
+  assert.equal(r.lastSequence, 1)
+  assert.equal(fs.openFiles.size, 0, 'the damaged log is closed even when replay stops there')
+})
+
+test('replayLog resumes from where the last replay ended, as a follower does while the writer appends', () => {
+  const fs = new MemoryFileSystem()
+  fs.mkdir(DIR)
+  const path = logFileName(DIR, 1)
+  const writer = new LogWriter(fs.create(path), { bufferSize: 0 })
+  writer.addRecord(encodeBatch(1, [putOp('a', 'one'), putOp('b', 'two')]))
+  const mem = new Memtable(1)
+  let file = fs.openRead(path)
+  const first = replayLog(file, path, mem, 0, 'tolerate-tail')
+  file.close()
+  assert.deepEqual([first.records, first.lastSequence, first.firstOffset, first.end], [1, 2, 0, writer.size])
+  writer.addRecord(encodeBatch(3, [delOp('a')]))
+  writer.close()
+  file = fs.openRead(path)
+  const second = replayLog(file, path, mem, first.end, 'tolerate-tail')
+  file.close()
+  assert.deepEqual([second.records, second.lastSequence, second.firstOffset], [1, 3, first.end])
+  assert.deepEqual(dump(mem), ['a@3 deleted', 'a@1=one', 'b@2=two'], 'nothing applied twice')
+  // At the end already: nothing to do, and the end stays put.
+  file = fs.openRead(path)
+  const third = replayLog(file, path, mem, second.end, 'tolerate-tail')
+  file.close()
+  assert.deepEqual([third.records, third.end, third.damage], [0, second.end, undefined])
+})
