@@ -4,11 +4,20 @@
 import { closedError } from '../errors.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { type ValueKind, SeekKeyBuffer, compareInternalKeyRange, compareInternalKeys, sequenceAt, TRAILER_SIZE } from '../base/internal-key.js'
-import { BlockCursor } from './block.js'
-import type { TableReader } from './table-reader.js'
+import { type Block, BlockCursor, type BlockSearch } from './block.js'
+
+/** What the cursor needs of its table (TableReader provides it). */
+export interface TableBlocks {
+  readonly fileName: string
+  readonly blockCount: number
+  readonly search: BlockSearch
+  /** The first block whose last key is >= the internal key target (blockCount if none). */
+  findBlock(target: Uint8Array): number
+  blockAt(block: number): Block
+}
 
 export class TableIterator implements InternalIterator {
-  readonly #reader: TableReader
+  readonly #reader: TableBlocks
   /** Created on the first block loaded; invalid until positioned. */
   #data: BlockCursor | undefined
   /** The block #data is on (-1: none), so moving within one block skips the cache. */
@@ -18,7 +27,7 @@ export class TableIterator implements InternalIterator {
   #onClose: (() => void) | undefined
   #closed = false
 
-  constructor(reader: TableReader, onClose: (() => void) | undefined) {
+  constructor(reader: TableBlocks, onClose: (() => void) | undefined) {
     this.#reader = reader
     this.#onClose = onClose
   }
