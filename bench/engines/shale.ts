@@ -15,14 +15,16 @@ export function openShale(blockSearch: 'binary' | 'linear', readOnly = false): O
       put: (key, value, sync) => db.put(key, value, { sync }),
       batch: (entries) => db.write(entries.map(([key, value]) => ({ type: 'put', key, value }))),
       get: (key) => db.get(key),
+      // The async iteration a server would use: it lets the event loop turn (the sync
+      // for...of and nextvSync would hold it for the whole scan).
       async scan() {
         let n = 0
-        for (const _ of db.iterator()) n++
+        for await (const _ of db.iterator()) n++
         return n
       },
       async seek(key, count) {
         const it = db.iterator({ gte: key, limit: count })
-        const n = it.nextv(count).length
+        const n = (await it.nextv(count)).length
         it.close()
         return n
       },

@@ -38,6 +38,33 @@ export function writeTrailer(out: Uint8Array, at: number, seq: number, kind: Val
   }
 }
 
+/** The sequence number of the internal key in buf whose user key is buf[0, userKeyLength). */
+export function sequenceAt(buf: Uint8Array, userKeyLength: number): number {
+  let seq = 0
+  for (let i = userKeyLength + TRAILER_SIZE - 1; i > userKeyLength; i--) seq = seq * 256 + buf[i]!
+  return seq
+}
+
+/**
+ * Encodes seek targets (user key, sequence) into one buffer that only grows, for lookups
+ * and cursors that build one per call. The kind byte is 0: it takes no part in ordering.
+ */
+export class SeekKeyBuffer {
+  #buffer = new Uint8Array(64)
+
+  /** The internal key (userKey, seq) as a view, valid until the next call. */
+  encode(userKey: Uint8Array, seq: number): Uint8Array {
+    const n = userKey.length + TRAILER_SIZE
+    if (n > this.#buffer.length) this.#buffer = new Uint8Array(Math.max(n, this.#buffer.length * 2))
+    const buf = this.#buffer
+    // Element by element: set()'s fixed cost dominates for the short keys of most stores.
+    if (userKey.length > 64) buf.set(userKey)
+    else for (let i = 0; i < userKey.length; i++) buf[i] = userKey[i]!
+    writeTrailer(buf, userKey.length, seq, 0)
+    return buf.subarray(0, n)
+  }
+}
+
 /** The user-key part of an encoded internal key, as a view. */
 export function userKeyOf(ikey: Uint8Array): Uint8Array {
   return ikey.subarray(0, ikey.length - TRAILER_SIZE)

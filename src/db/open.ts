@@ -11,7 +11,7 @@ import type { ResolvedOptions } from '../base/options.js'
 import { Memtable } from '../memtable/memtable.js'
 import type { Block } from '../table/block.js'
 import { TableCache } from '../table/table-cache.js'
-import { LruCache } from '../util/lru-cache.js'
+import { BlockCache } from '../table/block-cache.js'
 import { emptyEdit } from '../version/version-edit.js'
 import { VersionSet } from '../version/version-set.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
@@ -101,7 +101,7 @@ async function recoverLogs(dir: string, opts: ResolvedOptions, fs: FileSystem, v
 }
 
 function newTableCache(dir: string, fs: FileSystem, opts: ResolvedOptions): TableCache {
-  const blockCache = opts.blockCacheSize > 0 ? new LruCache<string, Block>(opts.blockCacheSize) : undefined
+  const blockCache = opts.blockCacheSize > 0 ? new BlockCache(opts.blockCacheSize) : undefined
   return new TableCache(dir, fs, { maxOpenFiles: opts.maxOpenFiles, blockCache, paranoidChecks: opts.paranoidChecks, search: opts.blockSearch })
 }
 

@@ -17,18 +17,22 @@ import { ShaleIterator } from './shale-iterator.js'
 import type { Snapshot, SnapshotList } from './snapshot.js'
 import type { StatsCounters } from './stats.js'
 import type { WritePath } from './write-path.js'
+import type { Bytes } from './arguments.js'
+import type { EventLoopGate } from '../util/event-loop-gate.js'
 
 export class ReadPath {
   readonly #versions: VersionSet
   readonly #tables: TableCache
   readonly #counters: StatsCounters
   readonly #snapshots: SnapshotList
+  readonly #gate: EventLoopGate
   /** Where the latest state comes from: the writer's memtables, or the follower's view. */
   readonly #source: { writes: WritePath } | { follower: Follower }
   readonly #iterators = new Set<ShaleIterator>()
   #view: ReadView | undefined
 
-  constructor(versions: VersionSet, tables: TableCache, counters: StatsCounters, snapshots: SnapshotList, source: { writes: WritePath } | { follower: Follower }) {
+  constructor(versions: VersionSet, tables: TableCache, counters: StatsCounters, snapshots: SnapshotList, gate: EventLoopGate, source: { writes: WritePath } | { follower: Follower }) {
+    this.#gate = gate
     this.#versions = versions
     this.#tables = tables
     this.#counters = counters
@@ -86,12 +90,37 @@ export class ReadPath {
     version.ref()
     const sources: InternalIterator[] = view.memtables.map((m) => m.iterator())
     sources.push(...version.iterators(this.#tables))
-    const it = new ShaleIterator(new DbIterator(new MergingIterator(sources), seq, range), () => {
-      this.#iterators.delete(it)
-      version.unref()
-    })
+    const it = new ShaleIterator(
+      new DbIterator(new MergingIterator(sources), seq, range),
+      () => {
+        this.#iterators.delete(it)
+        version.unref()
+      },
+      this.#gate,
+    )
     this.#iterators.add(it)
     return it
+  }
+
+  /**
+   * Reads every key at one sequence through one pinned view (`snap`, or a snapshot taken
+   * here), so the event loop may turn between slices of a large batch and the answer is
+   * still one consistent read.
+   */
+  async getMany<T>(keys: readonly Bytes[], read: (key: Bytes, snapshot: Snapshot) => T, snap: Snapshot | undefined): Promise<T[]> {
+    const own = snap === undefined ? this.snapshot() : undefined
+    const at = snap ?? own!
+    try {
+      const out: T[] = []
+      for (const key of keys) {
+        out.push(read(key, at))
+        const turn = this.#gate.pass()
+        if (turn !== undefined) await turn
+      }
+      return out
+    } finally {
+      own?.release()
+    }
   }
 
   /** For close: every open iterator lets go of its files. */

@@ -1,12 +1,16 @@
 // The public iterator: an async iterable of [key, value] Buffers over a DbIterator. The
-// underlying cursor is synchronous, so next() never waits on I/O scheduling; the async
-// shape is for `for await` and for parity with the Level ecosystem.
+// underlying cursor is synchronous; the async methods read at once but settle through the
+// database's event-loop gate, so a `for await` over a million entries still lets timers
+// and I/O run about every millisecond. nextSync() and nextvSync() never yield: their
+// callers chose to hold the thread.
 
-import { closedError } from '../errors.js'
+import { closedError, invalidArgument } from '../errors.js'
 import { toBuffer } from '../util/bytes.js'
 import type { Bytes } from './arguments.js'
 import { boundArg } from './arguments.js'
 import type { DbIterator } from './db-iterator.js'
+import type { Snapshot } from './snapshot.js'
+import type { EventLoopGate } from '../util/event-loop-gate.js'
 
 export type { IteratorOptions } from './arguments.js'
 
@@ -15,14 +19,18 @@ export type Entry = [key: Buffer, value: Buffer]
 export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Entry> {
   readonly #inner: DbIterator
   readonly #onClose: () => void
+  readonly #gate: EventLoopGate
+  /** The async read in progress: the next one starts after it, so entries stay in order. */
+  #pending: Promise<unknown> | undefined
   #closed = false
   /** Reached the end: further reads return undefined instead of failing. */
   #exhausted = false
 
   /** @internal */
-  constructor(inner: DbIterator, onClose: () => void) {
+  constructor(inner: DbIterator, onClose: () => void, gate: EventLoopGate) {
     this.#inner = inner
     this.#onClose = onClose
+    this.#gate = gate
   }
 
   get closed(): boolean {
@@ -49,8 +57,9 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
     return [toBuffer(e[0]), toBuffer(e[1])]
   }
 
-  /** Up to `size` entries at once; fewer only at the end. */
-  nextv(size: number): Entry[] {
+  /** Up to `size` entries at once, without yielding; fewer only at the end. */
+  nextvSync(size: number): Entry[] {
+    checkSize(size)
     const out: Entry[] = []
     while (out.length < size && !this.#closed) {
       const e = this.nextSync()
@@ -58,6 +67,29 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
       out.push(e)
     }
     return out
+  }
+
+  /**
+   * Up to `size` entries; fewer only at the end. A large batch is read in slices with the
+   * event loop turning between them; the iterator's snapshot keeps the result consistent.
+   */
+  nextv(size: number): Promise<Entry[]> {
+    try {
+      checkSize(size)
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return this.#serialize(async () => {
+      const out: Entry[] = []
+      while (out.length < size && !this.#closed) {
+        const e = this.nextSync()
+        if (e === undefined) break
+        out.push(e)
+        const turn = this.#gate.pass()
+        if (turn !== undefined) await turn
+      }
+      return out
+    })
   }
 
   /**
@@ -70,14 +102,34 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   }
 
   next(): Promise<IteratorResult<Entry>> {
+    return this.#pending === undefined ? this.#readNext() : this.#serialize(() => this.#readNext())
+  }
+
+  #readNext(): Promise<IteratorResult<Entry>> {
     try {
       if (this.#closed) return Promise.resolve({ done: true, value: undefined })
       const e = this.nextSync()
       if (e === undefined) this.#closeAtEnd()
-      return Promise.resolve(e === undefined ? { done: true, value: undefined } : { done: false, value: e })
+      return this.#gate.settle(e === undefined ? { done: true, value: undefined } : { done: false, value: e })
     } catch (err) {
       return Promise.reject(err)
     }
+  }
+
+  /** Runs read after the async read in progress (if any) has settled. */
+  #serialize<T>(read: () => Promise<T>): Promise<T> {
+    const before = this.#pending
+    const run = before === undefined ? read() : before.then(read)
+    // The chain itself never rejects: the caller of `run` gets the error.
+    const done: Promise<void> = run.then(
+      () => undefined,
+      () => undefined,
+    )
+    this.#pending = done
+    void done.then(() => {
+      if (this.#pending === done) this.#pending = undefined
+    })
+    return run
   }
 
   return(): Promise<IteratorResult<Entry>> {
@@ -114,5 +166,11 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
 
   async [Symbol.asyncDispose](): Promise<void> {
     this.close()
+  }
+}
+
+function checkSize(size: number): void {
+  if (typeof size !== 'number' || !(size >= 0)) {
+    throw invalidArgument(`Invalid size: expected a non-negative number, got ${String(size)}`)
   }
 }

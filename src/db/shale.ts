@@ -11,7 +11,7 @@ import { resolveOptions, type Options, type ResolvedOptions } from '../base/opti
 import { levelScores } from '../compaction/compaction-picker.js'
 import { InProcessRunner, sharedWorkerRunner, type CompactionRunner } from '../compaction/compaction-runner.js'
 import type { TableCache } from '../table/table-cache.js'
-import { TimeSlicer } from '../util/time-slicer.js'
+import { EventLoopGate } from '../util/event-loop-gate.js'
 import type { VersionSet } from '../version/version-set.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
@@ -47,8 +47,8 @@ export class Shale {
   readonly #compactions: CompactionScheduler | undefined
   readonly #follower: Follower | undefined
   readonly #reads: ReadPath
-  /** Writes and reads both settle on the next turn of the event loop after about 1 ms of synchronous work. */
-  readonly #slicer = new TimeSlicer()
+  /** Writes, reads and iterator steps settle on the next turn of the event loop after about 1 ms of synchronous work. */
+  readonly #gate = new EventLoopGate()
   #closed = false
   #closing: Promise<void> | undefined
 
@@ -62,7 +62,7 @@ export class Shale {
     if ('follower' in role) {
       this.#follower = role.follower
       this.#versions = role.follower.versions
-      this.#reads = new ReadPath(this.#versions, tables, this.#counters, this.#snapshots, { follower: role.follower })
+      this.#reads = new ReadPath(this.#versions, tables, this.#counters, this.#snapshots, this.#gate, { follower: role.follower })
       return
     }
     this.#lock = role.lock
@@ -71,8 +71,8 @@ export class Shale {
     const files = new ObsoleteFileCollector(fs, location, role.versions, tables, () => this.#writes?.unflushedLog ?? Infinity)
     const core = { location, fs, options, versions: role.versions, tables, counters: this.#counters, errors: this.#errors, files, isClosed: () => this.#closed }
     this.#compactions = new CompactionScheduler(core, this.#runner, this.#snapshots)
-    this.#writes = new WritePath(core, this.#commit, this.#compactions, this.#slicer, role.mem, role.log)
-    this.#reads = new ReadPath(this.#versions, tables, this.#counters, this.#snapshots, { writes: this.#writes })
+    this.#writes = new WritePath(core, this.#commit, this.#compactions, this.#gate, role.mem, role.log)
+    this.#reads = new ReadPath(this.#versions, tables, this.#counters, this.#snapshots, this.#gate, { writes: this.#writes })
     files.collect()
     // A store closed with compaction debt (level 0 over its trigger, say) pays it now, not
     // only after the next write: until then every read would search the extra tables.
@@ -176,8 +176,7 @@ export class Shale {
 
   get(key: Bytes, options?: ReadOptions): Promise<Buffer | undefined> {
     try {
-      const value = this.getSync(key, options)
-      return this.#slicer.due() ? yieldToLoop(value) : Promise.resolve(value)
+      return this.#gate.settle(this.getSync(key, options))
     } catch (err) {
       return Promise.reject(err)
     }
@@ -186,7 +185,7 @@ export class Shale {
   getMany(keys: readonly Bytes[], options?: ReadOptions): Promise<(Buffer | undefined)[]> {
     try {
       if (!Array.isArray(keys)) throw invalidArgument('Invalid keys: expected an array')
-      return Promise.resolve(keys.map((k) => this.getSync(k, options)))
+      return this.#reads.getMany(keys, (k, snapshot) => this.getSync(k, { ...options, snapshot }), this.#readSnapshot(options))
     } catch (err) {
       return Promise.reject(err)
     }

@@ -15,7 +15,7 @@ import { Memtable } from '../memtable/memtable.js'
 import { ByteWriter } from '../util/coding.js'
 import { copyBytes, EMPTY_BYTES } from '../util/bytes.js'
 import { SerialQueue } from '../util/serial-queue.js'
-import type { TimeSlicer } from '../util/time-slicer.js'
+import type { EventLoopGate } from '../util/event-loop-gate.js'
 import { emptyEdit } from '../version/version-edit.js'
 import { LogWriter } from '../wal/log-writer.js'
 import { writeBatch } from '../wal/write-batch.js'
@@ -43,7 +43,7 @@ export class WritePath {
   readonly #commit: GroupCommit
   readonly #compactions: CompactionScheduler
   /** Shared with reads: after about a millisecond of synchronous work, yield to the event loop. */
-  readonly #slicer: TimeSlicer
+  readonly #gate: EventLoopGate
   /** Flushes run one at a time on this queue. */
   readonly #flushes = new SerialQueue()
   readonly #batchBuffer = new ByteWriter(1024)
@@ -52,11 +52,11 @@ export class WritePath {
   #imm: { memtable: Memtable; log: LogWriter } | undefined
   #flushTimer: NodeJS.Immediate | undefined
 
-  constructor(core: DbCore, commit: GroupCommit, compactions: CompactionScheduler, slicer: TimeSlicer, mem: Memtable, log: LogWriter) {
+  constructor(core: DbCore, commit: GroupCommit, compactions: CompactionScheduler, gate: EventLoopGate, mem: Memtable, log: LogWriter) {
     this.#core = core
     this.#commit = commit
     this.#compactions = compactions
-    this.#slicer = slicer
+    this.#gate = gate
     this.#mem = mem
     this.#log = log
     commit.addLog(log)
@@ -152,7 +152,8 @@ export class WritePath {
       }
     } else {
       this.#scheduleLogFlush()
-      if (this.#slicer.due()) await yieldToLoop()
+      const turn = this.#gate.pass()
+      if (turn !== undefined) await turn
     }
   }
 

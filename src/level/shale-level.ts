@@ -98,7 +98,8 @@ class ShaleLevelIterator extends AbstractIterator<AnyShaleLevel, Format, Format>
 
   async _next(): Promise<[Format | undefined, Format | undefined] | undefined> {
     try {
-      const e = this.#cursor.nextSync()
+      // nextv, not next(): at the end the cursor must stay open for a later seek().
+      const [e] = await this.#cursor.nextv(1)
       return e === undefined ? undefined : this.#entry(e)
     } catch (err) {
       throw levelError(err)
@@ -107,7 +108,7 @@ class ShaleLevelIterator extends AbstractIterator<AnyShaleLevel, Format, Format>
 
   async _nextv(size: number): Promise<[Format | undefined, Format | undefined][]> {
     try {
-      return this.#cursor.nextv(size).map((e) => this.#entry(e))
+      return (await this.#cursor.nextv(size)).map((e) => this.#entry(e))
     } catch (err) {
       throw levelError(err)
     }
@@ -196,25 +197,43 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
     }
   }
 
+  // The async reads go through the engine's async calls, which let the event loop turn
+  // about every millisecond; _getSync is for callers that chose to hold the thread.
   async _get(key: Format, options: PrivateReadOptions): Promise<Format | undefined> {
-    return this._getSync(key, options)
+    checkKeySize(key)
+    try {
+      const v = await this.#engine.get(key, this.#read(options))
+      return v === undefined ? undefined : decode(v, options.valueEncoding)
+    } catch (err) {
+      throw levelError(err)
+    }
   }
 
   async _getMany(keys: Format[], options: PrivateReadOptions): Promise<(Format | undefined)[]> {
-    return keys.map((k) => this._getSync(k, options))
+    for (const k of keys) checkKeySize(k)
+    try {
+      return (await this.#engine.getMany(keys, this.#read(options))).map((v) => (v === undefined ? undefined : decode(v, options.valueEncoding)))
+    } catch (err) {
+      throw levelError(err)
+    }
   }
 
   async _has(key: Format, options: PrivateReadOptions): Promise<boolean> {
     checkKeySize(key)
     try {
-      return this.#engine.getSync(key, this.#read(options)) !== undefined
+      return await this.#engine.has(key, this.#read(options))
     } catch (err) {
       throw levelError(err)
     }
   }
 
   async _hasMany(keys: Format[], options: PrivateReadOptions): Promise<boolean[]> {
-    return Promise.all(keys.map((k) => this._has(k, options)))
+    for (const k of keys) checkKeySize(k)
+    try {
+      return (await this.#engine.getMany(keys, this.#read(options))).map((v) => v !== undefined)
+    } catch (err) {
+      throw levelError(err)
+    }
   }
 
   async _put(key: Format, value: Format, options: { sync?: boolean }): Promise<void> {
@@ -265,7 +284,7 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
     if (this.#engine.readOnly) throw levelError(new ShaleError('READ_ONLY', `Cannot clear ${this.location}: it is open read-only`))
     const it = this.#engine.iterator(this.#range(options))
     try {
-      for (let keys = it.nextv(1000); keys.length > 0; keys = it.nextv(1000)) {
+      for (let keys = await it.nextv(1000); keys.length > 0; keys = await it.nextv(1000)) {
         await this.#engine.write(keys.map(([k]) => ({ type: 'del' as const, key: k })))
       }
     } catch (err) {

@@ -3,7 +3,7 @@
 // version of this layout is docs/format.md#table; the two must change together.
 
 import { ShaleError, corruption } from '../errors.js'
-import { compareBytes, utf8 } from '../util/bytes.js'
+import { allocUninitialized, compareBytes, utf8 } from '../util/bytes.js'
 import { ByteWriter, getU32, getVarint, putU32, putVarint } from '../util/coding.js'
 import { crc32 } from 'node:zlib'
 import { maskCrc, unmaskCrc } from '../util/crc32c.js'
@@ -181,7 +181,7 @@ function decompressStored(stored: Uint8Array, where: string, fileName: string): 
   let contents: Uint8Array
   let written: number
   try {
-    contents = new Uint8Array(length)
+    contents = allocUninitialized(length)
     written = decompressBlock(payload, contents)
   } catch (err) {
     // RangeError: the decoder's verdict on the data (or an allocation the length made impossible).

@@ -7,14 +7,14 @@ import type { FileSystem } from '../vfs/file-system.js'
 import type { FoundEntry } from '../base/found-entry.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { tableFileName } from '../base/file-names.js'
-import type { LruCache } from '../util/lru-cache.js'
-import type { Block, BlockSearch } from './block.js'
+import type { BlockSearch } from './block.js'
+import type { BlockCache } from './block-cache.js'
 import { TableReader, type SearchCounter } from './table-reader.js'
 
 export interface TableCacheOptions {
   /** Readers kept open at once, not counting held ones beyond the limit. */
   maxOpenFiles: number
-  blockCache: LruCache<string, Block> | undefined
+  blockCache: BlockCache | undefined
   paranoidChecks: boolean
   search: BlockSearch
 }
@@ -23,22 +23,20 @@ interface Entry {
   readonly fileNumber: number
   readonly reader: TableReader
   refs: number
+  /** The cache's clock at the last acquire: the smallest is the least recently used. */
+  lastUse: number
   /** Evicted while held: close at the last release instead of returning to the cache. */
   doomed: boolean
 }
-
-/**
- * Cache ids are process-wide so that two table caches sharing one block cache (or one
- * file reopened after eviction) can never see each other's blocks.
- */
-let nextCacheId = 1
 
 export class TableCache {
   readonly #dir: string
   readonly #fs: FileSystem
   readonly #options: TableCacheOptions
-  /** Open, non-doomed readers; Map order is least to most recently acquired. */
+  /** Open, non-doomed readers. */
   readonly #open = new Map<number, Entry>()
+  /** Counts acquires; an entry's lastUse orders evictions without reordering the map on every get. */
+  #clock = 0
   /** Every open reader, doomed ones included. */
   readonly #byReader = new Map<TableReader, Entry>()
   /** How many doomed readers are still held. */
@@ -66,15 +64,13 @@ export class TableCache {
   acquire(fileNumber: number): TableReader {
     if (this.#closed) throw closedError('database', `Cannot open table ${fileNumber}: the table cache is closed`)
     let entry = this.#open.get(fileNumber)
-    if (entry !== undefined) {
-      this.#open.delete(fileNumber)
-      this.#open.set(fileNumber, entry)
-    } else {
-      entry = { fileNumber, reader: this.#openReader(fileNumber), refs: 0, doomed: false }
+    if (entry === undefined) {
+      entry = { fileNumber, reader: this.#openReader(fileNumber), refs: 0, lastUse: 0, doomed: false }
       this.#open.set(fileNumber, entry)
       this.#byReader.set(entry.reader, entry)
     }
     entry.refs++
+    entry.lastUse = ++this.#clock
     // Trim after taking the reference so the new reader is never the one closed.
     this.#trim()
     return entry.reader
@@ -161,7 +157,6 @@ export class TableCache {
     try {
       return TableReader.open(file, path, {
         blockCache: this.#options.blockCache,
-        cacheId: nextCacheId++,
         paranoidChecks: this.#options.paranoidChecks,
         search: this.#options.search,
       })
@@ -179,12 +174,14 @@ export class TableCache {
 
   /** Closes least recently acquired unheld readers until the limit holds (if it can). */
   #trim(): void {
-    if (this.#open.size <= this.#options.maxOpenFiles) return
-    for (const entry of this.#open.values()) {
-      if (this.#open.size <= this.#options.maxOpenFiles) break
-      if (entry.refs > 0) continue
-      this.#open.delete(entry.fileNumber)
-      this.#closeEntry(entry)
+    while (this.#open.size > this.#options.maxOpenFiles) {
+      let oldest: Entry | undefined
+      for (const entry of this.#open.values()) {
+        if (entry.refs === 0 && (oldest === undefined || entry.lastUse < oldest.lastUse)) oldest = entry
+      }
+      if (oldest === undefined) return
+      this.#open.delete(oldest.fileNumber)
+      this.#closeEntry(oldest)
     }
   }
 }

@@ -26,8 +26,13 @@ export class TimeSlicer {
     return true
   }
 
+  /** Starts a new slice now (after the caller has yielded). */
+  restart(): void {
+    this.#sliceStart = performance.now()
+  }
+
   /** Resolves after yielding when due; otherwise undefined, so callers skip an await. */
   tick(): Promise<void> | undefined {
-    return this.due() ? yieldToLoop().then(() => void (this.#sliceStart = performance.now())) : undefined
+    return this.due() ? yieldToLoop().then(() => this.restart()) : undefined
   }
 }

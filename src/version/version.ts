@@ -66,14 +66,22 @@ export class Version {
 
   /** The newest version of key with sequence <= seq across all tables, tombstones included. */
   get(key: Uint8Array, seq: number, tables: TableCache, counter: ReadCounter): FoundEntry | undefined {
-    for (let level = 0; level < this.levels.length; level++) {
+    // Written without closures or arrays: this runs for every get that misses the memtables.
+    const l0 = this.levels[0]!
+    for (let i = 0; i < l0.length; i++) {
+      const f = l0[i]!
+      if (!fileContains(f, key)) continue
+      counter.tablesProbed++
+      const hit = tables.get(f.number, key, seq, counter)
+      if (hit !== undefined) return hit
+    }
+    for (let level = 1; level < this.levels.length; level++) {
       const files = this.levels[level]!
-      const candidates = level === 0 ? files.filter((f) => fileContains(f, key)) : oneFile(files, key)
-      for (const f of candidates) {
-        counter.tablesProbed++
-        const hit = tables.get(f.number, key, seq, counter)
-        if (hit !== undefined) return hit
-      }
+      const f = files[findFile(files, key)]
+      if (f === undefined || compareBytes(key, f.smallestKey) < 0) continue
+      counter.tablesProbed++
+      const hit = tables.get(f.number, key, seq, counter)
+      if (hit !== undefined) return hit
     }
     return undefined
   }
@@ -89,8 +97,3 @@ export class Version {
   }
 }
 
-/** In a sorted, non-overlapping level: the one file that may hold key. */
-function oneFile(files: readonly FileMetadata[], key: Uint8Array): FileMetadata[] {
-  const f = files[findFile(files, key)]
-  return f !== undefined && compareBytes(key, f.smallestKey) >= 0 ? [f] : []
-}

@@ -257,7 +257,7 @@ test('iterator seek() outside the range ends it, forward and reverse, for every 
     const afterSeek = (o: object, target: string) => {
       const it = db.iterator(o)
       it.seek(target)
-      const rest = it.nextv(10).map(([k]) => k.toString()).join('')
+      const rest = it.nextvSync(10).map(([k]) => k.toString()).join('')
       it.close()
       return rest
     }

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict'
 import { ShaleError } from '../../src/errors.js'
 import { ValueKind } from '../../src/base/internal-key.js'
 import { tableFileName } from '../../src/base/file-names.js'
-import { LruCache } from '../../src/util/lru-cache.js'
-import type { Block } from '../../src/table/block.js'
+import { BlockCache } from '../../src/table/block-cache.js'
 import { TableBuilder } from '../../src/table/table-builder.js'
 import { TableCache, type TableCacheOptions } from '../../src/table/table-cache.js'
 import { MemoryFileSystem } from '../helpers/memory-file-system.js'
@@ -22,7 +21,7 @@ function writeTable(fs: MemoryFileSystem, n: number, count = 20): void {
   file.close()
 }
 
-function setup(maxOpenFiles: number, tables = 6, blockCache?: LruCache<string, Block>) {
+function setup(maxOpenFiles: number, tables = 6, blockCache?: BlockCache) {
   const fs = new MemoryFileSystem()
   fs.mkdir(DIR)
   for (let n = 1; n <= tables; n++) writeTable(fs, n)
@@ -79,7 +78,7 @@ test('a held reader stays usable beyond the limit and closes once released', () 
 })
 
 test('evict() closes an unheld reader now and a held one at its release', () => {
-  const blockCache = new LruCache<string, Block>(1 << 20)
+  const blockCache = new BlockCache(1 << 20)
   const { fs, cache } = setup(10, 3, blockCache)
   cache.release(cache.acquire(1))
   cache.get(1, key(1, 3), 1)

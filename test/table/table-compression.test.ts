@@ -6,7 +6,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { ShaleError } from '../../src/errors.js'
 import { ValueKind, compareInternalKeys } from '../../src/base/internal-key.js'
-import { LruCache } from '../../src/util/lru-cache.js'
+import { BlockCache } from '../../src/table/block-cache.js'
 import { maskCrc } from '../../src/util/crc32c.js'
 import { Block, BlockCursor } from '../../src/table/block.js'
 import {
@@ -57,10 +57,9 @@ function build(entries: readonly Entry[], options: Partial<TableBuilderOptions> 
   return file.bytes()
 }
 
-function open(bytes: Uint8Array, options: { paranoidChecks?: boolean; blockCache?: LruCache<string, Block> } = {}): TableReader {
+function open(bytes: Uint8Array, options: { paranoidChecks?: boolean; blockCache?: BlockCache } = {}): TableReader {
   return TableReader.open(new MemoryRandomAccessFile(bytes), FILE, {
     blockCache: options.blockCache,
-    cacheId: 1,
     paranoidChecks: options.paranoidChecks ?? true,
     search: 'binary',
   })
@@ -139,7 +138,7 @@ test('the block cache holds decompressed blocks, charged their decompressed size
   const entries = benchEntries(1000)
   const bytes = build(entries)
   const blocks = dataBlocksOf(bytes)
-  const cache = new LruCache<string, Block>(1 << 24)
+  const cache = new BlockCache(1 << 24)
   const reader = open(bytes, { blockCache: cache })
   assertHolds(reader, entries)
   assert.equal(cache.size, blocks.length)

@@ -41,7 +41,7 @@ function buildTable(compression: 'lz4' | 'none'): Uint8Array {
 }
 
 function openTable(bytes: Uint8Array, paranoidChecks = true): TableReader {
-  return TableReader.open(new MemoryRandomAccessFile(bytes), FILE, { blockCache: undefined, cacheId: 1, paranoidChecks, search: 'binary' })
+  return TableReader.open(new MemoryRandomAccessFile(bytes), FILE, { blockCache: undefined, paranoidChecks, search: 'binary' })
 }
 
 const isCorruption = (err: unknown): boolean => err instanceof ShaleError && err.code === 'CORRUPTION'

@@ -5,7 +5,7 @@ import { ShaleError } from '../../src/errors.js'
 import { ValueKind, compareInternal, compareInternalKeyRange, compareInternalKeys, encodeInternalKey, sequenceOf, userKeyOf } from '../../src/base/internal-key.js'
 import type { InternalIterator } from '../../src/base/internal-iterator.js'
 import { compareBytes } from '../../src/util/bytes.js'
-import { LruCache } from '../../src/util/lru-cache.js'
+import { BlockCache } from '../../src/table/block-cache.js'
 import type { Block, BlockSearch } from '../../src/table/block.js'
 import { FOOTER_SIZE, decodeFooter } from '../../src/table/format.js'
 import { TableBuilder, type TableBuilderOptions } from '../../src/table/table-builder.js'
@@ -36,7 +36,7 @@ function build(entries: readonly Entry[], options: Partial<TableBuilderOptions> 
 
 function open(bytes: Uint8Array, options: Partial<TableReaderOptions> = {}) {
   const file = new MemoryRandomAccessFile(bytes)
-  const reader = TableReader.open(file, 'test.sst', { blockCache: undefined, cacheId: 1, paranoidChecks: true, search: 'binary', ...options })
+  const reader = TableReader.open(file, 'test.sst', { blockCache: undefined, paranoidChecks: true, search: 'binary', ...options })
   return { reader, file }
 }
 
@@ -81,7 +81,7 @@ test('table round-trips random entries: get, seek, seekForPrev and both directio
       fc.boolean(),
       (entries, probes, restartInterval, bloomBitsPerKey, search, cached) => {
         const { bytes, result } = build(entries, { restartInterval, bloomBitsPerKey })
-        const blockCache = cached ? new LruCache<string, Block>(1024) : undefined
+        const blockCache = cached ? new BlockCache(1024) : undefined
         const { reader } = open(bytes, { search, blockCache })
         assert.equal(result.fileSize, bytes.length)
         assert.equal(result.entries, entries.length)
@@ -319,24 +319,32 @@ test('get counts a data-block search in the counter it is given, never a lookup 
   assert.equal(unfiltered.tablesSearched, 100, 'without a filter every lookup searches')
 })
 
-test('data blocks go through the block cache, keyed by cache id and offset, and leave it on close', () => {
+/** The decoded size of every data block of reader's table, read through an uncached reader. */
+function bytesOfBlocks(reader: TableReader, bytes: Uint8Array): number {
+  const uncached = open(bytes).reader
+  let sum = 0
+  for (let i = 0; i < uncached.blockCount; i++) sum += uncached.blockAt(i).byteLength
+  assert.equal(uncached.blockCount, reader.blockCount)
+  return sum
+}
+
+test('data blocks go through the block cache, are never shared between readers, and leave it on close', () => {
   const entries: Entry[] = []
   for (let i = 0; i < 300; i++) entries.push({ key: b(`k${String(i).padStart(4, '0')}`), seq: 1, kind: ValueKind.Value, value: b('0123456789') })
   const { bytes, result } = build(entries, { blockSize: 256 })
-  const cache = new LruCache<string, Block>(1 << 20)
-  const { reader, file } = open(bytes, { blockCache: cache, cacheId: 77 })
+  const cache = new BlockCache(1 << 20)
+  const { reader, file } = open(bytes, { blockCache: cache })
   const it = reader.iterator()
   for (it.seekToFirst(); it.valid(); it.next());
   assert.equal(reader.stats.blockReads, result.dataBlocks)
   assert.equal(cache.size, result.dataBlocks)
-  assert.ok([...cache.keys()].every((k) => k.startsWith('77:')))
-  assert.equal(cache.charge, [...cache.keys()].reduce((s, k) => s + cache.peek(k)!.byteLength, 0))
+  assert.equal(cache.charge, bytesOfBlocks(reader, bytes))
   const reads = file.reads
   for (let i = 0; i < 300; i++) assert.ok(reader.get(b(`k${String(i).padStart(4, '0')}`), 1))
   assert.equal(file.reads, reads)
   assert.equal(reader.stats.cacheHits, 300)
-  // A second reader of the same bytes under another id shares nothing.
-  const other = open(bytes, { blockCache: cache, cacheId: 78 }).reader
+  // A second reader of the same bytes shares nothing.
+  const other = open(bytes, { blockCache: cache }).reader
   other.get(b('k0000'), 1)
   assert.equal(other.stats.blockReads, 1)
   reader.close()

@@ -1,0 +1,167 @@
+// A cursor over one table: a block number picks the data block (through the reader's
+// decoded index and the block cache) and a block cursor walks inside it.
+
+import { closedError } from '../errors.js'
+import type { InternalIterator } from '../base/internal-iterator.js'
+import { type ValueKind, SeekKeyBuffer, compareInternalKeyRange, compareInternalKeys, sequenceAt, TRAILER_SIZE } from '../base/internal-key.js'
+import { type Block, BlockCursor, type BlockSearch } from './block.js'
+
+/** What the cursor needs of its table (TableReader provides it). */
+export interface TableBlocks {
+  readonly fileName: string
+  readonly blockCount: number
+  readonly search: BlockSearch
+  /** The first block whose last key is >= the internal key target (blockCount if none). */
+  findBlock(target: Uint8Array): number
+  blockAt(block: number): Block
+}
+
+export class TableIterator implements InternalIterator {
+  readonly #reader: TableBlocks
+  /** Created on the first block loaded; invalid until positioned. */
+  #data: BlockCursor | undefined
+  /** The block #data is on (-1: none), so moving within one block skips the cache. */
+  #block = -1
+  #userKey: Uint8Array | undefined
+  readonly #seekKey = new SeekKeyBuffer()
+  #onClose: (() => void) | undefined
+  #closed = false
+
+  constructor(reader: TableBlocks, onClose: (() => void) | undefined) {
+    this.#reader = reader
+    this.#onClose = onClose
+  }
+
+  valid(): boolean {
+    return this.#data !== undefined && this.#data.valid()
+  }
+
+  key(): Uint8Array {
+    const data = this.#data!
+    return (this.#userKey ??= data.keyBuffer.subarray(0, data.keyLength - TRAILER_SIZE))
+  }
+
+  seq(): number {
+    const data = this.#data!
+    return sequenceAt(data.keyBuffer, data.keyLength - TRAILER_SIZE)
+  }
+
+  kind(): ValueKind {
+    const data = this.#data!
+    return data.keyBuffer[data.keyLength - TRAILER_SIZE] as ValueKind
+  }
+
+  value(): Uint8Array {
+    return this.#data!.value()
+  }
+
+  seekToFirst(): void {
+    this.#check()
+    this.#load(0)?.seekToFirst()
+    this.#skipForward()
+  }
+
+  seekToLast(): void {
+    this.#check()
+    this.#load(this.#reader.blockCount - 1)?.seekToLast()
+    this.#skipBackward()
+  }
+
+  seek(userKey: Uint8Array, seq: number): void {
+    this.#check()
+    const target = this.#seekKey.encode(userKey, seq)
+    // The first block whose last key is >= target holds the answer, if any block does.
+    this.#load(this.#reader.findBlock(target))?.seek(target)
+    this.#skipForward()
+  }
+
+  seekForPrev(userKey: Uint8Array, seq: number): void {
+    this.#check()
+    const target = this.#seekKey.encode(userKey, seq)
+    // Blocks before the one seek() picks end below target, so the answer is in that block
+    // or, when all its entries are above target, is the previous block's last entry.
+    const block = this.#reader.findBlock(target)
+    if (block >= this.#reader.blockCount) this.#load(block - 1)?.seekToLast()
+    else this.#load(block)?.seekForPrev(target)
+    this.#skipBackward()
+  }
+
+  next(): void {
+    this.#check()
+    this.#data!.next()
+    this.#skipForward()
+  }
+
+  prev(): void {
+    this.#check()
+    this.#data!.prev()
+    this.#skipBackward()
+  }
+
+  close(): void {
+    if (this.#closed) return
+    this.#closed = true
+    this.#data?.invalidate()
+    const onClose = this.#onClose
+    this.#onClose = undefined
+    onClose?.()
+  }
+
+  #check(): void {
+    if (this.#closed) throw closedError('iterator', `Cannot move a closed iterator over ${this.#reader.fileName}`)
+  }
+
+  /**
+   * Points the data cursor at `block` (an invalid position), or returns undefined when the
+   * number is outside the table, leaving the cursor invalid there.
+   */
+  #load(block: number): BlockCursor | undefined {
+    const reader = this.#reader
+    if (block < 0 || block >= reader.blockCount) {
+      this.#block = block < 0 ? -1 : reader.blockCount
+      this.#data?.invalidate()
+      return undefined
+    }
+    if (block !== this.#block || this.#data === undefined) {
+      // Forget the block first: if loading throws, a retry must not trust a stale one.
+      this.#block = -1
+      const loaded = reader.blockAt(block)
+      if (this.#data === undefined) this.#data = new BlockCursor(loaded, compareInternalKeys, reader.search, compareInternalKeyRange)
+      else this.#data.setBlock(loaded)
+      this.#block = block
+    } else {
+      this.#data.invalidate()
+    }
+    return this.#data
+  }
+
+  #skipForward(): void {
+    while (this.#data !== undefined && !this.#data.valid()) {
+      if (this.#block < 0 || this.#block >= this.#reader.blockCount) break
+      const data = this.#load(this.#block + 1)
+      if (data === undefined) break
+      data.seekToFirst()
+    }
+    this.#settle()
+  }
+
+  #skipBackward(): void {
+    while (this.#data !== undefined && !this.#data.valid()) {
+      if (this.#block < 0 || this.#block >= this.#reader.blockCount) break
+      const data = this.#load(this.#block - 1)
+      if (data === undefined) break
+      data.seekToLast()
+    }
+    this.#settle()
+  }
+
+  /** Forgets per-position state and rejects keys too short to be internal keys. */
+  #settle(): void {
+    this.#userKey = undefined
+    const data = this.#data
+    if (data !== undefined && data.valid() && data.keyLength < TRAILER_SIZE) {
+      data.invalidate()
+      throw data.block.corrupt(`entry key of ${data.keyLength} bytes is shorter than an internal key`)
+    }
+  }
+}
