@@ -9,13 +9,20 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { TimeSlicer } from './time-slicer.js'
 
+/**
+ * Operations between clock reads. A tick here is a whole get or write (a microsecond or
+ * more, up to a block read and decode), so a clock read (tens of nanoseconds) every few
+ * costs little; at 64 a run of block-cache misses would overshoot the slice severalfold.
+ */
+const OPERATIONS_PER_CHECK = 4
+
 export class EventLoopGate {
   readonly #slicer: TimeSlicer
   /** Settles on the next turn of the event loop; set while the gate is closed. */
   #turn: Promise<void> | undefined
 
   constructor(budgetMs = 1) {
-    this.#slicer = new TimeSlicer(budgetMs)
+    this.#slicer = new TimeSlicer(budgetMs, OPERATIONS_PER_CHECK)
   }
 
   /** undefined when the caller may settle now; otherwise a promise to settle after. */

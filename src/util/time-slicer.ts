@@ -4,21 +4,24 @@
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 
-/** Ticks between clock reads: reading the clock on every entry would cost more than the work. */
+/** Ticks between clock reads for per-entry work: reading the clock per entry would cost more than the work. */
 const TICKS_PER_CHECK = 64
 
 export class TimeSlicer {
   readonly #budgetMs: number
+  readonly #ticksPerCheck: number
   #sliceStart = performance.now()
   #ticks = 0
 
-  constructor(budgetMs = 1) {
+  /** `ticksPerCheck`: lower it when one tick is a whole operation (microseconds), not an entry. */
+  constructor(budgetMs = 1, ticksPerCheck = TICKS_PER_CHECK) {
     this.#budgetMs = budgetMs
+    this.#ticksPerCheck = ticksPerCheck
   }
 
   /** True when the current slice has used its budget (and starts a new one). */
   due(): boolean {
-    if (++this.#ticks < TICKS_PER_CHECK) return false
+    if (++this.#ticks < this.#ticksPerCheck) return false
     this.#ticks = 0
     const now = performance.now()
     if (now - this.#sliceStart < this.#budgetMs) return false
