@@ -1,5 +1,5 @@
 // The parts of an open database that its paths (writes, flushes, compactions) share. The
-// Shale facade builds them once at open and hands them to each path.
+// Writer (writer.ts) builds them once at open and hands them to each path.
 
 import type { ResolvedOptions } from '../base/options.js'
 import type { TableCache } from '../table/table-cache.js'

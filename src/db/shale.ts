@@ -1,51 +1,44 @@
 // The database's public API. This class validates what callers pass and delegates: opening
-// and recovery to open.ts, writes and flushes to write-path.ts, reads to read-path.ts,
-// compactions to compaction-scheduler.ts, failures and the full-disk resume to
-// background-error.ts, argument checks to arguments.ts. See docs/design.md.
+// and recovery to open.ts, the lock, writes and compactions to writer.ts (which holds
+// write-path.ts and compaction-scheduler.ts), reads to read-path.ts, failures and the
+// full-disk resume to background-error.ts, stats to handle-stats.ts, closing to close.ts,
+// argument checks to arguments.ts. The parts it holds are listed in db-handle.ts. See
+// docs/design.md.
 
 import { resolve } from 'node:path'
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { ShaleError, closedError, invalidArgument } from '../errors.js'
 import { ValueKind } from '../base/internal-key.js'
 import { resolveOptions, type Options, type ResolvedOptions } from '../base/options.js'
-import { levelScores } from '../compaction/compaction-picker.js'
-import { InProcessRunner, sharedWorkerRunner, type CompactionRunner } from '../compaction/compaction-runner.js'
+import { InProcessRunner, sharedWorkerRunner } from '../compaction/compaction-runner.js'
 import type { TableCache } from '../table/table-cache.js'
 import { EventLoopGate } from '../util/event-loop-gate.js'
-import type { VersionSet } from '../version/version-set.js'
-import type { FileLock, FileSystem } from '../vfs/file-system.js'
+import type { FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { batchArg, binaryKey, boundArg, iteratorRangeArg, keyArg, pendingOp, readSnapshotArg, syncArg } from './arguments.js'
 import type { BatchOperation, Bytes, IteratorOptions, PendingOp, ReadOptions, WriteOptions } from './arguments.js'
 import { BackgroundError } from './background-error.js'
-import { CompactionScheduler } from './compaction-scheduler.js'
+import { closeHandle } from './close.js'
+import type { DbHandle } from './db-handle.js'
 import type { Follower } from './follower.js'
 import { GroupCommit } from './group-commit.js'
-import { ObsoleteFileCollector } from './obsolete-files.js'
+import { handleStats } from './handle-stats.js'
 import { openReader, openWriter, type RecoveredWriter } from './open.js'
 import { ReadPath } from './read-path.js'
 import type { ShaleIterator } from './shale-iterator.js'
 import { SnapshotList, type Snapshot } from './snapshot.js'
-import { StatsCounters, databaseStats, spaceStats, type DbStats } from './stats.js'
-import { WritePath } from './write-path.js'
+import { StatsCounters, type DbStats } from './stats.js'
+import { Writer } from './writer.js'
 
 export type { BatchOperation, ReadOptions } from './arguments.js'
+
+const databaseClosed = (): ShaleError => closedError('database', 'Database is closed')
 
 export class Shale {
   readonly location: string
   readonly #options: ResolvedOptions
-  readonly #versions: VersionSet
-  readonly #tables: TableCache
-  readonly #commit: GroupCommit
-  readonly #runner: CompactionRunner
-  readonly #snapshots = new SnapshotList()
-  readonly #counters = new StatsCounters()
-  readonly #errors: BackgroundError
-  /** A writer has the lock, the write path and the compactions; a read-only handle the follower. */
-  readonly #lock: FileLock | undefined
-  readonly #writes: WritePath | undefined
-  readonly #compactions: CompactionScheduler | undefined
-  readonly #follower: Follower | undefined
+  /** Everything this handle delegates to; `reads` is also kept below, for the read calls. */
+  readonly #handle: DbHandle
   readonly #reads: ReadPath
   /** Writes, reads and iterator steps settle on the next turn of the event loop after about 1 ms of synchronous work. */
   readonly #gate = new EventLoopGate()
@@ -55,28 +48,21 @@ export class Shale {
   private constructor(location: string, options: ResolvedOptions, fs: FileSystem, tables: TableCache, role: RecoveredWriter | { follower: Follower }) {
     this.location = location
     this.#options = options
-    this.#tables = tables
-    this.#commit = new GroupCommit(fs, location)
-    this.#runner = options.compactionThread === 'worker' ? sharedWorkerRunner() : new InProcessRunner()
-    this.#errors = new BackgroundError(location, this.#counters)
+    const counters = new StatsCounters()
+    const snapshots = new SnapshotList()
+    const runner = options.compactionThread === 'worker' ? sharedWorkerRunner() : new InProcessRunner()
+    const shared = { options, tables, counters, snapshots, runner, commit: new GroupCommit(fs, location), errors: new BackgroundError(location, counters) }
     if ('follower' in role) {
-      this.#follower = role.follower
-      this.#versions = role.follower.versions
-      this.#reads = new ReadPath(this.#versions, tables, this.#counters, this.#snapshots, this.#gate, { follower: role.follower })
+      const { follower } = role
+      this.#reads = new ReadPath(follower.versions, tables, counters, snapshots, this.#gate, { follower })
+      this.#handle = { ...shared, versions: follower.versions, reads: this.#reads, writer: undefined, follower }
       return
     }
-    this.#lock = role.lock
-    this.#versions = role.versions
-    this.#counters.recoveredRecords = role.recoveredRecords
-    const files = new ObsoleteFileCollector(fs, location, role.versions, tables, () => this.#writes?.unflushedLog ?? Infinity)
-    const core = { location, fs, options, versions: role.versions, tables, counters: this.#counters, errors: this.#errors, files, isClosed: () => this.#closed }
-    this.#compactions = new CompactionScheduler(core, this.#runner, this.#snapshots)
-    this.#writes = new WritePath(core, this.#commit, this.#compactions, this.#gate, role.mem, role.log)
-    this.#reads = new ReadPath(this.#versions, tables, this.#counters, this.#snapshots, this.#gate, { writes: this.#writes })
-    files.collect()
-    // A store closed with compaction debt (level 0 over its trigger, say) pays it now, not
-    // only after the next write: until then every read would search the extra tables.
-    void this.#compactions.schedule()
+    counters.recoveredRecords = role.recoveredRecords
+    const writer = new Writer(role, { ...shared, location, fs, isClosed: () => this.#closed }, this.#gate)
+    this.#reads = new ReadPath(role.versions, tables, counters, snapshots, this.#gate, { writes: writer.writes })
+    this.#handle = { ...shared, versions: role.versions, reads: this.#reads, writer, follower: undefined }
+    writer.start()
   }
 
   /**
@@ -118,22 +104,28 @@ export class Shale {
       if (pending.length === 0) return this.#checkWritable() ?? Promise.resolve()
       const sync = syncArg(options)
       // The write path itself refuses a closed or failed database, after trying to resume.
-      if (this.#writes === undefined) return this.#checkWritable()!
-      return this.#writes.write(pending, sync)
+      if (this.#handle.writer === undefined) return this.#checkWritable()!
+      return this.#handle.writer.writes.write(pending, sync)
     } catch (err) {
       return Promise.reject(err)
     }
   }
 
+  /** A rejection when this handle cannot write now: closed, read-only, or stopped by a failure. */
   #checkWritable(): Promise<void> | undefined {
-    if (this.#closed) return Promise.reject(closedError('database', 'Database is closed'))
-    if (this.#writes === undefined) return Promise.reject(new ShaleError('READ_ONLY', `Cannot write to ${this.location}: it is open read-only`))
-    return this.#writes.checkWritable()
+    if (this.#closed) return Promise.reject(databaseClosed())
+    if (this.#handle.writer === undefined) return Promise.reject(new ShaleError('READ_ONLY', `Cannot write to ${this.location}: it is open read-only`))
+    return this.#handle.writer.writes.checkWritable()
+  }
+
+  /** Throws once close() has begun: every call but close() and the getters starts here. */
+  #checkOpen(): void {
+    if (this.#closed) throw databaseClosed()
   }
 
   /** Writes the memtable to a table now and waits until it is recorded in the manifest. */
   flush(): Promise<void> {
-    return this.#checkWritable() ?? this.#writes!.flush()
+    return this.#checkWritable() ?? this.#handle.writer!.writes.flush()
   }
 
   /**
@@ -145,7 +137,7 @@ export class Shale {
     const s = start === undefined ? undefined : boundArg(start, 'start')
     const e = end === undefined ? undefined : boundArg(end, 'end')
     await this.flush()
-    await this.#compactions!.compactRange(s, e, options?.onProgress)
+    await this.#handle.writer!.compactions.compactRange(s, e, options?.onProgress)
   }
 
   /**
@@ -154,16 +146,16 @@ export class Shale {
    * quiet store; normal use never needs it.
    */
   async waitForCompactions(): Promise<void> {
-    if (this.#closed) throw closedError('database', 'Database is closed')
-    await this.#compactions?.waitUntilIdle()
-    if (this.#errors.error) throw this.#errors.error
+    this.#checkOpen()
+    await this.#handle.writer?.compactions.waitUntilIdle()
+    if (this.#handle.errors.error) throw this.#handle.errors.error
   }
 
   // ---- reads ----
 
   /** The snapshot a read goes through, if any (validated). */
   #readSnapshot(options: ReadOptions | undefined): Snapshot | undefined {
-    if (this.#closed) throw closedError('database', 'Database is closed')
+    this.#checkOpen()
     return readSnapshotArg(options)
   }
 
@@ -197,7 +189,7 @@ export class Shale {
 
   /** A consistent view as of now; release() it when done. */
   snapshot(): Snapshot {
-    if (this.#closed) throw closedError('database', 'Database is closed')
+    this.#checkOpen()
     return this.#reads.snapshot()
   }
 
@@ -210,8 +202,8 @@ export class Shale {
    */
   refresh(): Promise<boolean> {
     try {
-      if (this.#closed) throw closedError('database', 'Database is closed')
-      return Promise.resolve(this.#follower?.refresh() ?? false)
+      this.#checkOpen()
+      return Promise.resolve(this.#handle.follower?.refresh() ?? false)
     } catch (err) {
       return Promise.reject(err)
     }
@@ -219,7 +211,7 @@ export class Shale {
 
   /** True when opened with readOnly: true. */
   get readOnly(): boolean {
-    return this.#follower !== undefined
+    return this.#handle.follower !== undefined
   }
 
   /** Iterates [key, value] pairs in key order (or reverse) within optional bounds. */
@@ -238,30 +230,8 @@ export class Shale {
    * needs the logical size of the newest versions and so reads every entry: O(data).
    */
   stats(options?: { space?: boolean }): DbStats {
-    if (this.#closed) throw closedError('database', 'Database is closed')
-    const version = this.#versions.current
-    const walBytes = this.#follower?.walBytes ?? this.#writes!.walBytes
-    return databaseStats({
-      counters: this.#counters,
-      levels: version.levels,
-      scores: levelScores(version, this.#options),
-      // A read-only handle's memtables are the writer's logs replayed: all count as active.
-      active: this.#follower?.view.memtables ?? [this.#writes!.memtable],
-      immutable: this.#writes?.immutable,
-      unflushed: this.#reads.currentView().memtables,
-      walBytes,
-      ownsLogs: this.#follower === undefined,
-      lifetime: this.#versions.lifetime,
-      space: options?.space === true ? () => spaceStats(this.iterator(), version.levels, this.#tables, walBytes) : undefined,
-      rest: {
-        lastSequence: this.#reads.lastSequence,
-        snapshots: this.#snapshots.size,
-        openIterators: this.#reads.openIterators,
-        fsyncs: this.#commit.syncs,
-        backgroundError: this.#errors.error?.message,
-        compactionWarning: this.#runner.warning,
-      },
-    })
+    this.#checkOpen()
+    return handleStats(this.#handle, options?.space === true ? () => this.iterator() : undefined)
   }
 
   get closed(): boolean {
@@ -270,37 +240,8 @@ export class Shale {
 
   /** Finishes background work, makes every write durable (one fsync) and releases the directory lock. */
   close(): Promise<void> {
-    this.#closing ??= this.#close()
-    return this.#closing
-  }
-
-  async #close(): Promise<void> {
     this.#closed = true
-    this.#writes?.stopLogFlushTimer()
-    this.#reads.closeIterators()
-    this.#snapshots.releaseAll()
-    let failure: unknown
-    try {
-      await this.#writes?.idle()
-      await this.#compactions?.idle()
-      await this.#commit.drain()
-      // A clean close makes every write durable, even one made without sync: closing is
-      // where users expect their data to be safe, and it costs one fsync.
-      if (!this.#errors.error && this.#writes !== undefined) await this.#commit.sync()
-    } catch (err) {
-      failure = err
-    }
-    // Every step runs even when an earlier one fails (a log's last append can hit a full
-    // disk): the lock, above all, must be released, or the store stays locked until exit.
-    const steps = [...(this.#writes?.closeLogs() ?? []), () => this.#follower?.close(), () => this.#tables.close(), () => this.#versions.close(), () => this.#lock?.release()]
-    for (const step of steps) {
-      try {
-        step()
-      } catch (err) {
-        failure ??= err
-      }
-    }
-    await yieldToLoop()
-    if (failure !== undefined) throw failure
+    this.#closing ??= closeHandle(this.#handle)
+    return this.#closing
   }
 }
