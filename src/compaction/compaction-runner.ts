@@ -40,7 +40,6 @@ type Finished = Exclude<WorkerResponse, { kind: 'ready' }>
 
 export class WorkerRunner implements CompactionRunner {
   readonly #script: URL
-  #worker: Worker | undefined
   #starting: Promise<Worker | undefined> | undefined
   #warning: string | undefined
   #nextId = 1
@@ -83,7 +82,6 @@ export class WorkerRunner implements CompactionRunner {
         }
         if (res.kind === 'ready') {
           started = true
-          this.#worker = worker
           // An idle worker must not keep the process alive.
           worker.unref()
           resolve(worker)
@@ -103,7 +101,6 @@ export class WorkerRunner implements CompactionRunner {
           resolve(this.#cannotStart(new Error(`it exited with code ${code}`)))
           return
         }
-        this.#worker = undefined
         this.#starting = undefined
         if (this.#pending.size > 0) this.#failAll(new ShaleError('IO', `Compaction worker exited with code ${code}`))
       })

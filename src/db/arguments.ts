@@ -70,19 +70,20 @@ export function batchArg(operations: unknown, allowEmptyKeys: boolean): PendingO
   })
 }
 
+// Read options take `undefined` for "not given", so callers can pass through optional values.
 export interface IteratorOptions {
-  gt?: Bytes
-  gte?: Bytes
-  lt?: Bytes
-  lte?: Bytes
-  reverse?: boolean
+  gt?: Bytes | undefined
+  gte?: Bytes | undefined
+  lt?: Bytes | undefined
+  lte?: Bytes | undefined
+  reverse?: boolean | undefined
   /** Maximum number of entries; -1 or undefined for no limit. */
-  limit?: number
-  snapshot?: Snapshot
+  limit?: number | undefined
+  snapshot?: Snapshot | undefined
 }
 
 export interface ReadOptions {
-  snapshot?: Snapshot
+  snapshot?: Snapshot | undefined
 }
 
 /** The snapshot a read goes through, if any. */

@@ -9,7 +9,6 @@ import { ShaleError, invalidArgument } from '../errors.js'
 import { currentFileName, lockFileName, logFileName, parseFileName } from '../base/file-names.js'
 import type { ResolvedOptions } from '../base/options.js'
 import { Memtable } from '../memtable/memtable.js'
-import type { Block } from '../table/block.js'
 import { TableCache } from '../table/table-cache.js'
 import { BlockCache } from '../table/block-cache.js'
 import { emptyEdit } from '../version/version-edit.js'
@@ -122,7 +121,7 @@ function inspectDirectory(fs: FileSystem, dir: string): 'missing' | 'database' |
   }
   // Without CURRENT a database was never fully created; leftovers of that attempt are ours
   // to reuse. Anything else means the directory belongs to someone else.
-  const foreign = names.filter((n, i) => ours[i] === undefined)
+  const foreign = names.filter((_, i) => ours[i] === undefined)
   if (foreign.length > 0) {
     throw invalidArgument(`Cannot open ${dir}: the directory is not empty and is not a Shale database (found ${foreign.slice(0, 3).join(', ')})`)
   }

@@ -9,7 +9,6 @@ import { toBuffer } from '../util/bytes.js'
 import type { Bytes } from './arguments.js'
 import { boundArg } from './arguments.js'
 import type { DbIterator } from './db-iterator.js'
-import type { Snapshot } from './snapshot.js'
 import type { EventLoopGate } from '../util/event-loop-gate.js'
 
 export type { IteratorOptions } from './arguments.js'

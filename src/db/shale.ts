@@ -6,7 +6,6 @@
 // docs/design.md.
 
 import { resolve } from 'node:path'
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { ShaleError, closedError, invalidArgument } from '../errors.js'
 import { ValueKind } from '../base/internal-key.js'
 import { resolveOptions, type Options, type ResolvedOptions } from '../base/options.js'

@@ -171,7 +171,12 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
 
   async _open(options: AbstractOpenOptions): Promise<void> {
     try {
-      this.#db = await Shale.open(this.location, { ...this.#engineOptions, createIfMissing: options.createIfMissing, errorIfExists: options.errorIfExists })
+      const { createIfMissing, errorIfExists } = options
+      this.#db = await Shale.open(this.location, {
+        ...this.#engineOptions,
+        ...(createIfMissing === undefined ? {} : { createIfMissing }),
+        ...(errorIfExists === undefined ? {} : { errorIfExists }),
+      })
     } catch (err) {
       throw levelError(err)
     }

@@ -20,7 +20,6 @@ import {
   readFooter,
   type BlockHandle,
   type Footer,
-  type TableProperties,
 } from './format.js'
 import { getU32 } from '../util/coding.js'
 

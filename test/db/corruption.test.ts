@@ -23,7 +23,8 @@ async function buildStore(): Promise<{ fs: MemoryFileSystem; options: Options }>
   for (let i = N; i < N + 50; i++) await db.put(key(i), value(i), { sync: true })
   // Simulate a crash rather than close: close would not change the files, but the crash
   // keeps exactly what was synced.
-  return { fs: fs.crash(), options: { ...options, fileSystem: undefined } }
+  const { fileSystem: _, ...rest } = options
+  return { fs: fs.crash(), options: rest }
 }
 
 function filesOf(fs: MemoryFileSystem, suffix: string): string[] {

@@ -215,7 +215,8 @@ test('property: forward and reverse, with bounds, limits and a seek, the iterato
       (writes, seq, r, seekTo) => {
         // Write i gets sequence i + 1, as the database hands them out.
         const entries = writes.map(([k, isDelete], i) => (isDelete ? del(k, i + 1) : put(k, i + 1, `v${i + 1}`)))
-        const range: Range = { reverse: r.reverse, limit: r.limit }
+        const range: Range = { reverse: r.reverse }
+        if (r.limit !== undefined) range.limit = r.limit
         if (r.lower !== undefined) range[r.lowerInclusive ? 'gte' : 'gt'] = r.lower
         if (r.upper !== undefined) range[r.upperInclusive ? 'lte' : 'lt'] = r.upper
         const { it } = open(entries, seq, range)

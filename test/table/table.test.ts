@@ -6,7 +6,7 @@ import { ValueKind, compareInternal, compareInternalKeyRange, compareInternalKey
 import type { InternalIterator } from '../../src/base/internal-iterator.js'
 import { compareBytes } from '../../src/util/bytes.js'
 import { BlockCache } from '../../src/table/block-cache.js'
-import type { Block, BlockSearch } from '../../src/table/block.js'
+import type { BlockSearch } from '../../src/table/block.js'
 import { FOOTER_SIZE, decodeFooter } from '../../src/table/format.js'
 import { TableBuilder, type TableBuilderOptions } from '../../src/table/table-builder.js'
 import { TableReader, type TableReaderOptions } from '../../src/table/table-reader.js'

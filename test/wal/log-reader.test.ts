@@ -111,8 +111,6 @@ function expectResync(log: Log, bad: number, damageOffset: number, resumeAt: num
   return out
 }
 
-const nextBlock = (offset: number): number => (Math.floor(offset / BLOCK_SIZE) + 1) * BLOCK_SIZE
-
 // ---- round trips ------------------------------------------------------------------------
 
 test('empty file is eof', () => {
