@@ -6,7 +6,7 @@ import { cpSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'no
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { crc32 } from 'node:zlib'
-import { Shale } from '../../src/index.js'
+import { Shale, type DbStats } from '../../src/index.js'
 import { Random } from '../helpers/random.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
@@ -195,17 +195,24 @@ test('crc32c matches the check value docs/format.md gives', () => {
   assert.equal(crc32c(Buffer.from('123456789')), 0xe3069283)
 })
 
+/** Fills a small store until it has flushed and compacted, closes it and reads its MANIFEST's edits as written. */
+async function compactedStoreManifest(dir: string): Promise<{ fields: EditField[]; stats: DbStats }> {
+  const db = await Shale.open(dir, { memtableSize: 4096, blockSize: 256, l0CompactionTrigger: 2 })
+  for (let i = 0; i < 3000; i++) await db.put(`key-${String(i % 700).padStart(4, '0')}`, `value-${i}`)
+  await db.flush()
+  await db.waitForCompactions()
+  const stats = db.stats()
+  await db.close()
+  const manifest = readFileSync(join(dir, readFileSync(join(dir, 'CURRENT'), 'utf8').trim()))
+  return { fields: readLogRecords(manifest).flatMap((r) => editFields(r)), stats }
+}
+
 test('the MANIFEST read by a reader written from docs/format.md holds the lifetime counters stats() reports', async () => {
   const dir = tempDir()
   try {
-    const db = await Shale.open(dir.path, { memtableSize: 4096, blockSize: 256, l0CompactionTrigger: 2 })
-    for (let i = 0; i < 3000; i++) await db.put(`key-${String(i % 700).padStart(4, '0')}`, `value-${i}`)
-    await db.flush()
-    await db.waitForCompactions()
-    const expected = db.stats().lifetime
-    await db.close()
-    const manifest = readFileSync(join(dir.path, readFileSync(join(dir.path, 'CURRENT'), 'utf8').trim()))
-    const counters = readLogRecords(manifest).flatMap((r) => editFields(r).filter((f) => f.tag === 8192))
+    const { fields, stats } = await compactedStoreManifest(dir.path)
+    const expected = stats.lifetime
+    const counters = fields.filter((f) => f.tag === 8192)
     assert.ok(counters.length > 0, 'edits carry tag 8192')
     const value = (counters[counters.length - 1] as { value: Buffer }).value
     const n: number[] = []
@@ -231,15 +238,10 @@ test('the MANIFEST read by a reader written from docs/format.md holds the lifeti
 test('the MANIFEST read by a reader written from docs/format.md holds a compaction pointer (tag 8194) for each level compacted', async () => {
   const dir = tempDir()
   try {
-    const db = await Shale.open(dir.path, { memtableSize: 4096, blockSize: 256, l0CompactionTrigger: 2 })
-    for (let i = 0; i < 3000; i++) await db.put(`key-${String(i % 700).padStart(4, '0')}`, `value-${i}`)
-    await db.flush()
-    await db.waitForCompactions()
-    const compactedLevels = db.stats().levels.filter((l) => l.compactions > 0).map((l) => l.level)
-    await db.close()
-    const manifest = readFileSync(join(dir.path, readFileSync(join(dir.path, 'CURRENT'), 'utf8').trim()))
+    const { fields, stats } = await compactedStoreManifest(dir.path)
+    const compactedLevels = stats.levels.filter((l) => l.compactions > 0).map((l) => l.level)
     const pointers = new Map<number, string>()
-    for (const f of readLogRecords(manifest).flatMap((r) => editFields(r).filter((f) => f.tag === 8194))) {
+    for (const f of fields.filter((f) => f.tag === 8194)) {
       const value = (f as { value: Buffer }).value
       const [level, p] = varint(value, 0)
       assert.ok(level >= 0 && level <= 5, `level ${level}: a pointer is kept at a compaction's input level, never the last`)
