@@ -9,6 +9,7 @@ import type { FoundEntry } from '../base/found-entry.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { type ValueKind, SeekKeyBuffer, compareInternalKeyRange, compareInternalKeys, sequenceAt, TRAILER_SIZE } from '../base/internal-key.js'
 import { Block, BlockCursor, type BlockSearch } from './block.js'
+import { ABSENT, BlockGetResult, FOUND, USE_CURSOR, blockGet } from './block-get.js'
 import type { BlockCache, CachedBlock } from './block-cache.js'
 import { bloomMayContain } from './bloom.js'
 import {
@@ -89,6 +90,7 @@ export class TableReader {
   /** Data blocks end where the footer begins. */
   readonly #dataLimit: number
   // Reused by get(), which never re-enters itself.
+  readonly #found = new BlockGetResult()
   #getData: BlockCursor | undefined
   readonly #seekKey = new SeekKeyBuffer()
   #closed = false
@@ -173,10 +175,14 @@ export class TableReader {
     let block = this.#index.find(target)
     if (block >= this.#index.count) return undefined
     const first = this.blockAt(block)
+    const found = this.#found
+    const outcome = blockGet(first, target, userKey, seq, this.#search === 'linear', found)
+    if (outcome === FOUND) return { seq: found.seq, kind: found.kind, value: first.data.subarray(found.valueStart, found.valueEnd) }
+    if (outcome === ABSENT) return undefined
     let data = this.#getData
     if (data === undefined) data = this.#getData = new BlockCursor(first, compareInternalKeys, this.#search, compareInternalKeyRange)
     else data.setBlock(first)
-    data.seek(target)
+    if (outcome === USE_CURSOR) data.seek(target)
     // The index key promises an entry >= target in this block; if a damaged but
     // checksum-valid file breaks that promise, carry on into the next block like a cursor.
     while (!data.valid()) {

@@ -121,6 +121,39 @@ test('hand-made blocks with literal and match lengths of 270 and more', () => {
   assert.ok(same(got, l270))
 })
 
+/** A block of `literals`, one match (offset, length), then 5 literals, with its expected output built byte by byte. */
+function oneMatchBlock(literals: Uint8Array, offset: number, length: number): { block: Uint8Array; expected: Uint8Array } {
+  const lengthBytes = (n: number): number[] => {
+    const out: number[] = []
+    for (n -= 15; n >= 255; n -= 255) out.push(255)
+    out.push(n)
+    return out
+  }
+  const l = literals.length
+  const m = length - 4
+  const token = (Math.min(l, 15) << 4) | Math.min(m, 15)
+  const tail = [1, 2, 3, 4, 5]
+  const block = Uint8Array.from([token, ...(l >= 15 ? lengthBytes(l) : []), ...literals, offset & 0xff, offset >>> 8, ...(m >= 15 ? lengthBytes(m) : []), 0x50, ...tail])
+  const expected: number[] = [...literals]
+  for (let i = 0; i < length; i++) expected.push(expected[expected.length - offset]!)
+  return { block, expected: Uint8Array.from([...expected, ...tail]) }
+}
+
+test('matches of every short offset and of lengths around the copy thresholds decode like the spec', () => {
+  const r = new Random(14)
+  for (let offset = 1; offset <= 40; offset++) {
+    for (const length of [4, 5, 7, 8, 9, 15, 16, 17, 19, 31, 32, 33, 34, 63, 64, 65, 100, 270, 1000]) {
+      for (const literalCount of [offset, offset + 3, offset + 33]) {
+        const literals = Uint8Array.from({ length: literalCount }, () => r.int(256))
+        const { block, expected } = oneMatchBlock(literals, offset, length)
+        const out = new Uint8Array(expected.length)
+        assert.equal(decompressBlock(block, out), expected.length)
+        assert.ok(same(out, expected), `offset ${offset}, length ${length}, ${literalCount} literals`)
+      }
+    }
+  }
+})
+
 test('a block from the reference lz4 encoder decodes', () => {
   // `lz4 --no-frame-crc` (1.9.4) on this 115-byte text; the block taken out of its frame.
   // It has a 45-byte literal run, a 43-byte match and an overlapping match (offset 10, 12 bytes).
