@@ -8,41 +8,44 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import { EventLoopGate } from '../../src/util/event-loop-gate.js'
 import { TimeSlicer } from '../../src/util/time-slicer.js'
 
-function busy(ms: number): void {
-  const end = performance.now() + ms
-  while (performance.now() < end) {
-    // spin: a synchronous operation's cost
+/**
+ * The most operations that completed between two turns of the event loop while 64 loops
+ * each settled 2,000 operations through `settle`. A budget of 0 makes every clock check
+ * find the slice spent, so the count depends on the scheduling alone, not on timing.
+ */
+async function mostOperationsPerTurn(settle: <T>(v: T) => Promise<T>): Promise<number> {
+  let done = 0
+  let atLastTurn = 0
+  let most = 0
+  let running = true
+  const probe = (): void => {
+    most = Math.max(most, done - atLastTurn)
+    atLastTurn = done
+    if (running) setImmediate(probe)
   }
-}
-
-/** How often a 1 ms interval timer ran while 64 loops did 300 ms of synchronous work settled through `settle`. */
-async function timerTicks(settle: <T>(v: T) => Promise<T>): Promise<number> {
-  let ticks = 0
-  const timer = setInterval(() => ticks++, 1)
-  const until = performance.now() + 300
+  setImmediate(probe)
   const loop = async (): Promise<void> => {
-    while (performance.now() < until) {
-      busy(0.05)
+    for (let i = 0; i < 2000; i++) {
+      done++
       await settle(undefined)
     }
   }
   await Promise.all(Array.from({ length: 64 }, loop))
-  clearInterval(timer)
-  return ticks
+  running = false
+  return Math.max(most, done - atLastTurn)
 }
 
-test('with 64 operations in flight the loop still turns about every slice', async () => {
-  // Ticks, not the longest gap: on a loaded machine the process itself is descheduled for
-  // tens of milliseconds, which no gate can prevent; how often the loop got to run it can.
-  const gate = new EventLoopGate(1)
-  const shared = await timerTicks((v) => gate.settle(v))
+test('with 64 operations in flight the loop turns after each one has settled once', async () => {
+  const gate = new EventLoopGate(0)
+  const shared = await mostOperationsPerTurn((v) => gate.settle(v))
   // What Shale did before: only the operation that found the slice spent yielded, so the
-  // other 63 ran on and the loop waited for all of them to notice. Measured here as a
-  // contrast, so the bound means something.
-  const slicer = new TimeSlicer(1, 4)
-  const alone = await timerTicks((v) => (slicer.due() ? yieldToLoop(v) : Promise.resolve(v)))
-  assert.ok(shared >= 20, `the timer ran only ${shared} times in 300 ms with one shared gate`)
-  assert.ok(shared >= 3 * alone, `shared gate ${shared} ticks, yielding alone ${alone}`)
+  // other 63 ran on and the loop waited until every one of them had noticed.
+  const slicer = new TimeSlicer(0, 4)
+  const alone = await mostOperationsPerTurn((v) => (slicer.due() ? yieldToLoop(v) : Promise.resolve(v)))
+  // Each of the 64 waiting operations resumes and settles once per turn, plus the few
+  // before the next clock check closes the gate.
+  assert.ok(shared <= 64 + 8, `${shared} operations ran between two turns of the loop with one shared gate`)
+  assert.ok(alone > 2 * shared, `yielding alone let ${alone} run between turns, the shared gate ${shared}`)
 })
 
 test('pass() gives the same turn to everyone until the loop has turned', async () => {
