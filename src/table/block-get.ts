@@ -4,7 +4,8 @@
 // common with the target still differs from the target where the previous key did, so
 // it sorts before the target too and is skipped without comparing a byte. Other entries
 // are compared from their first possibly differing byte, never from the start.
-// Same answers as BlockCursor.seek plus a user-key check, on the same on-disk format.
+// Same answers as BlockCursor.seek plus a user-key check, on the same on-disk format. The
+// entry-header decoding repeats BlockCursor's on purpose: it is inlined in both hot loops.
 
 import { TRAILER_SIZE, type ValueKind, compareInternalKeyRange, sequenceAt } from '../base/internal-key.js'
 import type { ShaleError } from '../errors.js'
