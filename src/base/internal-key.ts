@@ -31,11 +31,17 @@ export function encodeInternalKey(userKey: Uint8Array, seq: number, kind: ValueK
 
 export function writeTrailer(out: Uint8Array, at: number, seq: number, kind: ValueKind): void {
   out[at] = kind
-  let s = seq
-  for (let i = 1; i < TRAILER_SIZE; i++) {
-    out[at + i] = s % 256
-    s = Math.floor(s / 256)
-  }
+  // Two 32-bit halves (a sequence is below 2^53) instead of seven divisions by 256: every
+  // lookup builds a seek key, so this runs on every get.
+  const low = seq >>> 0
+  const high = (seq - low) / 0x100000000
+  out[at + 1] = low & 0xff
+  out[at + 2] = (low >>> 8) & 0xff
+  out[at + 3] = (low >>> 16) & 0xff
+  out[at + 4] = low >>> 24
+  out[at + 5] = high & 0xff
+  out[at + 6] = (high >>> 8) & 0xff
+  out[at + 7] = (high >>> 16) & 0xff
 }
 
 /** The sequence number of the internal key in buf whose user key is buf[0, userKeyLength). */
@@ -51,6 +57,8 @@ export function sequenceAt(buf: Uint8Array, userKeyLength: number): number {
  */
 export class SeekKeyBuffer {
   #buffer = new Uint8Array(64)
+  /** The view last returned: reused while the length stays the same (keys of one store mostly do). */
+  #view = this.#buffer.subarray(0, 0)
 
   /** The internal key (userKey, seq) as a view, valid until the next call. */
   encode(userKey: Uint8Array, seq: number): Uint8Array {
@@ -61,7 +69,8 @@ export class SeekKeyBuffer {
     if (userKey.length > 64) buf.set(userKey)
     else for (let i = 0; i < userKey.length; i++) buf[i] = userKey[i]!
     writeTrailer(buf, userKey.length, seq, 0)
-    return buf.subarray(0, n)
+    if (this.#view.length !== n || this.#view.buffer !== buf.buffer) this.#view = buf.subarray(0, n)
+    return this.#view
   }
 }
 
