@@ -28,7 +28,10 @@ export interface Options {
    * eighth of the block). 'none' writes them as is. Tables of either kind are always readable.
    */
   compression?: 'lz4' | 'none'
-  /** Bytes of decoded blocks kept in the LRU block cache (default 32 MiB, as RocksDB). */
+  /**
+   * Bytes of decoded blocks kept in the block cache (default 128 MiB). It fills only with
+   * blocks actually read; docs/design.md#block-compression says why the default is larger than RocksDB's.
+   */
   blockCacheSize?: number
   /** Table files kept open at once (default 500). */
   maxOpenFiles?: number
@@ -90,7 +93,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fileSystem'> = {
   blockRestartInterval: 16,
   bloomBitsPerKey: 10,
   compression: 'lz4',
-  blockCacheSize: 32 * 1024 * 1024,
+  blockCacheSize: 128 * 1024 * 1024,
   maxOpenFiles: 500,
   walRecovery: 'tolerate-tail',
   paranoidChecks: true,
