@@ -41,6 +41,13 @@ export const ENGINES: readonly EngineInfo[] = [
     load: async () => (await import('./lmdb.js')).openLmdb(true),
   },
   {
+    name: 'sqlite',
+    packageName: 'better-sqlite3',
+    durability: 'WAL mode, synchronous=NORMAL: a commit reaches the WAL file unsynced (survives a process crash, not power loss); sync: true puts go through a synchronous=FULL connection, which fsyncs the WAL at commit',
+    skips: new Set(),
+    load: async () => (await import('./sqlite.js')).openSqlite,
+  },
+  {
     name: 'map',
     packageName: undefined,
     builtin: `JavaScript Map (Node ${process.version})`,
@@ -65,6 +72,14 @@ export const ENGINES: readonly EngineInfo[] = [
     skips: new Set(),
     only: new Set(['mixed', 'readrandom']),
     load: async () => (await import('./shale.js')).openShale('linear'),
+  },
+  {
+    name: 'wal-only',
+    packageName: undefined,
+    durability: "the notebook's everything-in-WAL store: log written on every put, fsynced with sync: true",
+    // Its logs keep no key order, so there is nothing to scan or seek in order.
+    skips: new Set(['readseq', 'seekrandom']),
+    load: async () => (await import('./wal-only.js')).openWalOnly,
   },
 ]
 

@@ -15,6 +15,8 @@ const COLORS: Record<string, string> = {
   map: '#868e96',
   'shale-linear': '#ffa94d',
   'shale-readonly': '#e8590c',
+  sqlite: '#0b7285',
+  'wal-only': '#c2255c',
 }
 
 /** The targets: Shale's median over a peer's, per workload. */

@@ -13,7 +13,7 @@ import { BENCH_RUN, checkSuiteEndToEnd } from '../helpers/bench-suite.js'
 const OWN = ENGINES.filter((e) => e.packageName === undefined)
 
 test('bench: Shale, its variants and the Map run every workload they support, and the report is written', { timeout: 300_000 }, async () => {
-  assert.deepEqual(OWN.map((e) => e.name), ['shale', 'map', 'shale-readonly', 'shale-linear'])
+  assert.deepEqual(OWN.map((e) => e.name), ['shale', 'map', 'shale-readonly', 'shale-linear', 'wal-only'])
   await checkSuiteEndToEnd(OWN, ['--engines', OWN.map((e) => e.name).join(',')], ['shale / map', '## A read-only handle beside the writer'])
 })
 
