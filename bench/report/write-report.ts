@@ -51,7 +51,7 @@ function series(results: BenchResults, rows: MedianRow[]): Series[] {
 
 function headline(results: BenchResults, rows: MedianRow[]): string {
   // Shale's variants (the linear-search ablation, the read-only handle) have tables of their own.
-  const engines = results.meta.engines.map((e) => e.name).filter((e) => e !== 'shale-linear' && e !== 'shale-readonly')
+  const engines = results.meta.engines.map((e) => e.name).filter((e) => e !== 'shale-linear' && e !== 'shale-readonly' && e !== 'wal-only')
   const body = results.meta.workloads.map((w) => {
     const ops = engines.map((e) => rows.find((r) => r.engine === e && r.workload === w.name))
     const cells = ops.map((r) => (r === undefined ? '–' : `${int(r.values.opsPerSec!)}${r.complete ? '' : '*'}`))
@@ -107,13 +107,14 @@ function readOnlyComparison(rows: MedianRow[]): string {
   return table(['workload', 'writer ops/s', 'read-only ops/s', 'read-only / writer', 'writer RSS MiB', 'read-only RSS MiB'], body, ['---', '---:', '---:', '---:', '---:', '---:'])
 }
 
-function ablation(rows: MedianRow[]): string {
-  const body = ['mixed', 'readrandom'].map((w) => {
+/** Shale against one of its ablation engines on the notebook's workloads: ops/s of each and their ratio. */
+function ablation(rows: MedianRow[], other: string, headers: [string, string, string], workloads = ['mixed', 'readrandom']): string {
+  const body = workloads.map((w) => {
     const b = rows.find((r) => r.engine === 'shale' && r.workload === w)?.values.opsPerSec ?? null
-    const l = rows.find((r) => r.engine === 'shale-linear' && r.workload === w)?.values.opsPerSec ?? null
+    const l = rows.find((r) => r.engine === other && r.workload === w)?.values.opsPerSec ?? null
     return [w, b === null ? '–' : int(b), l === null ? '–' : int(l), times(b !== null && l !== null ? b / l : null)]
   })
-  return table(['workload', 'binary search ops/s', 'linear search ops/s', 'binary / linear'], body, ['---', '---:', '---:', '---:'])
+  return table(['workload', ...headers], body, ['---', '---:', '---:', '---:'])
 }
 
 function charts(results: BenchResults, rows: MedianRow[]): Record<string, string> {
@@ -185,7 +186,14 @@ The notebook measured binary search over an SSTable's index 4–6× faster than 
 on a mixed workload. The same experiment with Shale: \`blockSearch: 'linear'\` scans index and
 data blocks entry by entry instead of binary-searching their restart points.
 
-${ablation(rows)}
+${ablation(rows, 'shale-linear', ['binary search ops/s', 'linear search ops/s', 'binary / linear'])}
+## SSTables versus everything in the write-ahead log (the notebook's other comparison)
+
+The notebook's argument for SSTables, measured: engine \`wal-only\` (bench only) writes nothing
+but logs, starting a new one at Shale's memtable size, and answers a get that misses its
+in-memory map by reading the older logs, newest first.
+
+${ablation(rows, 'wal-only', ['SSTables (Shale) ops/s', 'logs only ops/s', 'SSTables / logs only'], ['fillrandom', 'mixed', 'readrandom'])}
 ## A read-only handle beside the writer's
 
 The same loaded store read through \`Shale.open(dir, { readOnly: true })\`, as another process
