@@ -37,3 +37,10 @@ export interface EngineInfo {
   /** Loaded in the child process only, so each child holds just the engine it measures. */
   load(): Promise<OpenEngine>
 }
+
+/** Entries an engine's synchronous range iterator yields: the scan and seek of the peers whose ranges are plain iterables. */
+export function countEntries(entries: Iterable<unknown>): number {
+  let n = 0
+  for (const _ of entries) n++
+  return n
+}

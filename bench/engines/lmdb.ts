@@ -1,7 +1,7 @@
 // lmdb-js: writes of one event turn are batched into one transaction committed on a worker
 // thread; reads are synchronous. With noSync the commits are never fsynced.
 
-import type { OpenEngine } from './engine.js'
+import { countEntries, type OpenEngine } from './engine.js'
 import { requirePeer } from './peer.js'
 
 // The part of lmdb's API used here, declared locally: the engine's build must not need the
@@ -32,16 +32,8 @@ export function openLmdb(noSync: boolean): OpenEngine {
         })
       },
       get: async (key) => db.get(key),
-      async scan() {
-        let n = 0
-        for (const _ of db.getRange()) n++
-        return n
-      },
-      async seek(key, count) {
-        let n = 0
-        for (const _ of db.getRange({ start: key, limit: count })) n++
-        return n
-      },
+      scan: async () => countEntries(db.getRange()),
+      seek: async (key, count) => countEntries(db.getRange({ start: key, limit: count })),
       close: () => db.close(),
     }
   }

@@ -11,7 +11,7 @@
 
 import { mkdirSync } from 'node:fs'
 import { join } from 'node:path'
-import type { BenchEngine, OpenEngine } from './engine.js'
+import { countEntries, type BenchEngine, type OpenEngine } from './engine.js'
 import { requirePeer } from './peer.js'
 
 // The part of better-sqlite3's API used here, declared locally: the engine's build must not
@@ -60,16 +60,8 @@ export const openSqlite: OpenEngine = async (dir) => {
     put: async (key, value, sync) => void (sync ? syncPut : put).run(Buffer.from(key), value),
     batch: async (entries) => putAll(entries),
     get: async (key) => (get.get(Buffer.from(key)) as Buffer | undefined) ?? undefined,
-    async scan() {
-      let n = 0
-      for (const _ of scan.iterate()) n++
-      return n
-    },
-    async seek(key, count) {
-      let n = 0
-      for (const _ of seek.iterate(Buffer.from(key), count)) n++
-      return n
-    },
+    scan: async () => countEntries(scan.iterate()),
+    seek: async (key, count) => countEntries(seek.iterate(Buffer.from(key), count)),
     async close() {
       syncDb.close()
       db.close()
