@@ -124,6 +124,49 @@ test('a log cut short with records in the next: the replay ends there under both
   assert.equal(fs.openFiles.size, 0, 'the damaged log is closed even when replay stops there')
 })
 
+test('a log that lost records at a record boundary, with records in the next: the sequence gap ends the replay under both modes', () => {
+  // No torn bytes to see: the crash kept log 1 up to the end of its first record, and the
+  // unsynced records of log 2 reached the disk. Applying log 2 would leave batch 2 out.
+  const fs = new MemoryFileSystem()
+  fs.mkdir(DIR)
+  const offsets = writeLog(fs, 1, [[1, [putOp('a', 'one')]], [2, [putOp('b', 'two'), putOp('c', 'three')]]])
+  writeLog(fs, 2, [[4, [putOp('d', 'four')]]])
+  writeLog(fs, 3, [[5, [putOp('e', 'five')]]])
+  fs.truncate(logFileName(DIR, 1), offsets[1]!)
+  for (const mode of ['tolerate-tail', 'point-in-time'] as const) {
+    const mem = new Memtable(3)
+    const r = replayLogs(fs, DIR, [1, 2, 3], mem, 0, mode)
+    assert.deepEqual(dump(mem), ['a@1=one'], mode)
+    assert.equal(r.lastSequence, 1)
+    assert.equal(r.records, 1)
+    assert.equal(r.damage?.file, logFileName(DIR, 2))
+    assert.equal(r.damage?.truncated, true)
+    assert.match(r.damage?.reason ?? '', /end at sequence 1, but its first record holds sequence 4/)
+  }
+  assert.equal(fs.openFiles.size, 0, 'every log is closed again')
+})
+
+test('sequences that follow on across logs, with an empty log between, are all replayed', () => {
+  const fs = fsWith([1, [[1, [putOp('a', 'one')]], [2, [putOp('b', 'two'), delOp('a')]]]], [2, []], [3, [[4, [putOp('c', 'four')]]]])
+  const mem = new Memtable(3)
+  const r = replayLogs(fs, DIR, [1, 2, 3], mem, 0, 'tolerate-tail')
+  assert.deepEqual(dump(mem), ['a@3 deleted', 'a@1=one', 'b@2=two', 'c@4=four'])
+  assert.equal(r.lastSequence, 4)
+  assert.equal(r.damage, undefined)
+})
+
+test('a sequence jump inside one log is CORRUPTION under both modes: a log is written in sequence order', () => {
+  const fs = fsWith([1, [[1, [putOp('a', 'one')]], [5, [putOp('b', 'five')]]]])
+  for (const mode of ['tolerate-tail', 'point-in-time'] as const) {
+    assert.throws(
+      () => replayLogs(fs, DIR, [1], new Memtable(1), 0, mode),
+      (e) => e instanceof ShaleError && e.code === 'CORRUPTION' && /holds sequence 5, but the record before it ends at 1/.test(e.message),
+      mode,
+    )
+  }
+  assert.equal(fs.openFiles.size, 0, 'the log is closed after the error')
+})
+
 test('damaged bytes at the end of one log with records in the next: refused under tolerate-tail, the later logs dropped under point-in-time', () => {
   const fs = fsWith([1, [[1, [putOp('a', 'one')]], [2, [putOp('b', 'two')]]]], [2, [[3, [putOp('c', 'three')]]]])
   const first = logFileName(DIR, 1)
