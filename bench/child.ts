@@ -43,6 +43,8 @@ export interface RunResult {
   /** Allocated bytes in the store's directory after close; null for the in-memory yardstick. */
   diskMiB: number | null
   writeAmplification: number | null
+  /** Shale only: what its block cache held at the end of the run. */
+  blockCacheMiB: number | null
 }
 
 export type ChildMessage =
@@ -107,6 +109,7 @@ async function runJob(job: ChildJob): Promise<RunResult> {
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     diskMiB: job.engine === 'map' ? null : round(diskBytes(job.dir) / 1048576, 1),
     writeAmplification: extra.writeAmplification === undefined ? null : round(extra.writeAmplification, 2),
+    blockCacheMiB: extra.blockCacheBytes === undefined ? null : round(extra.blockCacheBytes / 1048576, 1),
   }
 }
 

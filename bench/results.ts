@@ -53,6 +53,7 @@ export const METRICS = [
   'peakRssMiB',
   'diskMiB',
   'writeAmplification',
+  'blockCacheMiB',
 ] as const satisfies readonly (keyof RunResult)[]
 export type Metric = (typeof METRICS)[number]
 

@@ -38,10 +38,10 @@ export function openShale(blockSearch: 'binary' | 'linear', readOnly = false): O
         }
         await db.close()
       },
-      // Only when this process wrote: a read workload has nothing to amplify.
+      // Write amplification only when this process wrote: a read workload has nothing to amplify.
       extra: (): Record<string, number> => {
         const s = db.stats()
-        return s.userBytes > 0 ? { writeAmplification: s.writeAmplification } : {}
+        return { ...(s.userBytes > 0 ? { writeAmplification: s.writeAmplification } : {}), blockCacheBytes: s.blockCache.bytes }
       },
     }
   }

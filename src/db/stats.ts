@@ -59,6 +59,8 @@ export interface DbStats {
   openIterators: number
   /** fsync calls on write-ahead logs; with group commit this is well below syncWrites. */
   fsyncs: number
+  /** The decoded-block cache: its capacity (the blockCacheSize option), and the bytes and blocks it holds now. */
+  blockCache: { capacity: number; bytes: number; blocks: number }
   backgroundError: string | undefined
   /**
    * Set when compactions that would run in the worker thread run on the main thread instead
@@ -121,6 +123,7 @@ type Live = Pick<
   | 'snapshots'
   | 'openIterators'
   | 'fsyncs'
+  | 'blockCache'
   | 'backgroundError'
   | 'compactionWarning'
   | 'space'
@@ -142,7 +145,7 @@ export interface StatsSources {
   ownsLogs: boolean
   lifetime: LifetimeCounters
   space: (() => DbStats['space']) | undefined
-  rest: Pick<DbStats, 'lastSequence' | 'snapshots' | 'openIterators' | 'fsyncs' | 'backgroundError' | 'compactionWarning'>
+  rest: Pick<DbStats, 'lastSequence' | 'snapshots' | 'openIterators' | 'fsyncs' | 'blockCache' | 'backgroundError' | 'compactionWarning'>
 }
 
 /** The object db.stats() returns. */

@@ -52,6 +52,12 @@ export class TableCache {
     this.#options = options
   }
 
+  /** What the shared block cache holds, for stats(); zeros when there is none. */
+  blockCacheUsage(): { capacity: number; bytes: number; blocks: number } {
+    const c = this.#options.blockCache
+    return { capacity: c?.capacity ?? 0, bytes: c?.charge ?? 0, blocks: c?.size ?? 0 }
+  }
+
   /** Readers currently in the cache (held doomed readers are not counted). */
   get openCount(): number {
     return this.#open.size

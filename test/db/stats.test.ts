@@ -72,3 +72,31 @@ test('stats: read amplification counts the tables a get searched, not those whos
     dir.remove()
   }
 })
+
+test('stats: the block cache reports its capacity and what it holds: reads fill it, within its capacity', async () => {
+  const dir = tempDir()
+  try {
+    const db = await Shale.open(dir.path, { ...OPTIONS, blockCacheSize: 64 * 1024, compression: 'none' })
+    assert.deepEqual(db.stats().blockCache, { capacity: 64 * 1024, bytes: 0, blocks: 0 })
+    for (let i = 0; i < 400; i++) await db.put(key(i), 'v'.repeat(40))
+    await db.flush()
+    await db.waitForCompactions()
+    assert.equal(db.stats().blockCache.blocks, 0, 'writing tables caches nothing')
+    for (let i = 0; i < 400; i += 40) assert.equal((await db.get(key(i)))?.length, 40)
+    const after = db.stats().blockCache
+    assert.ok(after.blocks >= 1 && after.blocks <= 10, `${after.blocks} blocks for 10 gets`)
+    // Each cached block is a decoded ~256-byte block.
+    assert.ok(after.bytes >= after.blocks * 200 && after.bytes <= after.blocks * 600, `${after.bytes} bytes for ${after.blocks} blocks`)
+    // A full scan brings in every block, but never more than the capacity.
+    for await (const _ of db.iterator()) void _
+    const scanned = db.stats().blockCache
+    assert.ok(scanned.bytes <= 64 * 1024)
+    await db.close()
+    const none = await Shale.open(dir.path, { ...OPTIONS, blockCacheSize: 0 })
+    await none.get(key(1))
+    assert.deepEqual(none.stats().blockCache, { capacity: 0, bytes: 0, blocks: 0 })
+    await none.close()
+  } finally {
+    dir.remove()
+  }
+})
