@@ -1,7 +1,7 @@
 // Turns a results file into docs/benchmarks.md and its charts, and a short summary for the
 // terminal. Every ratio is between two engines' medians from the same run.
 
-import { mkdirSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { type BenchResults, type MedianRow, type Metric, medians, ratio } from '../results.js'
 import { type Series, renderBarChart } from './bar-chart.js'
@@ -172,7 +172,11 @@ function charts(results: BenchResults, rows: MedianRow[]): Record<string, string
   }
 }
 
-export function renderMarkdown(results: BenchResults): string {
+/**
+ * `notes`: hand-written sections (ablations of techniques measured across builds, profile
+ * summaries) kept in docs/benchmarks/notes.md, which a regenerated report carries over.
+ */
+export function renderMarkdown(results: BenchResults, notes = ''): string {
   const rows = medians(results)
   const m = results.meta
   const s = m.settings
@@ -254,7 +258,7 @@ ${readOnlyComparison(rows)}
   (WAL + flush + compaction bytes) / user bytes in the child, for workloads that write; table
   bytes are counted after compression.
 
-## Per-workload detail
+${notes === '' ? '' : `${notes.trimEnd()}\n\n`}## Per-workload detail
 
 ${details(results, rows)}${failures}`
 }
@@ -264,7 +268,8 @@ export function writeReport(results: BenchResults, dir: string | undefined): { s
   const rows = medians(results)
   if (dir !== undefined) {
     mkdirSync(join(dir, 'benchmarks'), { recursive: true })
-    writeFileSync(join(dir, 'benchmarks.md'), renderMarkdown(results))
+    const notesFile = join(dir, 'benchmarks', 'notes.md')
+    writeFileSync(join(dir, 'benchmarks.md'), renderMarkdown(results, existsSync(notesFile) ? readFileSync(notesFile, 'utf8') : ''))
     for (const [name, svg] of Object.entries(charts(results, rows))) writeFileSync(join(dir, 'benchmarks', name), svg)
     writeFileSync(join(dir, 'benchmarks', 'results.json'), JSON.stringify(results, null, 1) + '\n')
   }

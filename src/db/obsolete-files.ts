@@ -52,6 +52,8 @@ export class ObsoleteFileCollector {
   readonly #unflushedLog: () => number
   /** Numbers of tables being written. */
   readonly #pendingOutputs = new Set<number>()
+  /** A collect scheduled by collectSoon. */
+  #soon: ReturnType<typeof setImmediate> | undefined
 
   constructor(fs: FileSystem, dir: string, versions: VersionSet, tables: TableCache, unflushedLog: () => number) {
     this.#fs = fs
@@ -68,6 +70,31 @@ export class ObsoleteFileCollector {
 
   release(number: number): void {
     this.#pendingOutputs.delete(number)
+  }
+
+  /**
+   * Collects on a later turn of the event loop, once however many versions were released in
+   * this one: a version an iterator or snapshot pinned past a compaction holds the
+   * compaction's inputs until then. Nothing happens once the database is closing. A failure
+   * here is not an error of any write: the files stay and the next collect tries again.
+   */
+  collectSoon(isClosed: () => boolean): void {
+    if (this.#soon !== undefined) return
+    this.#soon = setImmediate(() => {
+      this.#soon = undefined
+      if (isClosed()) return
+      try {
+        this.collect()
+      } catch {
+        // Left for the collect after the next flush or compaction.
+      }
+    })
+  }
+
+  /** For close: a collect scheduled by collectSoon does not run. */
+  cancel(): void {
+    if (this.#soon !== undefined) clearImmediate(this.#soon)
+    this.#soon = undefined
   }
 
   collect(): void {

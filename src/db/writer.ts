@@ -44,6 +44,7 @@ export class Writer {
     const core = { location, fs, options, versions, tables, counters, errors, files: this.#files, isClosed }
     this.compactions = new CompactionScheduler(core, parts.runner, parts.snapshots)
     this.writes = new WritePath(core, parts.commit, this.compactions, gate, recovered.mem, recovered.log)
+    versions.onVersionReleased = () => this.#files.collectSoon(isClosed)
   }
 
   /** Deletes the files a crash or an earlier run left obsolete and starts any compaction owed. */
@@ -62,6 +63,7 @@ export class Writer {
 
   /** Releases the directory lock: the last step of close, after every file is closed. */
   releaseLock(): void {
+    this.#files.cancel()
     this.#lock.release()
   }
 }

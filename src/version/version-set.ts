@@ -346,8 +346,15 @@ export class VersionSet {
     for (const p of e.compactPointers ?? []) this.#compactPointers[p.level] = p.key
   }
 
+  /**
+   * Called when a version that is no longer current loses its last reader (an iterator or
+   * snapshot closed): the tables only it listed have just become obsolete.
+   */
+  onVersionReleased: (() => void) | undefined
+
   readonly #onUnused = (v: Version): void => {
     this.#live.delete(v)
+    this.onVersionReleased?.()
   }
 
   /** Makes v current-able: the set holds one reference for as long as v is current. */
