@@ -43,6 +43,7 @@ const program = new Command('bench')
   .option('--report-dir <dir>', 'directory for the report (with --report or --from)', join(root, 'docs'))
   .option('--from <file>', 'only render the report from a results file written earlier')
   .addOption(new Option('--dir <path>', 'parent directory for the stores (default: the OS temp directory)'))
+  .option('--shale-options <json>', "extra open options for Shale's engines, as a JSON object (for ablations, e.g. '{\"blockCacheSize\":33554432}'); recorded in the results", shaleOptions)
   .option('--profile <dir>', 'write V8 CPU profiles (node --cpu-prof) of every child and its threads into <dir>/<engine>-<workload>-<run>/')
   .option('--verbose', 'print one line per finished run to stderr (the progress bar shows on a terminal anyway)')
 
@@ -61,7 +62,19 @@ interface Args {
   from?: string
   dir?: string
   profile?: string
+  shaleOptions?: Record<string, unknown>
   verbose?: boolean
+}
+
+function shaleOptions(text: string): Record<string, unknown> {
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(text)
+  } catch (err) {
+    throw new Error(`--shale-options: not JSON (${(err as Error).message})`)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw new Error('--shale-options: expected a JSON object')
+  return parsed as Record<string, unknown>
 }
 
 function versionOf(pkg: string | undefined): string {
@@ -190,6 +203,8 @@ async function runSuite(args: Args): Promise<BenchResults> {
 }
 
 const args = program.parse().opts<Args>()
+// The children inherit the environment: bench/engines/shale.ts reads the options there.
+if (args.shaleOptions !== undefined) process.env.SHALE_BENCH_OPTIONS = JSON.stringify(args.shaleOptions)
 let results: BenchResults
 if (args.from !== undefined) {
   results = JSON.parse(readFileSync(args.from, 'utf8')) as BenchResults

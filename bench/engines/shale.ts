@@ -7,10 +7,13 @@ import { join } from 'node:path'
 import { Shale } from '../../src/index.js'
 import type { OpenEngine } from './engine.js'
 
+/** `npm run bench -- --shale-options '{...}'`: extra open options, for ablations. */
+const extraOptions = (): Record<string, unknown> => (process.env.SHALE_BENCH_OPTIONS === undefined ? {} : (JSON.parse(process.env.SHALE_BENCH_OPTIONS) as Record<string, unknown>))
+
 export function openShale(blockSearch: 'binary' | 'linear', readOnly = false): OpenEngine {
   return async (dir) => {
     // The read-only engine's seed is written by a writer, like any store it would follow.
-    const db = await Shale.open(dir, { blockSearch, readOnly: readOnly && existsSync(join(dir, 'CURRENT')) })
+    const db = await Shale.open(dir, { ...extraOptions(), blockSearch, readOnly: readOnly && existsSync(join(dir, 'CURRENT')) })
     return {
       put: (key, value, sync) => db.put(key, value, { sync }),
       batch: (entries) => db.write(entries.map(([key, value]) => ({ type: 'put', key, value }))),
