@@ -163,6 +163,7 @@ function check(dir: string, fs: FileSystem, onFile: ((done: number, total: numbe
     }
   }
   const total = names.length
+  const replay = new ReplayOrder()
   let done = 0
   for (const name of names) {
     const parsed = parseFileName(name)
@@ -171,7 +172,12 @@ function check(dir: string, fs: FileSystem, onFile: ((done: number, total: numbe
       // Beside a writer, a table the MANIFEST does not list is most likely one it is writing.
       files.push({ name, kind: 'table', status: 'orphan', items: 0, detail: 'not in the MANIFEST: being written, or left by a crash; not read' })
     } else if (parsed?.kind === 'table') files.push(checkTable(fs, dir, name, live.get(parsed.number)?.meta))
-    else if (parsed?.kind === 'log') files.push(checkLog(fs, dir, name, parsed.number >= logNumber))
+    else if (parsed?.kind === 'log') {
+      const isLive = parsed.number >= logNumber
+      const log = checkLog(fs, dir, name, isLive)
+      if (isLive) replay.add(log)
+      files.push(log.check)
+    }
   }
   for (const [number] of live) {
     const name = tableFileName(dir, number).slice(dir.length + 1)
@@ -220,8 +226,43 @@ function salvageSummary(fs: FileSystem, path: string): string {
   }
 }
 
-function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): FileCheck {
+interface LogCheck {
+  check: FileCheck
+  /** The first record's sequence, and the sequence after the last one read before any damage. */
+  sequences: { first: number; next: number } | undefined
+  /** Open stops replaying at this log's end: it ends in a torn tail. */
+  endsReplay: boolean
+}
+
+/**
+ * The live logs in number order, as open replays them: after a torn tail, or a log whose
+ * first sequence does not follow the last one replayed (an older log lost its unsynced
+ * records at a record boundary), open replays no later log. Such a log is healthy, but
+ * says so: what it holds will not be in the store.
+ */
+class ReplayOrder {
+  #next: number | undefined
+  #stoppedBy: string | undefined
+
+  add(log: LogCheck): void {
+    const { check, sequences } = log
+    if (sequences === undefined || check.status !== 'ok') return
+    if (this.#stoppedBy === undefined && this.#next !== undefined && sequences.first !== this.#next) {
+      this.#stoppedBy = `the logs before it end at sequence ${this.#next - 1} and its first record holds sequence ${sequences.first} (an unsynced tail lost in a crash)`
+    }
+    if (this.#stoppedBy !== undefined) {
+      check.detail = `not replayed on open: ${this.#stoppedBy}; its ${check.items} records are dropped${check.detail === undefined ? '' : `; ${check.detail}`}`
+      return
+    }
+    this.#next = sequences.next
+    if (log.endsReplay) this.#stoppedBy = `${check.name} before it ends in a torn tail`
+  }
+}
+
+function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): LogCheck {
   const result: FileCheck = { name, kind: 'log', status: isLive ? 'ok' : 'orphan', items: 0 }
+  let sequences: LogCheck['sequences']
+  let endsReplay = false
   const path = join(dir, name)
   const file = fs.openRead(path)
   try {
@@ -231,12 +272,15 @@ function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): F
       file,
       path,
       (record, offset) => {
-        decodeBatch(record, `${path} at offset ${offset}`)
+        const batch = decodeBatch(record, `${path} at offset ${offset}`)
         result.items++
+        if (damage.length > 0) return
+        if (sequences === undefined) sequences = { first: batch.seq, next: batch.seq }
+        sequences.next = batch.seq + batch.ops.length
       },
       { afterDamage: 'resync', midLog: 'report', onDamage: (d) => damage.push(d) },
     )
-    if (log.damage === undefined) return result
+    if (log.damage === undefined) return { check: result, sequences, endsReplay }
     const first = log.damage
     const validAfterDamage = log.validAfter
     const list = damage.map((d) => `offset ${d.offset}: ${d.reason}`).join('; ')
@@ -246,6 +290,7 @@ function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): F
     } else if (damage.every((d) => d.truncated)) {
       // Bytes missing at the end are what a crash leaves of an unsynced write; recovery cuts them.
       result.detail = `torn tail at offset ${first.offset}: ${first.reason} (cut on open)`
+      endsReplay = true
     } else {
       // A complete record that fails its checksum may be a synced write: open cannot tell
       // it from a torn one and drops it, so this is damage, not a healthy tail.
@@ -258,5 +303,5 @@ function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): F
   } finally {
     file.close()
   }
-  return result
+  return { check: result, sequences, endsReplay }
 }

@@ -4,7 +4,11 @@
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
+import { logFileName, parseFileName } from '../../src/base/file-names.js'
+import { ValueKind } from '../../src/base/internal-key.js'
 import { Shale, checkDatabase } from '../../src/index.js'
+import { LogWriter } from '../../src/wal/log-writer.js'
+import { encodeBatch } from '../helpers/encode-batch.js'
 import { MemoryFileSystem } from '../helpers/memory-file-system.js'
 
 /** `put a 1`, `put b 2`, each synced, as `shale put` does; returns the log's path and where b's record starts. */
@@ -78,4 +82,28 @@ test('check counts every damaged block of a table, not only the first', async ()
   assert.equal(entry.status, 'corrupt')
   assert.match(entry.detail!, /block at offset 0: checksum mismatch/)
   assert.match(entry.detail!, /repair would keep \d+ entries in \d+ intact data blocks and lose 2 blocks/)
+})
+
+test('a later log whose first sequence does not follow on: check says open will not replay it, and open keeps the prefix', async () => {
+  const { fs, log, lastRecord } = await twoSyncedPuts()
+  // The next log, as a crash could leave it: its unsynced record of sequence 3 reached the disk.
+  const number = parseFileName(log.slice('/db/'.length))!.number + 1
+  const next = new LogWriter(fs.create(logFileName('/db', number)), { bufferSize: 0 })
+  next.addRecord(encodeBatch(3, [{ kind: ValueKind.Value, key: new TextEncoder().encode('c'), value: new TextEncoder().encode('3') }]))
+  next.close()
+  const whole = checkDatabase('/db', { fileSystem: fs })
+  assert.equal(whole.ok, true)
+  assert.ok(whole.files.filter((f) => f.kind === 'log').every((f) => f.detail === undefined), 'sequences 1, 2, 3 follow on')
+  // The older log loses b's record exactly at its boundary: nothing torn to see.
+  fs.overwrite(log, fs.bytesOf(log).slice(0, lastRecord))
+  const report = checkDatabase('/db', { fileSystem: fs })
+  assert.equal(report.ok, true, 'a lost unsynced tail is not damage')
+  const later = report.files.find((f) => `/db/${f.name}` === logFileName('/db', number))!
+  assert.equal(later.status, 'ok')
+  assert.match(later.detail!, /not replayed on open: the logs before it end at sequence 1 and its first record holds sequence 3/)
+  const db = await Shale.open('/db', { fileSystem: fs })
+  assert.equal((await db.get('a'))?.toString(), '1')
+  assert.equal(await db.get('b'), undefined)
+  assert.equal(await db.get('c'), undefined, 'keeping c without b would be a hole in the history')
+  await db.close()
 })
