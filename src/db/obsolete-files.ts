@@ -52,8 +52,8 @@ export class ObsoleteFileCollector {
   readonly #unflushedLog: () => number
   /** Numbers of tables being written. */
   readonly #pendingOutputs = new Set<number>()
-  /** A collect scheduled by collectSoon. */
-  #soon: ReturnType<typeof setImmediate> | undefined
+  /** A collect scheduled by collectSoon, and the promise its run settles. */
+  #soon: { timer: ReturnType<typeof setImmediate>; settled: Promise<void>; done: () => void } | undefined
 
   constructor(fs: FileSystem, dir: string, versions: VersionSet, tables: TableCache, unflushedLog: () => number) {
     this.#fs = fs
@@ -74,26 +74,37 @@ export class ObsoleteFileCollector {
 
   /**
    * Collects on a later turn of the event loop, once however many versions were released in
-   * this one: a version an iterator or snapshot pinned past a compaction holds the
-   * compaction's inputs until then. Nothing happens once the database is closing. A failure
-   * here is not an error of any write: the files stay and the next collect tries again.
+   * this one: a version an iterator pinned past a compaction holds the compaction's inputs
+   * until then. Nothing happens once the database is closing. A failure here is not an
+   * error of any write: the files stay and the next collect tries again.
    */
   collectSoon(isClosed: () => boolean): void {
     if (this.#soon !== undefined) return
-    this.#soon = setImmediate(() => {
+    let done!: () => void
+    const settled = new Promise<void>((resolve) => (done = resolve))
+    const timer = setImmediate(() => {
       this.#soon = undefined
-      if (isClosed()) return
       try {
-        this.collect()
+        if (!isClosed()) this.collect()
       } catch {
         // Left for the collect after the next flush or compaction.
+      } finally {
+        done()
       }
     })
+    this.#soon = { timer, settled, done }
+  }
+
+  /** Resolves once a collect scheduled by collectSoon has run (or was cancelled). */
+  settled(): Promise<void> {
+    return this.#soon?.settled ?? Promise.resolve()
   }
 
   /** For close: a collect scheduled by collectSoon does not run. */
   cancel(): void {
-    if (this.#soon !== undefined) clearImmediate(this.#soon)
+    if (this.#soon === undefined) return
+    clearImmediate(this.#soon.timer)
+    this.#soon.done()
     this.#soon = undefined
   }
 

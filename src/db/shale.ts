@@ -141,12 +141,13 @@ export class Shale {
 
   /**
    * Resolves once no compaction is running or queued: the tree is settled (every level
-   * below its target). For tools, tests and benchmarks that want to measure or inspect a
+   * below its target) and the tables compactions replaced are deleted, unless an open
+   * iterator still reads them (they go soon after it closes). For tools, tests and benchmarks that want to measure or inspect a
    * quiet store; normal use never needs it.
    */
   async waitForCompactions(): Promise<void> {
     this.#checkOpen()
-    await this.#handle.writer?.compactions.waitUntilIdle()
+    await this.#handle.writer?.waitForCompactions()
     if (this.#handle.errors.error) throw this.#handle.errors.error
   }
 

@@ -55,6 +55,12 @@ export class Writer {
     void this.compactions.schedule()
   }
 
+  /** For waitForCompactions: no compaction running or owed, and the files they left obsolete deleted. */
+  async waitForCompactions(): Promise<void> {
+    await this.compactions.waitUntilIdle()
+    await this.#files.settled()
+  }
+
   /** Resolves once no flush or compaction is running or queued: for close. */
   async idle(): Promise<void> {
     await this.writes.idle()

@@ -1,6 +1,7 @@
 // Obsolete files of an open database: a compaction's inputs that an iterator still reads
 // stay on disk while it does, and are deleted soon after it lets go, not only after the next
-// flush or compaction. (A snapshot pins no tables: compactions keep the versions it sees.)
+// flush or compaction; waitForCompactions waits for that too. (A snapshot pins no tables:
+// compactions keep the versions it sees.)
 
 import assert from 'node:assert/strict'
 import { readdirSync } from 'node:fs'
@@ -31,8 +32,8 @@ test("a compaction's inputs pinned by an open iterator are deleted once it close
     // What the pinned view reads is still whole.
     assert.equal((await it.nextv(1000)).length, 99)
     it.close()
-    await turn()
-    await turn()
+    // waitForCompactions includes deleting what the compactions left obsolete.
+    await db.waitForCompactions()
     assert.equal(tablesOnDisk(dir.path), liveTables(db), 'the inputs went with the last reader')
     await db.close()
   } finally {
