@@ -90,8 +90,10 @@ function headline(results: BenchResults, rows: MedianRow[]): string {
   )
 }
 
-function targets(rows: MedianRow[]): string {
-  const body = TARGETS.map((t) => {
+/** `measuredOnly`: leave out the targets of workloads this run did not include (the terminal summary of a partial run). */
+function targets(rows: MedianRow[], measuredOnly = false): string {
+  const wanted = measuredOnly ? TARGETS.filter((t) => rows.some((r) => r.engine === 'shale' && r.workload === t.workload)) : TARGETS
+  const body = wanted.map((t) => {
     const own = rows.find((r) => r.engine === 'shale' && r.workload === t.workload)?.values[t.metric] ?? null
     const r = t.peer === undefined ? own : ratio(rows, t.workload, 'shale', t.peer, t.metric)
     const met = r === null ? 'not measured' : (t.atLeast !== undefined ? r >= t.atLeast : r <= t.atMost!) ? 'met' : '**not met**'
@@ -273,5 +275,5 @@ export function writeReport(results: BenchResults, dir: string | undefined): { s
     for (const [name, svg] of Object.entries(charts(results, rows))) writeFileSync(join(dir, 'benchmarks', name), svg)
     writeFileSync(join(dir, 'benchmarks', 'results.json'), JSON.stringify(results, null, 1) + '\n')
   }
-  return { summary: `${headline(results, rows)}\n${targets(rows)}${dir === undefined ? '' : `\nReport: ${join(dir, 'benchmarks.md')}\n`}` }
+  return { summary: `${headline(results, rows)}\n${targets(rows, true)}${dir === undefined ? '' : `\nReport: ${join(dir, 'benchmarks.md')}\n`}` }
 }
