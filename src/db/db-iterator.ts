@@ -5,6 +5,7 @@
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { MAX_SEQUENCE, ValueKind } from '../base/internal-key.js'
 import { bytesEqual, compareBytes, copyBytes } from '../util/bytes.js'
+import { EntrySlab } from './entry-slab.js'
 
 export interface Bound {
   key: Uint8Array
@@ -28,6 +29,7 @@ export class DbIterator {
   #returned = 0
   /** In forward mode: the user key last returned (or skipped), whose older versions must be passed over. */
   #skipKey: Uint8Array | undefined
+  readonly #slab = new EntrySlab()
 
   constructor(iter: InternalIterator, seq: number, range: RangeOptions) {
     this.#iter = iter
@@ -112,7 +114,7 @@ export class DbIterator {
         this.#skipKey = copyBytes(key)
         continue
       }
-      const entry = ownedEntry(key, it.value())
+      const entry = this.#slab.entry(key, it.value())
       this.#skipKey = entry[0]
       it.next()
       return entry
@@ -149,16 +151,4 @@ export class DbIterator {
     this.#done = true
     this.#iter.close()
   }
-}
-
-/**
- * Copies an entry for the caller in one allocation. Buffer.allocUnsafe serves small sizes
- * from Node's shared 8 KiB pool, so an entry costs a slice of it rather than two ArrayBuffers
- * of its own; every byte is overwritten, so nothing uninitialized escapes.
- */
-function ownedEntry(key: Uint8Array, value: Uint8Array): [Buffer, Buffer] {
-  const buf = Buffer.allocUnsafe(key.length + value.length)
-  buf.set(key, 0)
-  buf.set(value, key.length)
-  return [buf.subarray(0, key.length), buf.subarray(key.length)]
 }
