@@ -2,7 +2,8 @@
 // Buffer over one copy of their bytes; carving those copies out of a shared slab costs one
 // ArrayBuffer per slab rather than per entry (Node's own Buffer pool does the same with
 // 8 KiB pools, and refilling that pool showed up in scan profiles). Like Node's pool, an
-// entry the caller keeps holds its slab alive.
+// entry the caller keeps holds its slab alive. Iterators share one slab (sharedEntrySlab):
+// a short range read must not pay for a slab of its own.
 
 /** Big enough that refills are rare, small enough that one kept entry pins little. */
 const SLAB_BYTES = 32 * 1024
@@ -36,3 +37,6 @@ export class EntrySlab {
     return [buf.subarray(at, at + key.length), buf.subarray(at + key.length, at + n)]
   }
 }
+
+/** The slab every database iterator copies entries into (JavaScript never runs two at once). */
+export const sharedEntrySlab = new EntrySlab()

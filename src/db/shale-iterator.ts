@@ -11,7 +11,6 @@
 // nextv...) takes buffered entries first, so mixing them keeps the order.
 
 import { closedError, invalidArgument } from '../errors.js'
-import { toBuffer } from '../util/bytes.js'
 import type { Bytes } from './arguments.js'
 import { boundArg } from './arguments.js'
 import type { DbIterator } from './db-iterator.js'
@@ -75,15 +74,12 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
       this.close()
       throw error
     }
-    let e: [Uint8Array, Uint8Array] | undefined
     try {
-      e = this.#inner.next()
+      return this.#inner.next()
     } catch (err) {
       this.close()
       throw err
     }
-    if (e === undefined) return undefined
-    return [toBuffer(e[0]), toBuffer(e[1])]
   }
 
   /** Up to `size` entries at once, without yielding; fewer only at the end. */
@@ -108,17 +104,34 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.#serialize(async () => {
-      const out: Entry[] = []
+    if (this.#pending !== undefined) return this.#serialize(() => this.#readv(size, []))
+    // Nothing in flight: read synchronously while the gate stays open, and settle at once if
+    // the batch completes that way (a short range read then costs no async machinery).
+    const out: Entry[] = []
+    try {
       while (out.length < size && !this.#closed) {
         const e = this.nextSync()
         if (e === undefined) break
         out.push(e)
         const turn = this.#gate.pass()
-        if (turn !== undefined) await turn
+        if (turn !== undefined) return this.#serialize(() => turn.then(() => this.#readv(size, out)))
       }
-      return out
-    })
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return Promise.resolve(out)
+  }
+
+  /** Reads into `out` until it holds `size` entries or the end, letting the loop turn when the gate closes. */
+  async #readv(size: number, out: Entry[]): Promise<Entry[]> {
+    while (out.length < size && !this.#closed) {
+      const e = this.nextSync()
+      if (e === undefined) break
+      out.push(e)
+      const turn = this.#gate.pass()
+      if (turn !== undefined) await turn
+    }
+    return out
   }
 
   /**
@@ -127,6 +140,7 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
    */
   seek(target: Bytes): void {
     if (this.#closed) throw closedError('iterator', 'Cannot seek an iterator after close()')
+    this.#inner.unread(this.bufferedEntries)
     this.#dropAhead()
     this.#inner.seek(boundArg(target, 'seek target'))
   }
@@ -157,7 +171,7 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
       for (let i = 1; i <= max; i++) {
         const e = this.#inner.next()
         if (e === undefined) break
-        out.push([toBuffer(e[0]), toBuffer(e[1])])
+        out.push(e)
         if (i % ENTRIES_PER_CLOCK_READ === 0 && performance.now() - start > CHUNK_BUDGET_MS) break
       }
     } catch (error) {

@@ -17,6 +17,13 @@ import { type Block, BlockCursor, type BlockSearch } from './block.js'
 /** 'all': cache every block read; 'none': cache none; 'seeks': see the header. */
 export type CacheFill = 'all' | 'none' | 'seeks'
 
+/**
+ * Where every table cursor encodes its seek target. A seek uses the target before it
+ * returns and never re-enters another seek, so one buffer serves all cursors; a buffer per
+ * cursor was a measurable share of a short range read, which opens a cursor per table.
+ */
+const seekKey = new SeekKeyBuffer()
+
 /** Consecutive blocks a scan caches after the block its seek landed on ('seeks' policy). */
 export const SCAN_BLOCKS_CACHED = 2
 
@@ -39,7 +46,6 @@ export class TableIterator implements InternalIterator {
   /** The block #data is on (-1: none), so moving within one block skips the cache. */
   #block = -1
   #userKey: Uint8Array | undefined
-  readonly #seekKey = new SeekKeyBuffer()
   #onClose: (() => void) | undefined
   #closed = false
   readonly #fill: CacheFill
@@ -92,7 +98,7 @@ export class TableIterator implements InternalIterator {
   seek(userKey: Uint8Array, seq: number): void {
     this.#check()
     this.#stepped = 0
-    const target = this.#seekKey.encode(userKey, seq)
+    const target = seekKey.encode(userKey, seq)
     // The first block whose last key is >= target holds the answer, if any block does.
     this.#load(this.#reader.findBlock(target))?.seek(target)
     this.#skipForward()
@@ -101,7 +107,7 @@ export class TableIterator implements InternalIterator {
   seekForPrev(userKey: Uint8Array, seq: number): void {
     this.#check()
     this.#stepped = 0
-    const target = this.#seekKey.encode(userKey, seq)
+    const target = seekKey.encode(userKey, seq)
     // Blocks before the one seek() picks end below target, so the answer is in that block
     // or, when all its entries are above target, is the previous block's last entry.
     const block = this.#reader.findBlock(target)
