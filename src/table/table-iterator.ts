@@ -46,6 +46,8 @@ export class TableIterator implements InternalIterator {
   /** The block #data is on (-1: none), so moving within one block skips the cache. */
   #block = -1
   #userKey: Uint8Array | undefined
+  /** The view key() last made over the cursor's key buffer. */
+  #keyView: Uint8Array | undefined
   #onClose: (() => void) | undefined
   #closed = false
   readonly #fill: CacheFill
@@ -63,8 +65,16 @@ export class TableIterator implements InternalIterator {
   }
 
   key(): Uint8Array {
+    if (this.#userKey !== undefined) return this.#userKey
     const data = this.#data!
-    return (this.#userKey ??= data.keyBuffer.subarray(0, data.keyLength - TRAILER_SIZE))
+    const buf = data.keyBuffer
+    const n = data.keyLength - TRAILER_SIZE
+    // The cursor rebuilds each key in the same buffer, so the view of the last key serves
+    // again while the length holds (keys of one store mostly share it): a view per entry
+    // was a visible share of a scan. Views were never valid past a move anyway.
+    let view = this.#keyView
+    if (view === undefined || view.length !== n || view.buffer !== buf.buffer) view = this.#keyView = buf.subarray(0, n)
+    return (this.#userKey = view)
   }
 
   seq(): number {
