@@ -2,6 +2,7 @@
 // options and iterator ranges. Bad input fails with INVALID_ARGUMENT before anything is
 // written or read.
 
+import type { CacheFill } from '../table/table-iterator.js'
 import { invalidArgument } from '../errors.js'
 import { ValueKind } from '../base/internal-key.js'
 import { MAX_KEY_SIZE, MAX_VALUE_SIZE } from '../base/options.js'
@@ -80,6 +81,13 @@ export interface IteratorOptions {
   /** Maximum number of entries; -1 or undefined for no limit. */
   limit?: number | undefined
   snapshot?: Snapshot | undefined
+  /**
+   * Whether the data blocks the iterator reads go into the block cache. true: every block;
+   * false: none (a one-off export or backup). Default: the block each seek lands on and the
+   * next two, so short range reads are cached like gets while a long scan stops inserting
+   * and does not push out what point reads use. Cached blocks are used either way.
+   */
+  fillCache?: boolean | undefined
 }
 
 export interface ReadOptions {
@@ -99,6 +107,14 @@ export function readSnapshotArg(options: ReadOptions | undefined): Snapshot | un
 
 function bound(x: unknown, inclusive: boolean, name: string): Bound | undefined {
   return x === undefined ? undefined : { key: boundArg(x, `option ${name}`), inclusive }
+}
+
+/** The iterator's fillCache option as a table cursor's cache-fill policy. */
+export function cacheFillArg(options: IteratorOptions | undefined): CacheFill {
+  const fill = options?.fillCache
+  if (fill === undefined) return 'seeks'
+  if (typeof fill !== 'boolean') throw invalidArgument(`Invalid option fillCache: expected a boolean, got ${typeof fill}`)
+  return fill ? 'all' : 'none'
 }
 
 /** An iterator's range, direction and limit (its snapshot is read by readSnapshotArg). */

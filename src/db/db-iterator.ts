@@ -5,6 +5,7 @@
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { MAX_SEQUENCE, ValueKind } from '../base/internal-key.js'
 import { bytesEqual, compareBytes, copyBytes } from '../util/bytes.js'
+import { sharedEntrySlab } from './entry-slab.js'
 
 export interface Bound {
   key: Uint8Array
@@ -79,7 +80,7 @@ export class DbIterator {
   }
 
   /** The next visible entry as fresh copies, or undefined at the end. */
-  next(): [Uint8Array, Uint8Array] | undefined {
+  next(): [Buffer, Buffer] | undefined {
     if (this.#done) return undefined
     if (!this.#started) {
       this.#started = true
@@ -92,12 +93,20 @@ export class DbIterator {
     return entry
   }
 
+  /**
+   * Takes back `count` entries returned but never handed to the user (a read-ahead buffer
+   * dropped by a seek), so they do not count against the limit.
+   */
+  unread(count: number): void {
+    this.#returned -= count
+  }
+
   #finish(): undefined {
     this.#done = true
     return undefined
   }
 
-  #nextVisible(): [Uint8Array, Uint8Array] | undefined {
+  #nextVisible(): [Buffer, Buffer] | undefined {
     const it = this.#iter
     const upper = this.#range.upper
     for (; it.valid(); it.next()) {
@@ -112,7 +121,7 @@ export class DbIterator {
         this.#skipKey = copyBytes(key)
         continue
       }
-      const entry = ownedEntry(key, it.value())
+      const entry = sharedEntrySlab.entry(key, it.value())
       this.#skipKey = entry[0]
       it.next()
       return entry
@@ -122,7 +131,7 @@ export class DbIterator {
 
   // In reverse, a user key's versions arrive oldest first; the newest visible one is the
   // last seen before the key changes.
-  #prevVisible(): [Uint8Array, Uint8Array] | undefined {
+  #prevVisible(): [Buffer, Buffer] | undefined {
     const it = this.#iter
     const lower = this.#range.lower
     let savedKey: Uint8Array | undefined
@@ -142,23 +151,11 @@ export class DbIterator {
       savedValue = it.kind() === ValueKind.Deletion ? undefined : copyBytes(it.value())
     }
     if (savedKey === undefined || savedValue === undefined) return undefined
-    return [savedKey, savedValue]
+    return sharedEntrySlab.entry(savedKey, savedValue)
   }
 
   close(): void {
     this.#done = true
     this.#iter.close()
   }
-}
-
-/**
- * Copies an entry for the caller in one allocation. Buffer.allocUnsafe serves small sizes
- * from Node's shared 8 KiB pool, so an entry costs a slice of it rather than two ArrayBuffers
- * of its own; every byte is overwritten, so nothing uninitialized escapes.
- */
-function ownedEntry(key: Uint8Array, value: Uint8Array): [Buffer, Buffer] {
-  const buf = Buffer.allocUnsafe(key.length + value.length)
-  buf.set(key, 0)
-  buf.set(value, key.length)
-  return [buf.subarray(0, key.length), buf.subarray(key.length)]
 }

@@ -8,6 +8,7 @@ import { ValueKind } from '../base/internal-key.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
 import type { TableCache } from '../table/table-cache.js'
+import type { CacheFill } from '../table/table-iterator.js'
 import type { VersionSet } from '../version/version-set.js'
 import type { FoundEntry } from '../base/found-entry.js'
 import { DbIterator, type Bound } from './db-iterator.js'
@@ -81,7 +82,8 @@ export class ReadPath {
     return this.#snapshots.create(this.lastSequence, { view, unpin: () => view.version.unref() })
   }
 
-  iterator(range: { lower: Bound | undefined; upper: Bound | undefined; reverse: boolean; limit: number }, snap: Snapshot | undefined): ShaleIterator {
+  /** `fill`: which of the data blocks it reads the iterator leaves in the block cache. */
+  iterator(range: { lower: Bound | undefined; upper: Bound | undefined; reverse: boolean; limit: number }, snap: Snapshot | undefined, fill: CacheFill = 'seeks'): ShaleIterator {
     const seq = snap?.sequence ?? this.lastSequence
     const view = snap?.view ?? this.currentView()
     // Pin what the iterator reads: the memtables are plain objects kept alive by reference;
@@ -89,7 +91,7 @@ export class ReadPath {
     const version = view.version
     version.ref()
     const sources: InternalIterator[] = view.memtables.map((m) => m.iterator())
-    sources.push(...version.iterators(this.#tables))
+    sources.push(...version.iterators(this.#tables, fill))
     const it = new ShaleIterator(
       new DbIterator(new MergingIterator(sources), seq, range),
       () => {

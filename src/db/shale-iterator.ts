@@ -3,9 +3,14 @@
 // database's event-loop gate, so a `for await` over a million entries still lets timers
 // and I/O run about every millisecond. nextSync() and nextvSync() never yield: their
 // callers chose to hold the thread.
+//
+// The async next() reads ahead: when it finds nothing buffered it decodes a short chunk of
+// entries in one tight loop and hands them out one per call. The cursor reads one pinned
+// sequence through one pinned view, so a buffered entry is exactly what a step-by-step read
+// would have returned then; seek() and close() drop the buffer, and every read (nextSync,
+// nextv...) takes buffered entries first, so mixing them keeps the order.
 
 import { closedError, invalidArgument } from '../errors.js'
-import { toBuffer } from '../util/bytes.js'
 import type { Bytes } from './arguments.js'
 import { boundArg } from './arguments.js'
 import type { DbIterator } from './db-iterator.js'
@@ -14,6 +19,17 @@ import type { EventLoopGate } from '../util/event-loop-gate.js'
 export type { IteratorOptions } from './arguments.js'
 
 export type Entry = [key: Buffer, value: Buffer]
+
+/**
+ * Read-ahead chunk sizes: the first chunk is small, so an iterator used for a few entries
+ * (or left early) decodes little it will not return; each refill doubles up to the cap.
+ */
+const FIRST_CHUNK = 16
+const MAX_CHUNK = 256
+/** A chunk stops early after this long, so a run of block reads cannot hold the loop. */
+const CHUNK_BUDGET_MS = 0.25
+/** Entries between clock reads while filling a chunk. */
+const ENTRIES_PER_CLOCK_READ = 16
 
 export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Entry> {
   readonly #inner: DbIterator
@@ -24,6 +40,12 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   #closed = false
   /** Reached the end: further reads return undefined instead of failing. */
   #exhausted = false
+  /** Entries read ahead by next(); those from #aheadAt on are not handed out yet. */
+  #ahead: Entry[] = []
+  #aheadAt = 0
+  /** What the read after the buffered entries threw: raised once they are handed out. */
+  #aheadFailure: { error: unknown } | undefined
+  #chunk = FIRST_CHUNK
 
   /** @internal */
   constructor(inner: DbIterator, onClose: () => void, gate: EventLoopGate) {
@@ -45,15 +67,19 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
       if (this.#exhausted) return undefined
       throw closedError('iterator', 'Cannot read from an iterator after close()')
     }
-    let e: [Uint8Array, Uint8Array] | undefined
+    if (this.#aheadAt < this.#ahead.length) return this.#ahead[this.#aheadAt++]
+    if (this.#aheadFailure !== undefined) {
+      const { error } = this.#aheadFailure
+      this.#aheadFailure = undefined
+      this.close()
+      throw error
+    }
     try {
-      e = this.#inner.next()
+      return this.#inner.next()
     } catch (err) {
       this.close()
       throw err
     }
-    if (e === undefined) return undefined
-    return [toBuffer(e[0]), toBuffer(e[1])]
   }
 
   /** Up to `size` entries at once, without yielding; fewer only at the end. */
@@ -78,17 +104,34 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
     } catch (err) {
       return Promise.reject(err)
     }
-    return this.#serialize(async () => {
-      const out: Entry[] = []
+    if (this.#pending !== undefined) return this.#serialize(() => this.#readv(size, []))
+    // Nothing in flight: read synchronously while the gate stays open, and settle at once if
+    // the batch completes that way (a short range read then costs no async machinery).
+    const out: Entry[] = []
+    try {
       while (out.length < size && !this.#closed) {
         const e = this.nextSync()
         if (e === undefined) break
         out.push(e)
         const turn = this.#gate.pass()
-        if (turn !== undefined) await turn
+        if (turn !== undefined) return this.#serialize(() => turn.then(() => this.#readv(size, out)))
       }
-      return out
-    })
+    } catch (err) {
+      return Promise.reject(err)
+    }
+    return Promise.resolve(out)
+  }
+
+  /** Reads into `out` until it holds `size` entries or the end, letting the loop turn when the gate closes. */
+  async #readv(size: number, out: Entry[]): Promise<Entry[]> {
+    while (out.length < size && !this.#closed) {
+      const e = this.nextSync()
+      if (e === undefined) break
+      out.push(e)
+      const turn = this.#gate.pass()
+      if (turn !== undefined) await turn
+    }
+    return out
   }
 
   /**
@@ -97,6 +140,8 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
    */
   seek(target: Bytes): void {
     if (this.#closed) throw closedError('iterator', 'Cannot seek an iterator after close()')
+    this.#inner.unread(this.bufferedEntries)
+    this.#dropAhead()
     this.#inner.seek(boundArg(target, 'seek target'))
   }
 
@@ -107,12 +152,45 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   #readNext(): Promise<IteratorResult<Entry>> {
     try {
       if (this.#closed) return Promise.resolve({ done: true, value: undefined })
+      if (this.#aheadAt >= this.#ahead.length && this.#aheadFailure === undefined) this.#readAhead()
       const e = this.nextSync()
       if (e === undefined) this.#closeAtEnd()
       return this.#gate.settle(e === undefined ? { done: true, value: undefined } : { done: false, value: e })
     } catch (err) {
       return Promise.reject(err)
     }
+  }
+
+  /** Refills the buffer with the next chunk of entries (none at the end). */
+  #readAhead(): void {
+    const out: Entry[] = []
+    const max = this.#chunk
+    if (max < MAX_CHUNK) this.#chunk = max * 2
+    const start = performance.now()
+    try {
+      for (let i = 1; i <= max; i++) {
+        const e = this.#inner.next()
+        if (e === undefined) break
+        out.push(e)
+        if (i % ENTRIES_PER_CLOCK_READ === 0 && performance.now() - start > CHUNK_BUDGET_MS) break
+      }
+    } catch (error) {
+      // The entries before the failure are good; the error comes when a read reaches it.
+      this.#aheadFailure = { error }
+    }
+    this.#ahead = out
+    this.#aheadAt = 0
+  }
+
+  #dropAhead(): void {
+    this.#ahead = []
+    this.#aheadAt = 0
+    this.#aheadFailure = undefined
+  }
+
+  /** Entries read ahead and not yet handed out (for tests). @internal */
+  get bufferedEntries(): number {
+    return this.#ahead.length - this.#aheadAt
   }
 
   /** Runs read after the async read in progress (if any) has settled. */
@@ -159,6 +237,7 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   close(): void {
     if (this.#closed) return
     this.#closed = true
+    this.#dropAhead()
     this.#inner.close()
     this.#onClose()
   }

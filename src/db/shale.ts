@@ -14,7 +14,7 @@ import type { TableCache } from '../table/table-cache.js'
 import { EventLoopGate } from '../util/event-loop-gate.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
-import { batchArg, binaryKey, boundArg, iteratorRangeArg, keyArg, pendingOp, readSnapshotArg, syncArg } from './arguments.js'
+import { batchArg, binaryKey, boundArg, cacheFillArg, iteratorRangeArg, keyArg, pendingOp, readSnapshotArg, syncArg } from './arguments.js'
 import type { BatchOperation, Bytes, IteratorOptions, PendingOp, ReadOptions, WriteOptions } from './arguments.js'
 import { BackgroundError } from './background-error.js'
 import { closeHandle } from './close.js'
@@ -220,7 +220,7 @@ export class Shale {
       throw invalidArgument(`Invalid iterator options: expected an object, got ${String(options)}`)
     }
     const snap = this.#readSnapshot(options)
-    return this.#reads.iterator(iteratorRangeArg(options), snap)
+    return this.#reads.iterator(iteratorRangeArg(options), snap, cacheFillArg(options))
   }
 
   // ---- maintenance ----

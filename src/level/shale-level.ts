@@ -275,6 +275,9 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
     if (options.lt !== undefined) range.lt = options.lt
     if (options.lte !== undefined) range.lte = options.lte
     if (options.snapshot !== undefined) range.snapshot = options.snapshot.snapshot
+    // classic-level's option of the same name and meaning; abstract-level passes it through.
+    const fillCache = (options as { fillCache?: unknown }).fillCache
+    if (typeof fillCache === 'boolean') range.fillCache = fillCache
     return range
   }
 
@@ -287,7 +290,8 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
   async _clear(options: PrivateIteratorOptions): Promise<void> {
     // Refused even when the range is empty, as every other write of a read-only handle is.
     if (this.#engine.readOnly) throw levelError(new ShaleError('READ_ONLY', `Cannot clear ${this.location}: it is open read-only`))
-    const it = this.#engine.iterator(this.#range(options))
+    // Keys read only to be deleted: nothing worth caching.
+    const it = this.#engine.iterator({ ...this.#range(options), fillCache: false })
     try {
       for (let keys = await it.nextv(1000); keys.length > 0; keys = await it.nextv(1000)) {
         await this.#engine.write(keys.map(([k]) => ({ type: 'del' as const, key: k })))

@@ -10,6 +10,7 @@ import { tableFileName } from '../base/file-names.js'
 import type { BlockSearch } from './block.js'
 import type { BlockCache } from './block-cache.js'
 import { TableReader, type SearchCounter } from './table-reader.js'
+import type { CacheFill } from './table-iterator.js'
 
 export interface TableCacheOptions {
   /** Readers kept open at once, not counting held ones beyond the limit. */
@@ -122,11 +123,11 @@ export class TableCache {
     }
   }
 
-  /** A cursor over a table that holds its reader until the cursor is closed. */
-  iterator(fileNumber: number): InternalIterator {
+  /** A cursor over a table that holds its reader until the cursor is closed. `fill`: which blocks it caches. */
+  iterator(fileNumber: number, fill: CacheFill = 'all'): InternalIterator {
     const reader = this.acquire(fileNumber)
     try {
-      return reader.iterator(() => this.release(reader))
+      return reader.iterator(() => this.release(reader), fill)
     } catch (err) {
       this.release(reader)
       throw err

@@ -22,7 +22,7 @@ import {
   readFooter,
 } from './format.js'
 import { TableIndex } from './table-index.js'
-import { TableIterator } from './table-iterator.js'
+import { type CacheFill, TableIterator } from './table-iterator.js'
 
 export interface TableReaderOptions {
   /**
@@ -51,6 +51,8 @@ export interface TableReaderStats {
   cacheHits: number
   /** get() calls answered by the bloom filter alone. */
   filterSkips: number
+  /** Blocks a cursor read and, by its cache-fill policy, did not insert into the cache. */
+  scanBlocksNotCached: number
 }
 
 /**
@@ -75,7 +77,7 @@ function readBlockContents(file: RandomAccessFile, fileName: string, handle: Blo
 
 export class TableReader {
   readonly fileName: string
-  readonly stats: TableReaderStats = { blockReads: 0, cacheHits: 0, filterSkips: 0 }
+  readonly stats: TableReaderStats = { blockReads: 0, cacheHits: 0, filterSkips: 0, scanBlocksNotCached: 0 }
   readonly #file: RandomAccessFile
   readonly #fileSize: number
   readonly #index: TableIndex
@@ -197,10 +199,22 @@ export class TableReader {
     return { seq: sequenceAt(raw, n), kind: raw[n] as ValueKind, value: data.value() }
   }
 
-  /** A cursor over every entry; onClose runs once when it is closed. */
-  iterator(onClose?: () => void): InternalIterator {
+  /** A cursor over every entry; onClose runs once when it is closed. `fill`: which blocks it caches. */
+  iterator(onClose?: () => void, fill: CacheFill = 'all'): InternalIterator {
     if (this.#closed) throw this.#closedError()
-    return new TableIterator(this, onClose)
+    return new TableIterator(this, onClose, fill)
+  }
+
+  /** blockAt for a cursor whose policy may leave the block out of the cache (`fill` false). */
+  scanBlockAt(block: number, fill: boolean): Block {
+    if (fill || this.#cached[block] !== undefined) return this.blockAt(block)
+    if (this.#closed) throw this.#closedError()
+    const index = this.#index
+    const handle = { offset: index.offset(block), size: index.size(block) }
+    const contents = readBlockContents(this.#file, this.fileName, handle, this.#dataLimit, this.#verify, this.#formatVersion)
+    this.stats.blockReads++
+    this.stats.scanBlocksNotCached++
+    return new Block(contents, this.fileName, handle.offset)
   }
 
   /** The first data block whose last key is >= the internal key target (blockCount if none). For cursors. */

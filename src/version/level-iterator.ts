@@ -6,6 +6,7 @@ import type { InternalIterator } from '../base/internal-iterator.js'
 import type { ValueKind } from '../base/internal-key.js'
 import { compareBytes } from '../util/bytes.js'
 import type { TableCache } from '../table/table-cache.js'
+import type { CacheFill } from '../table/table-iterator.js'
 import type { FileMetadata } from './file-metadata.js'
 import { findFile } from './find-file.js'
 
@@ -14,10 +15,12 @@ export class LevelIterator implements InternalIterator {
   readonly #tables: TableCache
   #index = -1
   #cursor: InternalIterator | undefined
+  readonly #fill: CacheFill
 
-  constructor(files: readonly FileMetadata[], tables: TableCache) {
+  constructor(files: readonly FileMetadata[], tables: TableCache, fill: CacheFill = 'all') {
     this.#files = files
     this.#tables = tables
+    this.#fill = fill
   }
 
   #open(index: number): InternalIterator | undefined {
@@ -26,7 +29,7 @@ export class LevelIterator implements InternalIterator {
     const f = this.#files[index]
     if (f === undefined) return undefined
     // The cursor holds its table until it is closed.
-    this.#cursor = this.#tables.iterator(f.number)
+    this.#cursor = this.#tables.iterator(f.number, this.#fill)
     this.#index = index
     return this.#cursor
   }

@@ -13,6 +13,7 @@ import type { SearchCounter } from '../table/table-reader.js'
 import { fileContains, type FileMetadata } from './file-metadata.js'
 import { findFile } from './find-file.js'
 import { LevelIterator } from './level-iterator.js'
+import type { CacheFill } from '../table/table-iterator.js'
 import type { VersionEdit } from './version-edit.js'
 
 /** Counts, for read amplification, the tables a read probed and those it had to search. */
@@ -87,11 +88,11 @@ export class Version {
   }
 
   /** One cursor per L0 table (newest first), then one per deeper level. */
-  iterators(tables: TableCache): InternalIterator[] {
+  iterators(tables: TableCache, fill: CacheFill = 'all'): InternalIterator[] {
     const out: InternalIterator[] = []
-    for (const f of this.levels[0]!) out.push(new LevelIterator([f], tables))
+    for (const f of this.levels[0]!) out.push(new LevelIterator([f], tables, fill))
     for (let level = 1; level < this.levels.length; level++) {
-      if (this.levels[level]!.length > 0) out.push(new LevelIterator(this.levels[level]!, tables))
+      if (this.levels[level]!.length > 0) out.push(new LevelIterator(this.levels[level]!, tables, fill))
     }
     return out
   }
