@@ -124,3 +124,18 @@ test('the shared read-key buffer never carries one key into another read', async
     assert.equal(text(db.getSync('ab')), 'v:ab')
   })
 })
+
+test('a get reads the state as of its call: a put issued after it in the same tick is not seen, one issued before it is', async () => {
+  await withDb(async (db) => {
+    await db.put('k', 'old')
+    const before = db.get('k')
+    const many = db.getMany(['k', 'k'])
+    const put = db.put('k', 'new')
+    const after = db.get('k')
+    await put
+    assert.equal(text(await before), 'old')
+    assert.deepEqual((await many).map(text), ['old', 'old'])
+    // Issued after the put (not yet awaited): a put that need not wait for a stall is in the memtable when it returns.
+    assert.equal(text(await after), 'new')
+  })
+})
