@@ -98,8 +98,15 @@ export class TableIndex {
       if (windows[mid]! < w) lo = mid + 1
       else hi = mid
     }
+    // The end of the tie, by binary search too: keys that differ only past the window (long
+    // shared parts after the common prefix) may tie across the whole table.
     let end = lo
-    while (end < this.count && windows[end] === w) end++
+    hi = this.count
+    while (end < hi) {
+      const mid = (end + hi) >>> 1
+      if (windows[mid]! <= w) end = mid + 1
+      else hi = mid
+    }
     return this.#search(target, lo, end)
   }
 

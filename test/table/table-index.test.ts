@@ -78,3 +78,16 @@ test('find with an index key too short for a trailer (damage) falls back to whol
     assert.equal(index.find(target), naiveFind(keys, target))
   }
 })
+
+test('find when every block ties on the window (keys differ only after it)', () => {
+  const keys: Uint8Array[] = []
+  for (let i = 0; i < 300; i++) keys.push(encodeInternalKey(Buffer.from(`user:${String.fromCharCode(65 + (i % 3))}xyz/${String(i).padStart(5, '0')}`), 3, 1))
+  keys.sort(compareInternalKeys)
+  const index = indexOf(keys)
+  for (let i = -5; i < 310; i++) {
+    for (const c of ['A', 'B', 'C']) {
+      const target = encodeInternalKey(Buffer.from(`user:${c}xyz/${String(i).padStart(5, '0')}`), 3, 0)
+      assert.equal(index.find(target), naiveFind(keys, target))
+    }
+  }
+})
