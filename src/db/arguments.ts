@@ -31,6 +31,27 @@ export function keyArg(x: unknown, allowEmpty: boolean, what = 'key'): Uint8Arra
   return k
 }
 
+/** Scratch for readKeyArg: one buffer and the last view of it, reused while key lengths repeat. */
+const readKeyBuffer = new Uint8Array(64)
+let readKeyView = readKeyBuffer.subarray(0, 0)
+
+/**
+ * keyArg for a read, which only looks at the key while it runs: a short ASCII string key is
+ * encoded into a buffer shared by every read instead of a new array, so the view returned
+ * is valid only until the next call. Every other key takes keyArg.
+ */
+export function readKeyArg(x: unknown, allowEmpty: boolean): Uint8Array {
+  if (typeof x !== 'string' || x.length === 0 || x.length > readKeyBuffer.length) return keyArg(x, allowEmpty)
+  const n = x.length
+  for (let i = 0; i < n; i++) {
+    const c = x.charCodeAt(i)
+    if (c >= 0x80) return keyArg(x, allowEmpty)
+    readKeyBuffer[i] = c
+  }
+  if (readKeyView.length !== n) readKeyView = readKeyBuffer.subarray(0, n)
+  return readKeyView
+}
+
 /**
  * The key as the memtable's binary string. An ASCII string key already is one (its UTF-8
  * bytes equal its char codes, which is exactly when the byte count equals the length).

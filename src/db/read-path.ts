@@ -18,7 +18,7 @@ import { ShaleIterator } from './shale-iterator.js'
 import type { Snapshot, SnapshotList } from './snapshot.js'
 import type { StatsCounters } from './stats.js'
 import type { WritePath } from './write-path.js'
-import type { Bytes } from './arguments.js'
+import { binaryKey, type Bytes } from './arguments.js'
 import type { EventLoopGate } from '../util/event-loop-gate.js'
 
 export class ReadPath {
@@ -107,17 +107,24 @@ export class ReadPath {
   /**
    * Reads every key at one sequence through one pinned view (`snap`, or a snapshot taken
    * here), so the event loop may turn between slices of a large batch and the answer is
-   * still one consistent read.
+   * still one consistent read. `toBytes` validates a key (throwing rejects the whole call);
+   * `checkOpen` throws once the database is closing, checked after each turn.
    */
-  async getMany<T>(keys: readonly Bytes[], read: (key: Bytes, snapshot: Snapshot) => T, snap: Snapshot | undefined): Promise<T[]> {
+  async getMany(keys: readonly Bytes[], toBytes: (key: Bytes) => Uint8Array, snap: Snapshot | undefined, checkOpen: () => void): Promise<(Buffer | undefined)[]> {
     const own = snap === undefined ? this.snapshot() : undefined
     const at = snap ?? own!
     try {
-      const out: T[] = []
-      for (const key of keys) {
-        out.push(read(key, at))
+      const out = new Array<Buffer | undefined>(keys.length)
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i]!
+        const k = toBytes(key)
+        out[i] = this.get(k, binaryKey(key, k), at)
         const turn = this.#gate.pass()
-        if (turn !== undefined) await turn
+        if (turn !== undefined) {
+          await turn
+          checkOpen()
+          at.checkUsable()
+        }
       }
       return out
     } finally {

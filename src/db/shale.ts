@@ -14,7 +14,7 @@ import type { TableCache } from '../table/table-cache.js'
 import { EventLoopGate } from '../util/event-loop-gate.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
-import { batchArg, binaryKey, boundArg, cacheFillArg, iteratorRangeArg, keyArg, pendingOp, readSnapshotArg, syncArg } from './arguments.js'
+import { batchArg, binaryKey, boundArg, cacheFillArg, iteratorRangeArg, pendingOp, readKeyArg, readSnapshotArg, syncArg } from './arguments.js'
 import type { BatchOperation, Bytes, IteratorOptions, PendingOp, ReadOptions, WriteOptions } from './arguments.js'
 import { BackgroundError } from './background-error.js'
 import { closeHandle } from './close.js'
@@ -162,7 +162,7 @@ export class Shale {
   /** The value of key, or undefined when it is absent or deleted. Synchronous: no I/O wait beyond a positioned read. */
   getSync(key: Bytes, options?: ReadOptions): Buffer | undefined {
     const snap = this.#readSnapshot(options)
-    const k = keyArg(key, this.#options.allowEmptyKeys)
+    const k = readKeyArg(key, this.#options.allowEmptyKeys)
     return this.#reads.get(k, binaryKey(key, k), snap)
   }
 
@@ -177,7 +177,8 @@ export class Shale {
   getMany(keys: readonly Bytes[], options?: ReadOptions): Promise<(Buffer | undefined)[]> {
     try {
       if (!Array.isArray(keys)) throw invalidArgument('Invalid keys: expected an array')
-      return this.#reads.getMany(keys, (k, snapshot) => this.getSync(k, { ...options, snapshot }), this.#readSnapshot(options))
+      const allowEmpty = this.#options.allowEmptyKeys
+      return this.#reads.getMany(keys, (key) => readKeyArg(key, allowEmpty), this.#readSnapshot(options), () => this.#checkOpen())
     } catch (err) {
       return Promise.reject(err)
     }

@@ -14,6 +14,9 @@ export type Comparator = (a: Uint8Array, b: Uint8Array) => number
 export type RangeComparator = (a: Uint8Array, aStart: number, aEnd: number, b: Uint8Array) => number
 export type BlockSearch = 'binary' | 'linear'
 
+/** Whether a Uint32Array reads the block's little-endian restart offsets as they are. */
+const LITTLE_ENDIAN = new Uint8Array(Uint32Array.of(1).buffer)[0] === 1
+
 export class Block {
   /** The block contents (no trailer). */
   readonly data: Uint8Array
@@ -35,7 +38,9 @@ export class Block {
     if (count > (len - 4) / 4) throw this.corrupt(`restart count ${count} does not fit in ${len} bytes`)
     const end = len - 4 - 4 * count
     if (count === 0 && end !== 0) throw this.corrupt(`${end} bytes of entries but no restart points`)
-    const restarts = new Uint32Array(count)
+    // A view of the restart array in place when it is 4-byte aligned (decompressed blocks are
+    // allocated so that it is): one object less per cached block, and no second allocation.
+    const restarts = LITTLE_ENDIAN && ((data.byteOffset + end) & 3) === 0 ? new Uint32Array(data.buffer, data.byteOffset + end, count) : new Uint32Array(count)
     let prev = -1
     for (let i = 0; i < count; i++) {
       const r = getU32(data, end + 4 * i)

@@ -181,7 +181,10 @@ function decompressStored(stored: Uint8Array, where: string, fileName: string): 
   let contents: Uint8Array
   let written: number
   try {
-    contents = allocUninitialized(length)
+    // Placed so that the restart array at the end starts 4-byte aligned (it starts at a
+    // multiple of 4 from the end): Block then reads it in place (block.ts).
+    const pad = (4 - (length & 3)) & 3
+    contents = allocUninitialized(length + pad).subarray(pad)
     written = decompressBlock(payload, contents)
   } catch (err) {
     // RangeError: the decoder's verdict on the data (or an allocation the length made impossible).

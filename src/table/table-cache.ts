@@ -113,11 +113,21 @@ export class TableCache {
     else this.#trim()
   }
 
-  /** Point lookup through a briefly held reader (TableReader.get). */
-  get(fileNumber: number, userKey: Uint8Array, seq: number, searched?: SearchCounter): FoundEntry | undefined {
+  /**
+   * Point lookup (TableReader.get). A reader already open is used without taking a
+   * reference: the lookup is synchronous and closes nothing, so nothing can close the
+   * reader under it. Only a table not yet open goes through acquire(), whose trim may
+   * close others.
+   */
+  get(fileNumber: number, userKey: Uint8Array, seq: number, searched?: SearchCounter, hash?: number): FoundEntry | undefined {
+    const entry = this.#open.get(fileNumber)
+    if (entry !== undefined) {
+      entry.lastUse = ++this.#clock
+      return entry.reader.get(userKey, seq, searched, hash)
+    }
     const reader = this.acquire(fileNumber)
     try {
-      return reader.get(userKey, seq, searched)
+      return reader.get(userKey, seq, searched, hash)
     } finally {
       this.release(reader)
     }

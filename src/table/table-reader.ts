@@ -11,7 +11,7 @@ import { type ValueKind, SeekKeyBuffer, compareInternalKeyRange, compareInternal
 import { Block, BlockCursor, type BlockSearch } from './block.js'
 import { ABSENT, BlockGetResult, FOUND, USE_CURSOR, blockGet } from './block-get.js'
 import type { BlockCache, CachedBlock } from './block-cache.js'
-import { bloomMayContain } from './bloom.js'
+import { bloomHash, bloomMayContain, bloomMayContainHash } from './bloom.js'
 import {
   type BlockHandle,
   type TableProperties,
@@ -165,10 +165,13 @@ export class TableReader {
     return this.#filter === undefined || bloomMayContain(this.#filter, userKey)
   }
 
-  /** The newest entry for userKey with sequence <= seq, tombstones included. */
-  get(userKey: Uint8Array, seq: number, searched?: SearchCounter): FoundEntry | undefined {
+  /**
+   * The newest entry for userKey with sequence <= seq, tombstones included. `hash` is
+   * bloomHash(userKey), passed in by a caller that probes several tables with one key.
+   */
+  get(userKey: Uint8Array, seq: number, searched?: SearchCounter, hash?: number): FoundEntry | undefined {
     if (this.#closed) throw this.#closedError()
-    if (this.#filter !== undefined && !bloomMayContain(this.#filter, userKey)) {
+    if (this.#filter !== undefined && !bloomMayContainHash(this.#filter, hash ?? bloomHash(userKey))) {
       this.stats.filterSkips++
       return undefined
     }

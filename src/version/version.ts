@@ -8,6 +8,7 @@ import type { InternalIterator } from '../base/internal-iterator.js'
 import type { FoundEntry } from '../base/found-entry.js'
 import { NUM_LEVELS } from '../base/levels.js'
 import { compareBytes } from '../util/bytes.js'
+import { bloomHash } from '../table/bloom.js'
 import type { TableCache } from '../table/table-cache.js'
 import type { SearchCounter } from '../table/table-reader.js'
 import { fileContains, type FileMetadata } from './file-metadata.js'
@@ -68,12 +69,15 @@ export class Version {
   /** The newest version of key with sequence <= seq across all tables, tombstones included. */
   get(key: Uint8Array, seq: number, tables: TableCache, counter: ReadCounter): FoundEntry | undefined {
     // Written without closures or arrays: this runs for every get that misses the memtables.
+    // The key is hashed once for the bloom filters of every table it probes.
+    let hash = -1
     const l0 = this.levels[0]!
     for (let i = 0; i < l0.length; i++) {
       const f = l0[i]!
       if (!fileContains(f, key)) continue
       counter.tablesProbed++
-      const hit = tables.get(f.number, key, seq, counter)
+      if (hash < 0) hash = bloomHash(key)
+      const hit = tables.get(f.number, key, seq, counter, hash)
       if (hit !== undefined) return hit
     }
     for (let level = 1; level < this.levels.length; level++) {
@@ -81,7 +85,8 @@ export class Version {
       const f = files[findFile(files, key)]
       if (f === undefined || compareBytes(key, f.smallestKey) < 0) continue
       counter.tablesProbed++
-      const hit = tables.get(f.number, key, seq, counter)
+      if (hash < 0) hash = bloomHash(key)
+      const hit = tables.get(f.number, key, seq, counter, hash)
       if (hit !== undefined) return hit
     }
     return undefined

@@ -67,3 +67,32 @@ test('bloom bits are pinned (filters are persisted)', () => {
 })
 
 const PINNED_FILTER_CRC = '9d8fa2cd'
+
+test('the 32-bit probe arithmetic answers exactly as the plain-number definition of the format', () => {
+  // The format's definition, with floating-point modulo as first written.
+  const reference = (filter: Uint8Array, hash: number): boolean => {
+    const bytes = filter.length - 1
+    const k = filter[bytes]!
+    const bits = bytes * 8
+    let h = hash >>> 0
+    const step = (Math.imul((h >>> 16) | (h << 16), 0x9e3779b1) | 1) >>> 0
+    for (let j = 0; j < k; j++) {
+      const bit = h % bits
+      if ((filter[bit >>> 3]! & (1 << (bit & 7))) === 0) return false
+      h = (h + step) >>> 0
+    }
+    return true
+  }
+  let state = 12345
+  const next = () => (state = (Math.imul(state, 1103515245) + 12345) >>> 0)
+  for (const bytes of [8, 9, 1000, 65_537]) {
+    const filter = new Uint8Array(bytes + 1)
+    // About half the bits set, so both answers occur often.
+    for (let i = 0; i < bytes; i++) filter[i] = next() & 0xff
+    filter[bytes] = 3
+    for (let i = 0; i < 20_000; i++) {
+      const h = next()
+      assert.equal(bloomMayContainHash(filter, h), reference(filter, h), `bytes ${bytes} hash ${h}`)
+    }
+  }
+})
