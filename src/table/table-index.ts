@@ -110,6 +110,18 @@ export class TableIndex {
     return this.#search(target, lo, end)
   }
 
+  /**
+   * find() by a scan from the first block, comparing whole keys: BlockSearch 'linear', the
+   * design notebook's baseline for its binary-versus-linear benchmark.
+   */
+  findLinear(target: Uint8Array): number {
+    const keys = this.#keys
+    const starts = this.#starts
+    let block = 0
+    while (block < this.count && compareInternalKeyRange(keys, starts[block]!, starts[block + 1]!, target) < 0) block++
+    return block
+  }
+
   /** The first block in [lo, hi) whose last key is >= target, or hi: a binary search over whole keys. */
   #search(target: Uint8Array, lo: number, hi: number): number {
     const keys = this.#keys

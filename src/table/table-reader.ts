@@ -177,7 +177,7 @@ export class TableReader {
     }
     if (searched !== undefined) searched.tablesSearched++
     const target = this.#seekKey.encode(userKey, seq)
-    let block = this.#index.find(target)
+    let block = this.#findBlock(target)
     if (block >= this.#index.count) return undefined
     const first = this.blockAt(block)
     const found = this.#found
@@ -222,7 +222,11 @@ export class TableReader {
 
   /** The first data block whose last key is >= the internal key target (blockCount if none). For cursors. */
   findBlock(target: Uint8Array): number {
-    return this.#index.find(target)
+    return this.#findBlock(target)
+  }
+
+  #findBlock(target: Uint8Array): number {
+    return this.#search === 'linear' ? this.#index.findLinear(target) : this.#index.find(target)
   }
 
   /** Data block number `block` (< blockCount), from the cache or the file. For cursors. */

@@ -46,9 +46,11 @@ test('find agrees with a linear search over whole keys (shared prefixes, ties in
           for (const user of [withPrefix(u), u, prefix.subarray(0, prefix.length >> 1)]) {
             const target = encodeInternalKey(user, s, 0)
             assert.equal(index.find(target), naiveFind(unique, target), `target ${Buffer.from(target).toString('hex')}`)
+            assert.equal(index.findLinear(target), naiveFind(unique, target), `findLinear, target ${Buffer.from(target).toString('hex')}`)
           }
         }
         for (const k of unique) assert.equal(index.find(k), naiveFind(unique, k))
+        for (const k of unique) assert.equal(index.findLinear(k), naiveFind(unique, k))
       },
     ),
     { numRuns: 400 },
