@@ -6,6 +6,7 @@
 // history: a synced write in a new log must not survive while an earlier unsynced write in
 // the previous log is lost.
 
+import { setImmediate as yieldToLoop } from 'node:timers/promises'
 import type { FileSystem } from '../vfs/file-system.js'
 import type { LogWriter } from '../wal/log-writer.js'
 
@@ -69,6 +70,12 @@ export class GroupCommit {
       } catch (err) {
         for (const w of round) w.reject(err)
       }
+      // Writers just released usually write again at once. When there were several, one turn
+      // of the event loop lets all of them join the next round; otherwise the first to come
+      // back would start a round of its own and the rest would wait for the one after it, so
+      // rounds would alternate between one writer and all the others. A lone writer does not
+      // wait for the turn.
+      if (round.length > 1) await yieldToLoop()
     }
     this.#running = undefined
   }
