@@ -4,7 +4,7 @@
 
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { MAX_SEQUENCE, ValueKind } from '../base/internal-key.js'
-import { bytesEqual, compareBytes, copyBytes } from '../util/bytes.js'
+import { bytesEqual, compareBytes, copyBytes, toBuffer } from '../util/bytes.js'
 import { sharedEntrySlab } from './entry-slab.js'
 
 export interface Bound {
@@ -151,7 +151,8 @@ export class DbIterator {
       savedValue = it.kind() === ValueKind.Deletion ? undefined : copyBytes(it.value())
     }
     if (savedKey === undefined || savedValue === undefined) return undefined
-    return sharedEntrySlab.entry(savedKey, savedValue)
+    // Both are copies already (the cursor moved past them): hand them out, not copies of them.
+    return [toBuffer(savedKey), toBuffer(savedValue)]
   }
 
   close(): void {

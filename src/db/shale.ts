@@ -142,8 +142,8 @@ export class Shale {
   /**
    * Resolves once no compaction is running or queued: the tree is settled (every level
    * below its target) and the tables compactions replaced are deleted, unless an open
-   * iterator still reads them (they go soon after it closes). For tools, tests and benchmarks that want to measure or inspect a
-   * quiet store; normal use never needs it.
+   * iterator still reads them (they go soon after it closes). For tools, tests and
+   * benchmarks that want to measure or inspect a quiet store; normal use never needs it.
    */
   async waitForCompactions(): Promise<void> {
     this.#checkOpen()

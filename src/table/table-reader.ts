@@ -211,13 +211,8 @@ export class TableReader {
   /** blockAt for a cursor whose policy may leave the block out of the cache (`fill` false). */
   scanBlockAt(block: number, fill: boolean): Block {
     if (fill || this.#cached[block] !== undefined) return this.blockAt(block)
-    if (this.#closed) throw this.#closedError()
-    const index = this.#index
-    const handle = { offset: index.offset(block), size: index.size(block) }
-    const contents = readBlockContents(this.#file, this.fileName, handle, this.#dataLimit, this.#verify, this.#formatVersion)
-    this.stats.blockReads++
     this.stats.scanBlocksNotCached++
-    return new Block(contents, this.fileName, handle.offset)
+    return this.#readBlock(block)
   }
 
   /** The first data block whose last key is >= the internal key target (blockCount if none). For cursors. */
@@ -237,15 +232,20 @@ export class TableReader {
       this.stats.cacheHits++
       return cached.block
     }
+    // Cached decompressed, so a hit costs no decoding; the charge is the decompressed size.
+    const decoded = this.#readBlock(block)
+    this.#cache?.insert(this.#cached, block, decoded)
+    return decoded
+  }
+
+  /** Data block `block` read from the file: checked, decompressed and parsed, not cached. */
+  #readBlock(block: number): Block {
     if (this.#closed) throw this.#closedError()
     const index = this.#index
     const handle = { offset: index.offset(block), size: index.size(block) }
     const contents = readBlockContents(this.#file, this.fileName, handle, this.#dataLimit, this.#verify, this.#formatVersion)
     this.stats.blockReads++
-    // Cached decompressed, so a hit costs no decoding; the charge is the decompressed size.
-    const decoded = new Block(contents, this.fileName, handle.offset)
-    this.#cache?.insert(this.#cached, block, decoded)
-    return decoded
+    return new Block(contents, this.fileName, handle.offset)
   }
 
   /** Closes the file and drops this reader's blocks from the cache. Idempotent. */
