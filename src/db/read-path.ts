@@ -43,7 +43,7 @@ export class ReadPath {
 
   /** The sequence number of the newest write a read at the latest state sees. */
   get lastSequence(): number {
-    return 'follower' in this.#source ? this.#source.follower.lastSequence : this.#versions.lastSequence
+    return 'follower' in this.#source ? this.#source.follower.lastSequence : this.#source.writes.visibleSequence
   }
 
   /** Iterators not yet closed. */

@@ -28,15 +28,19 @@ import type { GroupCommit } from './group-commit.js'
 
 /**
  * Operations hold the caller's buffers until the write is applied, which is synchronous
- * unless the write has to wait; before waiting, it takes copies, so the caller may reuse
- * its buffers as soon as the call returns.
+ * unless the write has to wait; before waiting, it takes copies (of the operations from
+ * `from` on), so the caller may reuse its buffers as soon as the call returns.
  */
-function ownBuffers(ops: PendingOp[]): void {
-  for (const op of ops) {
+function ownBuffers(ops: PendingOp[], from = 0): void {
+  for (let i = from; i < ops.length; i++) {
+    const op = ops[i]!
     op.key = copyBytes(op.key)
     if (op.value !== undefined) op.value = copyBytes(op.value)
   }
 }
+
+/** Operations applied between looks at the event-loop gate while a write fills the memtable. */
+const OPS_PER_GATE_CHECK = 16
 
 export class WritePath {
   readonly #core: DbCore
@@ -51,6 +55,14 @@ export class WritePath {
   #log: LogWriter
   #imm: { memtable: Memtable; log: LogWriter } | undefined
   #flushTimer: NodeJS.Immediate | undefined
+  /**
+   * The newest sequence reads see. A write is logged whole at once but may be applied to the
+   * memtable over several turns of the event loop (a large batch); its sequences are
+   * published only once all of it is in, and in log order, so no read sees part of a batch.
+   */
+  #visibleSequence: number
+  /** Settles when the writes still being applied are in; undefined when none is. */
+  #applying: Promise<void> | undefined
 
   constructor(core: DbCore, commit: GroupCommit, compactions: CompactionScheduler, gate: EventLoopGate, mem: Memtable, log: LogWriter) {
     this.#core = core
@@ -59,7 +71,13 @@ export class WritePath {
     this.#gate = gate
     this.#mem = mem
     this.#log = log
+    this.#visibleSequence = core.versions.lastSequence
     commit.addLog(log)
+  }
+
+  /** The sequence of the newest write fully applied: what a read at the latest state sees. */
+  get visibleSequence(): number {
+    return this.#visibleSequence
   }
 
   /** The memtable writes go to. */
@@ -114,8 +132,16 @@ export class WritePath {
       const again = this.checkWritable()
       if (again) return again
     }
-    // Make room: freeze a full memtable; if the previous one is still flushing, wait.
+    // Make room: freeze a full memtable; if the previous one is still flushing, wait. A
+    // memtable is frozen only once every write logged for it is applied.
     while (this.#mem.approximateBytes >= options.memtableSize) {
+      if (this.#applying !== undefined) {
+        ownBuffers(ops)
+        await this.#applied()
+        const again = this.checkWritable()
+        if (again) return again
+        continue
+      }
       if (this.#imm === undefined) {
         this.#rotateMemtable()
         break
@@ -136,40 +162,107 @@ export class WritePath {
       throw errors.fail('append to the write-ahead log', err)
     }
     versions.advanceLastSequence(seq + ops.length - 1)
-    const mem = this.#mem
-    for (let i = 0; i < ops.length; i++) {
-      const op = ops[i]!
-      mem.add(op.key, seq + i, op.kind, op.value ?? EMPTY_BYTES, op.skey)
-      counters.userBytes += op.key.length + (op.value?.length ?? 0)
-    }
+    for (const op of ops) counters.userBytes += op.key.length + (op.value?.length ?? 0)
     counters.writes += ops.length
+    const applying = this.#apply(this.#mem, ops, seq)
     if (sync) {
       counters.syncWrites++
       try {
         await this.#commit.sync()
       } catch (err) {
+        // The apply goes on; its outcome no longer reaches this caller.
+        applying?.catch(() => {})
         throw errors.fail('sync the write-ahead log', err)
       }
+      if (applying !== undefined) await applying
     } else {
       this.#scheduleLogFlush()
+      if (applying !== undefined) return applying
       const turn = this.#gate.pass()
       if (turn !== undefined) await turn
     }
+  }
+
+  /**
+   * Applies a logged write to its memtable. When nothing else is being applied it starts at
+   * once and usually finishes within the current slice of the event-loop budget: then it is
+   * published and undefined is returned. Otherwise the rest is applied in later turns, after
+   * the writes logged before it, and the promise settles once it is published.
+   */
+  #apply(mem: Memtable, ops: PendingOp[], seq: number): Promise<void> | undefined {
+    let rest: Promise<void>
+    if (this.#applying === undefined) {
+      const next = this.#applySlice(mem, ops, seq, 0)
+      if (next === ops.length) {
+        this.#visibleSequence = seq + ops.length - 1
+        return undefined
+      }
+      ownBuffers(ops, next)
+      rest = this.#applyRest(mem, ops, seq, next)
+    } else {
+      ownBuffers(ops)
+      const before = this.#applying
+      rest = before.then(() => this.#applyRest(mem, ops, seq, 0))
+    }
+    const applying: Promise<void> = rest.finally(() => {
+      if (this.#applying === applying) this.#applying = undefined
+    })
+    this.#applying = applying
+    return applying
+  }
+
+  async #applyRest(mem: Memtable, ops: PendingOp[], seq: number, from: number): Promise<void> {
+    let next = from
+    // Goes on after a background failure too: the write is logged, and resuming after a
+    // full disk flushes the memtable, which must then hold every logged write whole.
+    while (next < ops.length) {
+      await this.#gate.pass()
+      next = this.#applySlice(mem, ops, seq, next)
+    }
+    this.#visibleSequence = seq + ops.length - 1
+  }
+
+  /** Adds ops[from..] to the memtable until done or the event-loop gate closes; returns where it stopped. */
+  #applySlice(mem: Memtable, ops: PendingOp[], seq: number, from: number): number {
+    try {
+      for (let i = from; i < ops.length; ) {
+        const op = ops[i]!
+        mem.add(op.key, seq + i, op.kind, op.value ?? EMPTY_BYTES, op.skey)
+        i++
+        if ((i - from) % OPS_PER_GATE_CHECK === 0 && i < ops.length && this.#gate.pass() !== undefined) return i
+      }
+    } catch (err) {
+      // Part of a logged write is in the memtable: nothing later may be applied or published.
+      throw this.#core.errors.fail('apply a write to the memtable', err)
+    }
+    return ops.length
+  }
+
+  /** Settles (never rejects) once every write logged so far is applied. */
+  async #applied(): Promise<void> {
+    while (this.#applying !== undefined) await this.#applying.catch(() => {})
   }
 
   /** Writes the memtable to a table now and waits until it is recorded in the manifest. */
   async flush(): Promise<void> {
     const rejected = this.checkWritable()
     if (rejected) return rejected
-    if (this.#imm !== undefined) await this.#flushes.idle()
-    if (this.#mem.count > 0 && this.#imm === undefined) this.#rotateMemtable()
+    // Freeze the memtable once nothing is being applied to it and the previous one is flushed.
+    for (;;) {
+      if (this.#core.errors.error) throw this.#core.errors.error
+      if (this.#applying !== undefined) await this.#applied()
+      else if (this.#imm !== undefined) await this.#flushes.idle()
+      else break
+    }
+    if (this.#mem.count > 0) this.#rotateMemtable()
     await this.#flushes.idle()
     if (this.#core.errors.error) throw this.#core.errors.error
   }
 
-  /** Settles (never rejects) once the flushes queued so far are done. */
-  idle(): Promise<void> {
-    return this.#flushes.idle()
+  /** Settles (never rejects) once the writes logged and the flushes queued so far are done. */
+  async idle(): Promise<void> {
+    await this.#applied()
+    await this.#flushes.idle()
   }
 
   /** For close: no more log flushes on the timer; the logs are closed next. */
@@ -265,6 +358,7 @@ export class WritePath {
   #tryResume(): Promise<void> | undefined {
     return this.#core.errors.tryResume(
       async () => {
+        await this.#applied()
         await this.#flushes.idle()
         await this.#compactions.idle()
         await this.#commit.drain().catch(() => {})
