@@ -45,6 +45,10 @@ export interface RunResult {
   writeAmplification: number | null
   /** Shale only: what its block cache held at the end of the run. */
   blockCacheMiB: number | null
+  /** Shale's sync writes only (stats().wal): fsync latency, writers acknowledged per group-commit round, and the gap between rounds. */
+  fsyncP50Us?: number | null
+  writersPerRound?: number | null
+  syncGapP50Us?: number | null
 }
 
 export type ChildMessage =
@@ -110,6 +114,9 @@ async function runJob(job: ChildJob): Promise<RunResult> {
     diskMiB: job.engine === 'map' ? null : round(diskBytes(job.dir) / 1048576, 1),
     writeAmplification: extra.writeAmplification === undefined ? null : round(extra.writeAmplification, 2),
     blockCacheMiB: extra.blockCacheBytes === undefined ? null : round(extra.blockCacheBytes / 1048576, 1),
+    fsyncP50Us: extra.fsyncP50Ms === undefined ? null : round(extra.fsyncP50Ms * 1000, 0),
+    writersPerRound: extra.writersPerRound === undefined ? null : round(extra.writersPerRound, 1),
+    syncGapP50Us: extra.syncGapP50Ms === undefined ? null : round(extra.syncGapP50Ms * 1000, 0),
   }
 }
 

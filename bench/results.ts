@@ -54,6 +54,9 @@ export const METRICS = [
   'diskMiB',
   'writeAmplification',
   'blockCacheMiB',
+  'fsyncP50Us',
+  'writersPerRound',
+  'syncGapP50Us',
 ] as const satisfies readonly (keyof RunResult)[]
 export type Metric = (typeof METRICS)[number]
 
@@ -77,7 +80,8 @@ export function medians(results: BenchResults): MedianRow[] {
   return [...groups.values()].map((runs) => {
     const values = {} as Record<Metric, number | null>
     for (const m of METRICS) {
-      const present = runs.map((r) => r[m]).filter((v): v is number => v !== null)
+      // Results written before a metric existed lack it.
+      const present = runs.map((r) => r[m]).filter((v): v is number => typeof v === 'number')
       values[m] = present.length === 0 ? null : median(present)
     }
     return { engine: runs[0]!.engine, workload: runs[0]!.workload, runs: runs.length, complete: runs.every((r) => r.complete), ops: median(runs.map((r) => r.ops)), values }

@@ -44,7 +44,9 @@ export function openShale(blockSearch: 'binary' | 'linear', readOnly = false): O
       // Write amplification only when this process wrote: a read workload has nothing to amplify.
       extra: (): Record<string, number> => {
         const s = db.stats()
-        return { ...(s.userBytes > 0 ? { writeAmplification: s.writeAmplification } : {}), blockCacheBytes: s.blockCache.bytes }
+        const w = s.wal
+        const sync = w.rounds > 0 ? { fsyncP50Ms: w.fsyncP50Millis, writersPerRound: w.syncedWrites / w.rounds, syncGapP50Ms: w.gapP50Millis } : {}
+        return { ...(s.userBytes > 0 ? { writeAmplification: s.writeAmplification } : {}), blockCacheBytes: s.blockCache.bytes, ...sync }
       },
     }
   }

@@ -7,8 +7,32 @@
 // the previous log is lost.
 
 import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { LatencyHistogram } from '../util/latency-histogram.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import type { LogWriter } from '../wal/log-writer.js'
+
+/** What stats().wal reports about sync writes: how long fsyncs take, and how many writers share one. */
+export interface SyncStats {
+  /** fsync calls on write-ahead logs (the same as stats().fsyncs). */
+  fsyncs: number
+  /** Time spent in them (writing the log's buffer, then fsync), total and per call. */
+  fsyncMillis: number
+  fsyncP50Millis: number
+  fsyncP99Millis: number
+  /** Group-commit rounds, and the sync writes they acknowledged: writers per round is their ratio. */
+  rounds: number
+  syncedWrites: number
+  maxWritersPerRound: number
+  /**
+   * From the end of one round to the start of the next, when sync writers kept coming: the
+   * time the disk sat idle while writers were acknowledged and wrote again (p50 and p99).
+   */
+  gapP50Millis: number
+  gapP99Millis: number
+}
+
+/** Gaps longer than this mean no sync writer was waiting; they are not counted as gaps. */
+const MAX_GAP_MS = 1000
 
 interface Waiter {
   resolve: () => void
@@ -24,6 +48,13 @@ export class GroupCommit {
   #running: Promise<void> | undefined
   /** fsync calls issued, for stats and the group-commit test. */
   syncs = 0
+  readonly #fsyncTimes = new LatencyHistogram()
+  readonly #gaps = new LatencyHistogram()
+  #rounds = 0
+  #syncedWrites = 0
+  #maxWritersPerRound = 0
+  /** When the last round acknowledged its writers (performance.now()), or -1 before the first. */
+  #lastRoundEnd = -1
 
   constructor(fs: FileSystem, dir: string) {
     this.#fs = fs
@@ -63,9 +94,14 @@ export class GroupCommit {
         for (const log of [...this.#logs]) {
           if (log.syncedSize < log.size) {
             this.syncs++
+            const started = performance.now()
+            if (this.#lastRoundEnd >= 0 && started - this.#lastRoundEnd < MAX_GAP_MS) this.#gaps.record(started - this.#lastRoundEnd)
+            this.#lastRoundEnd = -1
             await log.sync()
+            this.#fsyncTimes.record(performance.now() - started)
           }
         }
+        this.#countRound(round.length)
         for (const w of round) w.resolve()
       } catch (err) {
         for (const w of round) w.reject(err)
@@ -78,6 +114,27 @@ export class GroupCommit {
       if (round.length > 1) await yieldToLoop()
     }
     this.#running = undefined
+  }
+
+  #countRound(writers: number): void {
+    this.#rounds++
+    this.#syncedWrites += writers
+    if (writers > this.#maxWritersPerRound) this.#maxWritersPerRound = writers
+    this.#lastRoundEnd = performance.now()
+  }
+
+  stats(): SyncStats {
+    return {
+      fsyncs: this.syncs,
+      fsyncMillis: this.#fsyncTimes.totalMillis,
+      fsyncP50Millis: this.#fsyncTimes.percentile(0.5),
+      fsyncP99Millis: this.#fsyncTimes.percentile(0.99),
+      rounds: this.#rounds,
+      syncedWrites: this.#syncedWrites,
+      maxWritersPerRound: this.#maxWritersPerRound,
+      gapP50Millis: this.#gaps.percentile(0.5),
+      gapP99Millis: this.#gaps.percentile(0.99),
+    }
   }
 
   /** Waits until no round is running (used before close). */

@@ -28,6 +28,7 @@ export function handleStats(h: DbHandle, entries: (() => Iterable<[Uint8Array, U
       snapshots: h.snapshots.size,
       openIterators: h.reads.openIterators,
       fsyncs: h.commit.syncs,
+      wal: h.commit.stats(),
       blockCache: h.tables.blockCacheUsage(),
       backgroundError: h.errors.error?.message,
       compactionWarning: h.runner.warning,

@@ -8,6 +8,7 @@ import type { TableCache } from '../table/table-cache.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import type { LifetimeCounters } from '../version/lifetime-counters.js'
 import { NUM_LEVELS } from '../base/levels.js'
+import type { SyncStats } from './group-commit.js'
 
 export interface LevelStats {
   level: number
@@ -59,6 +60,8 @@ export interface DbStats {
   openIterators: number
   /** fsync calls on write-ahead logs; with group commit this is well below syncWrites. */
   fsyncs: number
+  /** Sync writes and the fsyncs behind them: fsync latency, writers per group-commit round, and the gaps between rounds. */
+  wal: SyncStats
   /** The decoded-block cache: its capacity (the blockCacheSize option), and the bytes and blocks it holds now. */
   blockCache: { capacity: number; bytes: number; blocks: number }
   backgroundError: string | undefined
@@ -123,6 +126,7 @@ type Live = Pick<
   | 'snapshots'
   | 'openIterators'
   | 'fsyncs'
+  | 'wal'
   | 'blockCache'
   | 'backgroundError'
   | 'compactionWarning'
@@ -145,7 +149,7 @@ export interface StatsSources {
   ownsLogs: boolean
   lifetime: LifetimeCounters
   space: (() => DbStats['space']) | undefined
-  rest: Pick<DbStats, 'lastSequence' | 'snapshots' | 'openIterators' | 'fsyncs' | 'blockCache' | 'backgroundError' | 'compactionWarning'>
+  rest: Pick<DbStats, 'lastSequence' | 'snapshots' | 'openIterators' | 'fsyncs' | 'wal' | 'blockCache' | 'backgroundError' | 'compactionWarning'>
 }
 
 /** The object db.stats() returns. */

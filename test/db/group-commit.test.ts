@@ -87,6 +87,9 @@ test('writers that arrive while a sync runs share the next one: four writers, tw
   assert.ok(later.every((w) => w.done && w.error === undefined))
   assert.equal(commit.syncs, 2)
   assert.equal(log.syncedSize, log.size)
+  const stats = commit.stats()
+  assert.deepEqual([stats.fsyncs, stats.rounds, stats.syncedWrites, stats.maxWritersPerRound], [2, 2, 4, 3], 'stats: two rounds acknowledged four writes, three in the second')
+  assert.ok(stats.fsyncP50Millis > 0 && stats.fsyncP99Millis >= stats.fsyncP50Millis)
 })
 
 test('a sync with nothing new to make durable issues no fsync', async () => {
