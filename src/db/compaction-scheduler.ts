@@ -48,6 +48,15 @@ export class CompactionScheduler {
     })
   }
 
+  /**
+   * Runs `job` on the compaction queue, so no compaction runs while it does: an ingest picks
+   * its level and installs its tables there, and a compaction under way could otherwise
+   * write overlapping tables into that level.
+   */
+  exclusive<T>(job: () => Promise<T>): Promise<T> {
+    return this.#queue.push(job)
+  }
+
   /** Resolves once no compaction is running or queued. */
   async waitUntilIdle(): Promise<void> {
     while (this.#queue.size > 0 && !this.#core.isClosed()) await this.#queue.idle()
