@@ -172,8 +172,11 @@ export interface IngestEntry {
   value: Bytes
 }
 
-/** What db.ingest() reads: entries in strictly ascending key order, from an iterable or an async one. */
-export type IngestSource = AsyncIterable<IngestEntry> | Iterable<IngestEntry>
+/**
+ * What db.ingest() reads: entries in strictly ascending key order, from an iterable or an
+ * async one; an async one may also yield arrays of entries, which costs one await per array.
+ */
+export type IngestSource = AsyncIterable<IngestEntry | readonly IngestEntry[]> | Iterable<IngestEntry>
 
 export function ingestSourceArg(x: unknown): IngestSource {
   const it = x as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null | undefined
@@ -181,9 +184,8 @@ export function ingestSourceArg(x: unknown): IngestSource {
   throw invalidArgument('Invalid entries: expected an iterable or async iterable of {key, value}')
 }
 
-/** Entry `index` of an ingest, validated as a put would be: [key, value]. */
-export function ingestEntryArg(x: unknown, index: number, allowEmptyKeys: boolean): [Uint8Array, Uint8Array] {
+/** The key of entry `index` of an ingest, validated as a put's would be. */
+export function ingestKeyArg(x: unknown, index: number, allowEmptyKeys: boolean): Uint8Array {
   if (typeof x !== 'object' || x === null) throw invalidArgument(`Invalid ingest entry ${index}: expected an object {key, value}`)
-  const e = x as { key?: unknown; value?: unknown }
-  return [keyArg(e.key, allowEmptyKeys, `key of ingest entry ${index}`), valueArg(e.value)]
+  return keyArg((x as { key?: unknown }).key, allowEmptyKeys, `key of ingest entry ${index}`)
 }

@@ -2,9 +2,9 @@
 // memtable and level 0, then installed by one MANIFEST edit, so it becomes visible whole or
 // not at all. Two steps (docs/design.md#bulk-load):
 //
-// 1. Build, beside writes and compactions: each entry is validated (as a put's, and keys
-//    strictly ascending) and goes through the output splitter into tables of the target
-//    file size, time-sliced like a flush. Every entry carries one sequence number S,
+// 1. Build (ingest-build.ts), beside writes and compactions: each entry is validated (as
+//    a put's, and keys strictly ascending) and goes through the output splitter into tables
+//    of the target file size, time-sliced like a flush. Every entry carries one sequence number S,
 //    reserved at the start SEQUENCE_GAP above the last one: writes meanwhile take the
 //    numbers below it, so S is still newer than all of them when it is installed.
 // 2. Install, on the compaction queue (no compaction can be writing into the level picked)
@@ -17,19 +17,16 @@
 // Until the edit is durable nothing refers to the tables: a failure deletes them, and a
 // crash leaves orphans that the next open deletes. Ingests run one at a time.
 
-import { closedError, invalidArgument } from '../errors.js'
+import { closedError } from '../errors.js'
 import { tableFileName } from '../base/file-names.js'
-import { ValueKind } from '../base/internal-key.js'
-import { OutputSplitter } from '../compaction/output-splitter.js'
-import { compareBytes } from '../util/bytes.js'
 import { SerialQueue } from '../util/serial-queue.js'
-import { TimeSlicer } from '../util/time-slicer.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import { ingestLevel } from '../version/ingest-level.js'
 import { emptyEdit } from '../version/version-edit.js'
-import { ingestEntryArg, type IngestSource } from './arguments.js'
+import type { IngestSource } from './arguments.js'
 import type { CompactionScheduler } from './compaction-scheduler.js'
 import type { DbCore } from './db-core.js'
+import { IngestBuilder, type BuiltRun } from './ingest-build.js'
 import type { WritePath } from './write-path.js'
 
 /**
@@ -39,9 +36,6 @@ import type { WritePath } from './write-path.js'
  */
 export const SEQUENCE_GAP = 2 ** 24
 
-/** File numbers reserved at a time while tables are built. */
-const NUMBERS_PER_RESERVATION = 8
-
 export interface IngestResult {
   /** Entries loaded. */
   entries: number
@@ -50,12 +44,6 @@ export interface IngestResult {
   bytes: number
   /** The level the tables went to; undefined when there were no entries. */
   level: number | undefined
-}
-
-interface Built {
-  tables: FileMetadata[]
-  entries: number
-  userBytes: number
 }
 
 export class Ingester {
@@ -104,53 +92,37 @@ export class Ingester {
   }
 
   /** Writes the entries as tables, every one with `sequence`; `files` collects the numbers used. */
-  async #build(entries: IngestSource, sequence: number, files: number[]): Promise<Built> {
-    const { fs, location, options, versions } = this.#core
-    const reserved: number[] = []
-    const splitter = new OutputSplitter(fs, location, options, () => {
-      // Refilled before each table starts (below), so a number is always there.
-      const n = reserved.shift()!
-      this.#core.files.protect(n)
-      files.push(n)
-      return n
-    })
-    const slicer = new TimeSlicer()
-    let last = new Uint8Array(64)
-    let lastLength = -1
-    let count = 0
-    let userBytes = 0
+  async #build(entries: IngestSource, sequence: number, files: number[]): Promise<BuiltRun> {
+    const builder = new IngestBuilder(this.#core, sequence, files)
     try {
-      for await (const entry of entries) {
-        const [key, value] = ingestEntryArg(entry, count, options.allowEmptyKeys)
-        if (lastLength >= 0 && compareBytes(key, last.subarray(0, lastLength)) <= 0) {
-          throw invalidArgument(`Invalid ingest entry ${count}: its key does not sort after the previous entry's (ingest needs strictly ascending keys, compared bytewise)`)
+      if (Symbol.asyncIterator in entries) {
+        // An async source may yield arrays of entries: one await per array, not per entry.
+        for await (const item of entries) {
+          if (!Array.isArray(item)) {
+            const wait = builder.add(item)
+            if (wait !== undefined) await wait
+            continue
+          }
+          for (const entry of item as unknown[]) {
+            const wait = builder.add(entry)
+            if (wait !== undefined) await wait
+          }
         }
-        // A copy: the caller may reuse the key's buffer once the next entry is asked for.
-        if (key.length > last.length) last = new Uint8Array(Math.max(key.length, last.length * 2))
-        last.set(key)
-        lastLength = key.length
-        if (splitter.full) await splitter.cut()
-        if (!splitter.open && reserved.length === 0) reserved.push(...(await versions.allocateFileNumbers(NUMBERS_PER_RESERVATION)))
-        splitter.add(key, sequence, ValueKind.Value, value)
-        count++
-        userBytes += key.length + value.length
-        const pause = slicer.tick()
-        if (pause !== undefined) {
-          await pause
-          // Close waits for this ingest (Writer.idle), so stop soon rather than finish.
-          if (this.#core.isClosed()) throw closedError('database', 'Database is closed')
+      } else {
+        for (const entry of entries) {
+          const wait = builder.add(entry)
+          if (wait !== undefined) await wait
         }
       }
-      const tables = await splitter.finish()
-      return { tables, entries: count, userBytes }
+      return await builder.finish()
     } catch (err) {
-      splitter.abandon()
+      builder.abandon()
       throw err
     }
   }
 
   /** Holds writes, flushes, and records the tables at their level in one edit; returns the level. */
-  async #install(built: Built, sequence: number, files: number[]): Promise<number> {
+  async #install(built: BuiltRun, sequence: number, files: number[]): Promise<number> {
     const { versions, fs, location, errors, counters } = this.#core
     if (this.#core.isClosed()) throw closedError('database', 'Database is closed')
     if (errors.error) throw errors.error
