@@ -67,7 +67,10 @@ async function runSequence(seed: number, length: number): Promise<Coverage> {
     for await (const [k, v] of db.iterator(use ? { snapshot: use.snap } : undefined)) got.push([k.toString(), v.toString()])
     coverage.checkedReads++
     if (JSON.stringify(got) !== JSON.stringify(want)) fail(`iterate${use ? ' @snapshot' : ''}:\n got ${JSON.stringify(got)}\nwant ${JSON.stringify(want)}`)
-    const k = randomKey(r)
+    for (let i = 0; i < 8; i++) await checkGet(randomKey(r), use)
+  }
+  // Gets search level 0 newest first by file number, unlike iterators, which merge by sequence.
+  const checkGet = async (k: string, use?: { snap: Snapshot; model: Model }): Promise<void> => {
     const v = await db.get(k, use ? { snapshot: use.snap } : undefined)
     if (v?.toString() !== (use?.model ?? model).get(k)) fail(`get ${k}${use ? ' @snapshot' : ''}: got ${v?.toString()}, want ${(use?.model ?? model).get(k)}`)
   }
@@ -103,6 +106,7 @@ async function runSequence(seed: number, length: number): Promise<Coverage> {
         const [result] = await Promise.all([ingest, ...others])
         for (const [k, v] of entries) model.set(k, v)
         if (mode === 'beside-writes') for (const [k, v] of beside) model.set(k, v)
+        for (const [k] of entries) await checkGet(k)
         coverage.ingests++
         if (result.level !== undefined) coverage.levels.add(result.level)
       } else if (op < 40) {
