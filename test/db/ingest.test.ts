@@ -161,13 +161,44 @@ test('ingest: writes made while the tables are built go on, and count as older t
   assert.ok(wrote)
   assert.equal((await db.get(key(10)))?.toString(), 'ingested-10')
   assert.equal((await db.get('outside'))?.toString(), 'written during the build')
-  // A write issued while the ingest is installed waits for it, then lands after it.
-  const ingest = db.ingest(run(5000, 5010))
-  const put = db.put(key(5005), 'issued during the ingest')
-  await Promise.all([ingest, put])
-  await db.put(key(5006), 'after')
-  assert.equal((await db.get(key(5006)))?.toString(), 'after')
   await db.close()
+})
+
+/** Runs a callback once, at the start of the next directory sync. */
+class SyncDirHook extends MemoryFileSystem {
+  onSyncDir: (() => void) | undefined
+
+  override async syncDir(dir: string): Promise<void> {
+    const hook = this.onSyncDir
+    this.onSyncDir = undefined
+    hook?.()
+    await super.syncDir(dir)
+  }
+}
+
+test('ingest: a write issued while the ingest is installed waits for it, and lands after it', async () => {
+  const fs = new SyncDirHook()
+  const options = small(fs)
+  const db = await Shale.open(DIR, options)
+  await db.put('a', '1')
+  await db.flush()
+  // With the memtable empty, the install's own directory sync (writes held) is the first one.
+  let put: Promise<void> | undefined
+  fs.onSyncDir = () => {
+    put = db.put(key(5005), 'issued during the install')
+  }
+  await db.ingest(run(5000, 5010))
+  assert.ok(put !== undefined, 'the put was issued')
+  await put
+  const check = async (db: Shale, what: string): Promise<void> => {
+    assert.equal((await db.get(key(5005)))?.toString(), 'issued during the install', `${what}: get`)
+    assert.equal((await contents(db)).get(key(5005)), 'issued during the install', `${what}: iterator`)
+  }
+  await check(db, 'after the ingest')
+  await db.close()
+  const reopened = await Shale.open(DIR, options)
+  await check(reopened, 'after reopen')
+  await reopened.close()
 })
 
 test('ingest: nothing to load resolves with no tables and takes no sequence number', async () => {
