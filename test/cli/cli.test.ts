@@ -326,3 +326,26 @@ test('read commands work on a store another process has open; write commands say
     dir.remove()
   }
 })
+
+test('cli: load --sorted bulk-loads sorted input all at once, and loads nothing from input out of order', () => {
+  const dir = tempDir()
+  const db = join(dir.path, 'db')
+  const input = join(dir.path, 'in.ndjson')
+  const row = (i: number, v = `v${i}`): string => JSON.stringify({ key: `k${String(i).padStart(5, '0')}`, value: v })
+  try {
+    assert.equal(shale('put', db, 'k00010', 'old').code, 0)
+    writeFileSync(input, Array.from({ length: 5000 }, (_, i) => row(i)).join('\n') + '\n')
+    assert.deepEqual(JSON.parse(shale('load', db, input, '--sorted', '--json').out), { entries: 5000 })
+    assert.equal(shale('get', db, 'k00010').out, 'v10\n', 'the load replaced the older value')
+    assert.equal(shale('scan', db, '--keys-only').out.trim().split('\n').length, 5000)
+    // Line 3,001 goes back: an error naming it, and none of the new values are visible.
+    writeFileSync(input, Array.from({ length: 5000 }, (_, i) => row(i === 3000 ? 5 : i + 10000, 'new')).join('\n'))
+    const r = shale('load', db, input, '--sorted')
+    assert.match(oneLineError(r, 'INVALID_ARGUMENT'), /Line 3001: the key does not sort after the previous line's.*nothing was loaded/)
+    assert.equal(shale('scan', db, '--keys-only').out.trim().split('\n').length, 5000)
+    assert.equal(shale('get', db, 'k10000').code, 1)
+    assert.match(shale('load', '--help').out, /With --sorted the keys must strictly ascend/)
+  } finally {
+    dir.remove()
+  }
+})
