@@ -79,7 +79,8 @@ export class IngestBuilder {
 
   /** Finishes a full table, reserves numbers if none are left, then adds the entry. */
   async #addAfterCut(key: Uint8Array, value: Uint8Array): Promise<void> {
-    if (this.#splitter.full) await this.#splitter.cut()
+    // The full table syncs while the next one is built.
+    if (this.#splitter.full) await this.#splitter.cut(true)
     if (this.#reserved.length === 0) this.#reserved.push(...(await this.#core.versions.allocateFileNumbers(NUMBERS_PER_RESERVATION)))
     this.#checkOpen()
     this.#append(key, value)
