@@ -7,10 +7,10 @@
 import { closedError, invalidArgument } from '../errors.js'
 import { ValueKind } from '../base/internal-key.js'
 import { OutputSplitter } from '../compaction/output-splitter.js'
-import { compareBytes } from '../util/bytes.js'
+import { copyBytes } from '../util/bytes.js'
 import { TimeSlicer } from '../util/time-slicer.js'
 import type { FileMetadata } from '../version/file-metadata.js'
-import { ingestKeyArg, valueArg } from './arguments.js'
+import { ingestKeyArg, readKeyArg, valueArg } from './arguments.js'
 import type { DbCore } from './db-core.js'
 
 /** File numbers reserved at a time while tables are built. */
@@ -52,18 +52,30 @@ export class IngestBuilder {
 
   /** Adds one entry; returns a promise when the caller must wait before the next one. */
   add(entry: unknown): Promise<void> | undefined {
-    // Checked apart (not as a [key, value] pair) so that no array is allocated per entry.
-    const key = ingestKeyArg(entry, this.#entries, this.#core.options.allowEmptyKeys)
+    // Checked apart (not as a [key, value] pair) so that no array is allocated per entry. A
+    // short string key is encoded into the buffer reads share (readKeyArg), not a new array
+    // each: it is copied into the table before anything else can run.
+    const k = typeof entry === 'object' && entry !== null ? (entry as { key?: unknown }).key : undefined
+    const key = typeof k === 'string' && k.length > 0 ? readKeyArg(k, false) : ingestKeyArg(entry, this.#entries, this.#core.options.allowEmptyKeys)
     const value = valueArg((entry as { value?: unknown }).value)
-    if (this.#lastLength >= 0 && compareBytes(key, this.#last.subarray(0, this.#lastLength)) <= 0) {
+    if (this.#lastLength >= 0 && !this.#followsLast(key)) {
       throw invalidArgument(`Invalid ingest entry ${this.#entries}: its key does not sort after the previous entry's (ingest needs strictly ascending keys, compared bytewise)`)
     }
     if (key.length > this.#last.length) this.#last = new Uint8Array(Math.max(key.length, this.#last.length * 2))
     this.#last.set(key)
     this.#lastLength = key.length
-    if (this.#splitter.full || (!this.#splitter.open && this.#reserved.length === 0)) return this.#addAfterCut(key, value)
+    // Waits first, so the key is copied: the shared buffer may be reused meanwhile.
+    if (this.#splitter.full || (!this.#splitter.open && this.#reserved.length === 0)) return this.#addAfterCut(copyBytes(key), value)
     this.#append(key, value)
     return this.#pause()
+  }
+
+  /** Whether key sorts strictly after the previous one (compareBytes without a view per entry). */
+  #followsLast(key: Uint8Array): boolean {
+    const last = this.#last
+    const n = Math.min(key.length, this.#lastLength)
+    for (let i = 0; i < n; i++) if (key[i] !== last[i]) return key[i]! > last[i]!
+    return key.length > this.#lastLength
   }
 
   /** Finishes the last table; returns what was built. The directory entries are the caller's to sync. */
