@@ -4,7 +4,7 @@
 // worker (the in-memory file systems cannot cross the thread).
 
 import { ShaleError, ioError } from '../../src/errors.js'
-import type { FileSystem, WorkerFileSystemSpec, WritableFile } from '../../src/vfs/file-system.js'
+import type { CreateOptions, FileSystem, WorkerFileSystemSpec, WritableFile } from '../../src/vfs/file-system.js'
 import { NodeFileSystem } from '../../src/vfs/node-file-system.js'
 
 /** The `nth` (1-based) operation of `kind` on a file whose name ends with `suffix` fails with errno `code`. */
@@ -47,9 +47,9 @@ class FaultyNodeFileSystem extends NodeFileSystem {
     }
   }
 
-  override create(path: string): WritableFile {
+  override create(path: string, options?: CreateOptions): WritableFile {
     this.maybeFail('create', path)
-    const file = super.create(path)
+    const file = super.create(path, options)
     const check = (kind: 'append' | 'sync'): void => this.maybeFail(kind, path)
     return {
       get size() {
