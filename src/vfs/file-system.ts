@@ -27,8 +27,8 @@ export interface CreateOptions {
    * A hint for a write-ahead log that is synced often: the file system may reserve zeroed
    * space ahead of the appends, so that most syncs rewrite blocks the file already has
    * instead of growing it (a size change costs a journal commit in the sync). The file then
-   * reads as its appended bytes followed by zeros, until close() trims them. A file system
-   * may ignore the hint.
+   * reads as its appended bytes followed by zeros, closed or not. A file system may ignore
+   * the hint.
    */
   preallocate?: boolean
 }

@@ -114,13 +114,9 @@ class NodeWritableFile implements WritableFile {
   }
 
   close(): void {
-    if (this.#reserved > this.size) {
-      try {
-        fs.ftruncateSync(this.#fd, this.size)
-      } catch {
-        // The reserved zeros stay: readers take them as the log's end, so nothing is lost.
-      }
-    }
+    // The reserved zeros stay. Trimming them would race a reader of the log in another
+    // process, which took the file's size when it opened it; and a closed log is deleted
+    // once its memtable is in a table, or replayed and deleted at the next open.
     try {
       fs.closeSync(this.#fd)
     } catch (err) {

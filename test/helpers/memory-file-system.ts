@@ -18,7 +18,7 @@ class Inode {
   data = new Uint8Array(256)
   length = 0
   synced = 0
-  /** Zeros readers see after `length`: set while a preallocated file is open, and after a crash. */
+  /** Zeros readers see after `length`: a preallocated file's reserved space. */
   pad = 0
 
   get physicalSize(): number {
@@ -135,8 +135,6 @@ export class MemoryFileSystem implements FileSystem {
       },
       close() {
         open = false
-        // Closing trims a preallocated file's reserved zeros.
-        inode.pad = 0
       },
     }
   }
@@ -203,7 +201,7 @@ export class MemoryFileSystem implements FileSystem {
       const keep = inode.synced + (tear === undefined ? 0 : Math.min(tear(inode.length - inode.synced), inode.length - inode.synced))
       copy.append(inode.data.subarray(0, keep))
       copy.synced = copy.length
-      // A preallocated file still open at the crash keeps its reserved zeros after what survived.
+      // A preallocated file keeps its reserved zeros after what survived.
       copy.pad = inode.pad
       after.files.set(p, copy)
       after.durable.set(p, copy)
