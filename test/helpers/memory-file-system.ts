@@ -214,16 +214,19 @@ export class MemoryFileSystem implements FileSystem {
     return this.files.get(path)!.bytes()
   }
 
-  /** Replaces a file's contents (as synced data), for damage tests. */
+  /** Replaces a file's contents (as synced data, and nothing after them), for damage tests. */
   overwrite(path: string, bytes: Uint8Array): void {
     const inode = this.files.get(path)!
+    inode.pad = 0
     inode.length = 0
     inode.append(bytes)
     inode.synced = inode.length
   }
 
+  /** Cuts a file to `length` bytes, reserved zeros included. */
   truncate(path: string, length: number): void {
     const inode = this.files.get(path)!
+    inode.pad = 0
     inode.length = Math.min(length, inode.length)
     inode.synced = Math.min(inode.synced, inode.length)
   }
