@@ -5,12 +5,12 @@
 // task, hands out file numbers in advance, and makes the resulting edit durable.
 
 import { parentPort } from 'node:worker_threads'
-import { ioError, ShaleError } from '../errors.js'
+import { ShaleError } from '../errors.js'
 import { TableCache } from '../table/table-cache.js'
 import type { FileSystem, WorkerFileSystemSpec } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { runCompaction } from './compaction-job.js'
-import type { WorkerRequest, WorkerResponse } from './worker-protocol.js'
+import { failureResponse, type WorkerRequest, type WorkerResponse } from './worker-protocol.js'
 
 const nodeFs = new NodeFileSystem()
 /** One file system per spec, kept across jobs like the database's own (its state, a test's fault counters, lives on). */
@@ -56,9 +56,8 @@ parentPort!.on('message', async (req: WorkerRequest) => {
     })
     parentPort!.postMessage({ kind: 'done', id: req.id, result } satisfies WorkerResponse)
   } catch (err) {
-    // Typed here, where the errno is still known: a raw 'ENOSPC' becomes NO_SPACE.
-    const failure = ioError('compact tables', err)
-    parentPort!.postMessage({ kind: 'failed', id: req.id, code: failure.code, message: failure.message } satisfies WorkerResponse)
+    // Typed here, where the errno is still known: a raw 'ENOSPC' becomes NO_SPACE, a bug stays one.
+    parentPort!.postMessage(failureResponse(req.id, err))
   } finally {
     tables?.close()
   }

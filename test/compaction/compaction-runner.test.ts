@@ -1,6 +1,6 @@
 // The worker runner: a compaction sent to the worker thread comes back as the same result
 // the main thread would compute; a failure inside the worker comes back as a ShaleError
-// with one of the stable codes; and a worker that cannot start at all moves compactions to
+// with one of the stable codes, and a bug as the bug; and a worker that cannot start at all moves compactions to
 // the main thread, with a warning, instead of failing them.
 
 import assert from 'node:assert/strict'
@@ -130,6 +130,15 @@ test("a worker's typed failure reaches the caller with the worker's code and mes
   const { task, env, tables } = twoTables(fs, '/db')
   const runner = new WorkerRunner(fakeWorker(`parentPort.postMessage({ kind: 'failed', id: req.id, code: 'CORRUPTION', message: 'table 000002 is damaged' })`))
   await assert.rejects(runner.run(task, env), (e) => e instanceof ShaleError && e.code === 'CORRUPTION' && e.message === 'table 000002 is damaged')
+  assert.equal(runner.warning, undefined)
+  tables.close()
+})
+
+test('a bug inside the worker rejects with the bug (its type, message and stack), not with a ShaleError', async () => {
+  const fs = new MemoryFileSystem()
+  const { task, env, tables } = twoTables(fs, '/db')
+  const runner = new WorkerRunner(fakeWorker(`parentPort.postMessage({ kind: 'bug', id: req.id, name: 'TypeError', message: 'x is undefined', stack: 'TypeError: x is undefined\\n    at job (worker.js:1:1)' })`))
+  await assert.rejects(runner.run(task, env), (e) => e instanceof TypeError && !(e instanceof ShaleError) && e.message === 'x is undefined' && /at job \(worker.js/.test(e.stack ?? ''))
   assert.equal(runner.warning, undefined)
   tables.close()
 })
