@@ -10,6 +10,7 @@ import { TableCache } from '../table/table-cache.js'
 import type { FileSystem, WorkerFileSystemSpec } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { runCompaction } from './compaction-job.js'
+import { reservedNumbers } from './reserved-numbers.js'
 import { failureResponse, type WorkerRequest, type WorkerResponse } from './worker-protocol.js'
 
 const nodeFs = new NodeFileSystem()
@@ -31,7 +32,6 @@ async function fileSystemFor(spec: WorkerFileSystemSpec | undefined): Promise<Fi
 
 parentPort!.on('message', async (req: WorkerRequest) => {
   let tables: TableCache | undefined
-  let used = 0
   try {
     const fs = await fileSystemFor(req.fileSystem)
     tables = new TableCache(req.dir, fs, {
@@ -48,11 +48,7 @@ parentPort!.on('message', async (req: WorkerRequest) => {
       options: { ...req.options, fileSystem: undefined },
       deeperLevels: req.deeperLevels,
       snapshots: req.snapshots,
-      newOutputNumber: () => {
-        const n = req.fileNumbers[used++]
-        if (n === undefined) throw new ShaleError('IO', `Compaction used more than the ${req.fileNumbers.length} file numbers reserved for it`)
-        return n
-      },
+      newOutputNumber: reservedNumbers(req.fileNumbers),
     })
     parentPort!.postMessage({ kind: 'done', id: req.id, result } satisfies WorkerResponse)
   } catch (err) {

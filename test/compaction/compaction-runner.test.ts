@@ -5,8 +5,10 @@
 
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
 import { test } from 'node:test'
 import { WorkerRunner } from '../../src/compaction/compaction-runner.js'
+import { parseWorkerResponse, type WorkerRequest } from '../../src/compaction/worker-protocol.js'
 import { taskFor } from '../../src/compaction/compaction-picker.js'
 import type { CompactionEnvironment } from '../../src/compaction/compaction-job.js'
 import { resolveOptions } from '../../src/base/options.js'
@@ -160,4 +162,28 @@ test('a worker that breaks the protocol fails its pending jobs with IO instead o
   const runner = new WorkerRunner(fakeWorker(`parentPort.postMessage({ kind: 'done', id: 'not a number' })`))
   await assert.rejects(runner.run(task, env), (e) => e instanceof ShaleError && e.code === 'IO' && /malformed message/.test(e.message))
   tables.close()
+})
+
+test('the worker answers a job that outruns the file numbers reserved for it with a bug, not with IO: it is a broken invariant, not a disk failure', async () => {
+  const dir = tempDir()
+  const fs = new NodeFileSystem()
+  const { task, env, tables } = twoTables(fs, dir.path)
+  const worker = new Worker(new URL('../../src/compaction/compaction-worker.js', import.meta.url))
+  try {
+    const replies: unknown[] = []
+    const reply = (): Promise<unknown> => new Promise((resolve) => worker.once('message', resolve))
+    replies.push(await reply())
+    const { fileSystem: _fs, ...options } = env.options
+    const req: WorkerRequest = { id: 1, dir: dir.path, options, fileSystem: undefined, task, deeperLevels: [], snapshots: [], fileNumbers: [] }
+    worker.postMessage(req)
+    replies.push(await reply())
+    assert.deepEqual(replies[0], { kind: 'ready' })
+    const res = parseWorkerResponse(replies[1])
+    assert.equal(res.kind, 'bug', JSON.stringify(res))
+    if (res.kind === 'bug') assert.match(res.message, /more than the 0 file numbers reserved for it/)
+  } finally {
+    await worker.terminate()
+    tables.close()
+    dir.remove()
+  }
 })
