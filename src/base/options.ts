@@ -44,7 +44,7 @@ export interface Options {
   /**
    * Zero each write-ahead log ahead of its appends and write in place (default true), so a
    * sync rewrites blocks the file has instead of growing it, which on ext4 saves a journal
-   * commit per sync (docs/design.md, "Preallocated logs"). Costs up to 1 MiB of zeros per
+   * commit per sync (docs/design.md, "Preallocated logs"). Costs up to 512 KiB of zeros per
    * log, until the log is deleted. The file system may ignore it.
    */
   preallocateLogs?: boolean

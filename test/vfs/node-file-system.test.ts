@@ -21,7 +21,7 @@ test('a preallocated file: appends land in order inside reserved zeros, and read
     const path = join(dir.path, '000001.log')
     const file = fs.create(path, { preallocate: true })
     const written: Uint8Array[] = []
-    // Past two reservation steps (1 MiB each), in appends of uneven sizes.
+    // Past several reservation steps (256 KiB each), in appends of uneven sizes.
     let total = 0
     for (let i = 0; total < 2.5 * 1024 * 1024; i++) {
       const chunk = pattern(1 + ((i * 7919) % 70_000), i)
