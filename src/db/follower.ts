@@ -20,6 +20,7 @@ import type { TableReader } from '../table/table-reader.js'
 import { VersionSet } from '../version/version-set.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import type { ReadView } from './read-view.js'
+import { sleepSync } from '../util/sleep-sync.js'
 import { midLogCorruption } from '../wal/log-records.js'
 import { replayLog, type WalRecovery } from './recovery.js'
 
@@ -41,9 +42,6 @@ const SUSPECT_MS = 1000
 /** At open, where there is no earlier view to keep serving, the damage is re-read for this long instead. */
 const OPEN_SUSPECT_MS = 500
 const OPEN_RETRY_MS = 5
-
-/** What open sleeps on (Atomics.wait) between re-reads of a suspect log. */
-const SLEEP_CELL = new Int32Array(new SharedArrayBuffer(4))
 
 /** Rounds before giving up on a writer that changes its MANIFEST faster than we can read it. */
 const MAX_ROUNDS = 1000
@@ -79,7 +77,7 @@ export class Follower {
       const started = Date.now()
       for (let suspect = f.#suspect(); suspect !== undefined; suspect = f.#suspect()) {
         if (Date.now() - started >= OPEN_SUSPECT_MS) throw suspect.error
-        Atomics.wait(SLEEP_CELL, 0, 0, OPEN_RETRY_MS)
+        sleepSync(OPEN_RETRY_MS)
         f.refresh()
       }
     } catch (err) {
