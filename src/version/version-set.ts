@@ -132,12 +132,23 @@ export class VersionSet {
     return run
   }
 
-  /** Numbers of every table listed by a version that some reader still holds. */
+  /**
+   * Numbers of every table listed by a version that some reader still holds, and of the
+   * tables an edit whose MANIFEST write failed added (see #unsettled).
+   */
   liveTableNumbers(): Set<number> {
-    const out = new Set<number>()
+    const out = new Set<number>(this.#unsettled)
     for (const v of this.#live) for (const f of v.allFiles()) out.add(f.number)
     return out
   }
+
+  /**
+   * Tables added by edits whose MANIFEST write failed. The edit is not applied, yet it may
+   * be in the file (appended, then the fsync failed; or a fresh MANIFEST failed only after
+   * CURRENT named it), and an open would replay it: its tables must stay until a fresh
+   * MANIFEST, written from the current version, is in place.
+   */
+  readonly #unsettled = new Set<number>()
 
   /**
    * A new, empty version: MANIFEST-000001 for a new database, or, for repair, a MANIFEST
@@ -315,20 +326,28 @@ export class VersionSet {
     // overwrite each other's totals.
     edit.lifetime = addLifetime(this.#lifetime, work)
     const next = this.#current.apply(edit, this.#onUnused)
-    // A MANIFEST whose last write failed may end in a torn record: never append after it,
-    // start a fresh one holding the whole state instead.
-    if (this.#manifestBroken || this.#manifest.size > MAX_MANIFEST_SIZE) {
-      await this.#startManifest(next, edit.logNumber ?? this.#logNumber, edit.lifetime, edit.nextFileNumber, edit.compactPointers)
-      this.#manifestBroken = false
-    } else {
-      try {
-        this.#manifest.addRecord(encodeEdit(edit))
-        await this.#manifest.sync()
-      } catch (err) {
-        this.#manifestBroken = true
-        throw err
+    try {
+      // A MANIFEST whose last write failed may end in a torn record: never append after it,
+      // start a fresh one holding the whole state instead.
+      if (this.#manifestBroken || this.#manifest.size > MAX_MANIFEST_SIZE) {
+        await this.#startManifest(next, edit.logNumber ?? this.#logNumber, edit.lifetime, edit.nextFileNumber, edit.compactPointers)
+        this.#manifestBroken = false
+        // CURRENT names a MANIFEST holding exactly `next`: no failed edit can be replayed now.
+        this.#unsettled.clear()
+      } else {
+        try {
+          this.#manifest.addRecord(encodeEdit(edit))
+          await this.#manifest.sync()
+        } catch (err) {
+          this.#manifestBroken = true
+          throw err
+        }
+        this.#reservedUntil = edit.nextFileNumber
       }
-      this.#reservedUntil = edit.nextFileNumber
+    } catch (err) {
+      // Whether the edit is in effect at the next open is unknown, so its tables stay.
+      for (const { file } of edit.newFiles) this.#unsettled.add(file.number)
+      throw err
     }
     this.#applyCounters(edit)
     this.#current = this.#install(next, this.#current)
