@@ -7,7 +7,7 @@
 
 import { ShaleError } from '../errors.js'
 import { bottomLevelTask, manualTask, outputNumberBudget, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
-import type { CompactionRunner } from '../compaction/compaction-runner.js'
+import type { CompactionRunner } from '../compaction/in-process-runner.js'
 import { SerialQueue } from '../util/serial-queue.js'
 import { NUM_LEVELS } from '../base/levels.js'
 import type { DbCore } from './db-core.js'
