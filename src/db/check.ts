@@ -51,7 +51,12 @@ export function checkDatabase(location: string, options: CheckOptions = {}): Che
   if (fs.stat(location) !== 'directory') throw new ShaleError('NOT_FOUND', `Cannot check ${location}: no such directory`)
   let lock: FileLock | undefined
   try {
-    lock = fs.lock(lockFileName(location))
+    const taken = fs.lock(lockFileName(location))
+    if (taken instanceof Promise) {
+      void taken.then((l) => l.release(), () => {})
+      throw new ShaleError('UNSUPPORTED', `Cannot check ${location}: checkDatabase reads synchronously, and this file system locks asynchronously (the browser's); check a copy on Node`)
+    }
+    lock = taken
   } catch (err) {
     if (!(err instanceof ShaleError && err.code === 'LOCKED')) throw err
   }

@@ -37,7 +37,7 @@ export interface RecoveredWriter {
  */
 export async function openWriter<T>(dir: string, opts: ResolvedOptions, fs: FileSystem, build: (recovered: RecoveredWriter) => T): Promise<T> {
   const exists = prepareDirectory(fs, dir, opts)
-  const lock = fs.lock(lockFileName(dir))
+  const lock = await fs.lock(lockFileName(dir))
   try {
     const versions = exists ? await VersionSet.recover(dir, fs) : await VersionSet.create(dir, fs)
     try {

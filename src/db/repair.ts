@@ -63,8 +63,9 @@ export interface RepairReport {
 export async function repairDatabase(location: string, options?: Options): Promise<RepairReport> {
   const opts = resolveOptions(options)
   const fs: FileSystem = opts.fileSystem ?? defaultFileSystem()
+  await fs.mount?.(location)
   if (fs.stat(location) !== 'directory') throw new ShaleError('NOT_FOUND', `Cannot repair ${location}: no such directory`)
-  const lock = fs.lock(lockFileName(location))
+  const lock = await fs.lock(lockFileName(location))
   try {
     return await repair(location, fs, opts)
   } finally {

@@ -73,6 +73,7 @@ export class Shale {
     const opts = resolveOptions(options)
     const fs = opts.fileSystem ?? defaultFileSystem()
     const dir = resolvePath(location)
+    await fs.mount?.(dir)
     if (opts.readOnly) {
       const { tables, follower } = openReader(dir, opts, fs)
       return new Shale(dir, opts, fs, tables, { follower })
