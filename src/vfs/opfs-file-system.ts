@@ -385,19 +385,19 @@ export class OpfsFileSystem implements FileSystem {
     dir.children.set(name, node)
     node.ready = this.#enqueue(`create ${path}`, async () => {
       node.handle = await dir.handle!.getFileHandle(name, { create: true })
-      await this.#openHandle(node, path, Date.now() + this.#lockTimeoutMs)
-      node.access!.truncate(0)
+      await this.#openHandle(node, path, Date.now() + this.#lockTimeoutMs, true)
     })
     return new OpfsWritableFile(node, path)
   }
 
-  /** Opens the node's handle and writes what was kept in memory meanwhile. */
-  async #openHandle(node: FileNode, path: string, deadline: number): Promise<void> {
+  /** Opens the node's handle (emptying the file, for a create) and writes what was kept in memory meanwhile. */
+  async #openHandle(node: FileNode, path: string, deadline: number, truncate = false): Promise<void> {
     const access = await openAccess(node.handle!, path, deadline, path)
     if (node.detached) {
       access.close()
       return
     }
+    if (truncate) access.truncate(0)
     const onDisk = access.getSize()
     if (node.shadow !== undefined && node.size > onDisk) {
       const tail = node.shadow.subarray(onDisk, node.size)
