@@ -55,7 +55,7 @@ describe('browser (Chromium, dedicated worker, OPFS)', { skip: skipBrowser }, ()
     await h.terminate(w)
   })
 
-  test('a worker terminated in the middle of sync writes: every acknowledged write is there, the state is a prefix, and the reopen gets the dead worker's handles once the browser lets go', async () => {
+  test("a worker terminated in the middle of sync writes: every acknowledged write is there, the state is a prefix, and the reopen gets the dead worker's handles once the browser lets go", async () => {
     for (let round = 0; round < 3; round++) {
       const location = `/terminated/${round}`
       const writer = await h.start()

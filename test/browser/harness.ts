@@ -146,7 +146,7 @@ export async function openBrowser(): Promise<Browser> {
   page.on('pageerror', (e) => console.error(`page error: ${e.message}`))
   page.on('console', (m) => {
     const t = m.text?.() ?? ''
-    if (/error|fail/i.test(t)) console.error(`page console: ${t}`)
+    if (/error|fail/i.test(t) && !/favicon|Failed to load resource/.test(t)) console.error(`page console: ${t}`)
   })
   const ready = async (): Promise<void> => {
     await page.waitForFunction('globalThis.harness !== undefined', undefined, { timeout: 30_000 })

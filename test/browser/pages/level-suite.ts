@@ -4,10 +4,8 @@
 import tape from 'tape'
 import suite from 'abstract-level/test'
 
-let runs = 0
-
-export async function runLevelSuite(make: (location: string, options: object) => unknown, engineOptions: object): Promise<{ tests: number; passed: number; failed: string[] }> {
-  const run = runs++
+/** `progress` hears each test's name as it starts, so a caller can tell a stuck test from a slow suite. */
+export async function runLevelSuite(make: (location: string, options: object) => unknown, engineOptions: object, root: string, progress: (test: string) => void): Promise<{ tests: number; passed: number; failed: string[] }> {
   let n = 0
   const harness = tape.createHarness()
   const names = new Map<number, string>()
@@ -20,6 +18,7 @@ export async function runLevelSuite(make: (location: string, options: object) =>
       if (row.type === 'test' && row.id !== undefined) {
         names.set(row.id, row.name ?? '')
         tests++
+        progress(row.name ?? '')
       }
       if (row.type === 'assert') {
         if (row.ok) passed++
@@ -28,7 +27,7 @@ export async function runLevelSuite(make: (location: string, options: object) =>
     })
     stream.on('end', () => resolve())
   })
-  suite({ test: harness, factory: (options?: object) => make(`/level-suite/${run}/${n++}`, { ...engineOptions, ...options }) })
+  suite({ test: harness, factory: (options?: object) => make(`${root}/${n++}`, { ...engineOptions, ...options }) })
   await done
   return { tests, passed, failed }
 }

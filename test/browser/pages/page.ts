@@ -57,7 +57,10 @@ const harness = {
 
   /** Calls `op` without waiting for its end (a writer that never ends). */
   launch(id: number, op: string, args: Record<string, unknown> = {}): void {
-    void this.call(id, op, args).catch((err: Error) => running.get(id)?.events.push({ failed: err.message }))
+    void this.call(id, op, args).then(
+      (result) => running.get(id)?.events.push({ result }),
+      (err: Error) => running.get(id)?.events.push({ failed: err.message }),
+    )
   },
 
   events(id: number): unknown[] {

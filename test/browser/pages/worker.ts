@@ -11,6 +11,7 @@ import { runLevelSuite } from './level-suite.js'
 import { benchmark } from './benchmark.js'
 
 const scope = globalThis as unknown as Port
+const levels: ShaleLevel[] = []
 
 const text = (b: Uint8Array | undefined): string | undefined => (b === undefined ? undefined : new TextDecoder().decode(b))
 
@@ -82,8 +83,18 @@ const ops: Record<string, Operation> = {
     }
   },
 
+  async debug() {
+    return levels.map((l) => {
+      try {
+        return { location: l.location, status: (l as unknown as { status: string }).status, stats: l.status === 'open' ? l.stats() : undefined }
+      } catch (err) {
+        return { location: l.location, error: String(err) }
+      }
+    }).slice(-3)
+  },
+
   async levelSuite(args) {
-    return runLevelSuite((location, options) => new ShaleLevel(location, options), args.options as object)
+    return runLevelSuite((location, options) => { const l = new ShaleLevel(location, options); levels.push(l); return l }, args.options as object, args.root as string, (test) => scope.postMessage({ kind: 'event', value: { test } } satisfies Reply))
   },
 
   async bench(args) {
