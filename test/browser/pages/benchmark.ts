@@ -2,8 +2,8 @@
 // browser-level (on IndexedDB), the two drop-ins for abstract-level in a browser, and
 // Shale's own API for reference. Each engine fills `count` keys with awaited puts (in
 // random order) and, in a fresh store, in batches; then reads them back at random and in
-// order. Keys are 16 bytes, values 100; writes are not synced (IndexedDB's default
-// durability in Chromium is 'relaxed' too: neither waits for the disk).
+// order. Keys are 16 bytes, values 100; writes are not synced (Shale without sync: true,
+// browser-level with IndexedDB's default durability).
 
 import { BrowserLevel } from 'browser-level'
 import { Shale } from '../../../src/index.js'
