@@ -110,13 +110,15 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 
 /** Opens a sync access handle, retrying while someone else holds it, until `deadline`; then LOCKED. */
 async function openAccess(handle: OpfsFileHandle, path: string, deadline: number, holder: string): Promise<SyncAccessHandle> {
+  const started = Date.now()
   for (;;) {
     try {
       return await handle.createSyncAccessHandle()
     } catch (err) {
-      if (domName(err) !== 'NoModificationAllowedError' && domName(err) !== 'InvalidStateError') throw opfsError(`open ${path}`, err)
+      // What Chromium throws while another handle on the file is open.
+      if (domName(err) !== 'NoModificationAllowedError') throw opfsError(`open ${path}`, err)
       if (Date.now() >= deadline) {
-        throw new ShaleError('LOCKED', `Cannot lock ${holder}: ${path} is held by another worker (or one that was terminated and whose handles the browser has not released yet); gave up after waiting`, { cause: err })
+        throw new ShaleError('LOCKED', `Cannot lock ${holder}: ${path} is held by another worker (or by one that was terminated, whose handles the browser has not released yet); gave up after ${Date.now() - started} ms`, { cause: err })
       }
       await sleep(RETRY_MS)
     }
@@ -153,7 +155,7 @@ class OpfsRandomAccessFile implements RandomAccessFile {
       out.set(node.shadow.subarray(offset, offset + available))
       done = available
     } else {
-      throw new ShaleError('IO', `Cannot read ${this.#path}: it is not open (this file system opens files only in a directory it holds the lock of)`)
+      throw new ShaleError('IO', `Cannot read ${this.#path}: it is not open (OPFS files open with their directory's lock, so read-only opens beside a writer are not supported)`)
     }
     if (done < length) {
       throw new ShaleError('CORRUPTION', `Corruption in ${this.#path}: wanted ${length} bytes at offset ${offset}, file ends at ${offset + done}`)
