@@ -12,7 +12,7 @@ import type { CompactionTask } from './compaction-picker.js'
 import { outputNumberBudget } from './compaction-picker.js'
 import { InProcessRunner, type CompactionRunner } from './in-process-runner.js'
 import { workerExecArgv } from './worker-exec-argv.js'
-import { parseWorkerResponse, type WorkerRequest, type WorkerResponse } from './worker-protocol.js'
+import { parseWorkerResponse, workerBug, type WorkerRequest, type WorkerResponse } from './worker-protocol.js'
 
 /**
  * One worker serves every database in the process (an application, or a test suite, may
@@ -136,6 +136,7 @@ export class WorkerRunner implements CompactionRunner {
       worker.postMessage(req)
     })
     if (res.kind === 'failed') throw new ShaleError(res.code, res.message)
+    if (res.kind === 'bug') throw workerBug(res)
     return res.result
   }
 }

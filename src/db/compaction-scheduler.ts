@@ -5,9 +5,9 @@
 // worker). Here each result is installed in the MANIFEST, together with the compaction
 // pointer of its level, and the inputs become obsolete files.
 
-import { ShaleError } from '../errors.js'
 import { bottomLevelTask, manualTask, outputNumberBudget, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
 import type { CompactionRunner } from '../compaction/in-process-runner.js'
+import { reservedNumbers } from '../compaction/reserved-numbers.js'
 import { SerialQueue } from '../util/serial-queue.js'
 import { NUM_LEVELS } from '../base/levels.js'
 import type { DbCore } from './db-core.js'
@@ -99,7 +99,7 @@ export class CompactionScheduler {
     const outputs: number[] = []
     try {
       const budget = task.trivialMove ? 0 : outputNumberBudget(task, options.targetFileSize)
-      const numbers = await versions.allocateFileNumbers(budget)
+      const nextNumber = reservedNumbers(await versions.allocateFileNumbers(budget))
       const result = await this.#runner.run(task, {
         dir: location,
         fs,
@@ -108,8 +108,7 @@ export class CompactionScheduler {
         deeperLevels: version.levels.slice(task.outputLevel + 1),
         snapshots: this.#snapshots.sequences(),
         newOutputNumber: () => {
-          const n = numbers.shift()
-          if (n === undefined) throw new ShaleError('IO', `Compaction used more than the ${budget} file numbers reserved for it`)
+          const n = nextNumber()
           files.protect(n)
           outputs.push(n)
           return n

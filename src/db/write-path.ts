@@ -298,7 +298,7 @@ export class WritePath {
     try {
       number = versions.newFileNumber()
       if (!options?.abandonLog) this.#log.flush()
-      log = new LogWriter(fs.create(logFileName(location, number)))
+      log = new LogWriter(fs.create(logFileName(location, number), { preallocate: this.#core.options.preallocateLogs }))
     } catch (err) {
       throw errors.fail('start a new write-ahead log', err)
     }

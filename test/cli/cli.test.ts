@@ -245,6 +245,20 @@ test('cli: a usage error prints one line that points to the command help, not th
   assert.equal(shale('--version').out, '0.1.0\n')
 })
 
+test('cli: help for an unknown command is the same one line as the unknown command itself; help for a known one prints its help', () => {
+  const r = shale('help', 'frob')
+  assert.equal(r.code, 1)
+  assert.match(oneLineError(r, 'INVALID_ARGUMENT').trimEnd(), /unknown command 'frob'; run shale --help$/)
+  assert.equal(r.out, '')
+  const get = shale('help', 'get')
+  assert.equal(get.code, 0)
+  assert.match(get.out, /^Usage: shale get \[options\] <db> <key>/)
+  const all = shale('help')
+  assert.equal(all.code, 0)
+  assert.match(all.out, /^Usage: shale \[options\] \[command\]/)
+  assert.match(all.out, /\n  help \[command\] +display help for command\n/)
+})
+
 test('cli: a load that fails at line 3,001 has loaded exactly lines 1-3,000, and says so', () => {
   const dir = tempDir()
   const input = join(dir.path, 'in.ndjson')
