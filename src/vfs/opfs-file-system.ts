@@ -105,6 +105,9 @@ function opfsError(action: string, cause: unknown): ShaleError {
 
 /** Directories locked by any OpfsFileSystem of this worker: a second lock fails at once, as on Node. */
 const heldHere = new Set<string>()
+/** Names for the roots given as options (the origin's own root is ''), to key heldHere. */
+const rootIds = new WeakMap<OpfsDirectoryHandle, number>()
+let nextRootId = 1
 
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms))
 
@@ -246,6 +249,14 @@ export class OpfsFileSystem implements FileSystem {
       node = child
     }
     if (!node.held) await this.#list(node, dir)
+  }
+
+  #rootKey(): string {
+    const root = this.#rootHandle
+    if (root === undefined) return ''
+    let id = rootIds.get(root)
+    if (id === undefined) rootIds.set(root, (id = nextRootId++))
+    return `root${id}`
   }
 
   async #rootNode(): Promise<DirNode> {
@@ -505,7 +516,8 @@ export class OpfsFileSystem implements FileSystem {
     await this.#settled()
     const { dir, name } = this.#parent(path)
     const dirPath = parts(path).slice(0, -1).join('/')
-    if (dir.held || heldHere.has(dirPath)) throw new ShaleError('LOCKED', `Cannot lock /${dirPath}: this worker already has it open`)
+    const heldKey = `${this.#rootKey()}:${dirPath}`
+    if (dir.held || heldHere.has(heldKey)) throw new ShaleError('LOCKED', `Cannot lock /${dirPath}: this worker already has it open`)
     const deadline = Date.now() + this.#lockTimeoutMs
     let lockHandle: OpfsFileHandle
     try {
@@ -513,19 +525,19 @@ export class OpfsFileSystem implements FileSystem {
     } catch (err) {
       throw opfsError(`create ${path}`, err)
     }
-    if (heldHere.has(dirPath)) throw new ShaleError('LOCKED', `Cannot lock /${dirPath}: this worker already has it open`)
-    heldHere.add(dirPath)
+    if (heldHere.has(heldKey)) throw new ShaleError('LOCKED', `Cannot lock /${dirPath}: this worker already has it open`)
+    heldHere.add(heldKey)
     let lockAccess: SyncAccessHandle
     try {
       lockAccess = await openAccess(lockHandle, path, deadline, `/${dirPath}`)
     } catch (err) {
-      heldHere.delete(dirPath)
+      heldHere.delete(heldKey)
       throw err
     }
     dir.held = true
     const release = (): void => {
       dir.held = false
-      heldHere.delete(dirPath)
+      heldHere.delete(heldKey)
       for (const child of dir.children.values()) if (child.kind === 'file') this.#detach(child)
       try {
         lockAccess.close()
