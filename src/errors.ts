@@ -10,6 +10,7 @@ export type ErrorCode =
   | 'IO' // the operating system refused an operation (EIO, EACCES, ...)
   | 'NO_SPACE' // the disk is full (ENOSPC); writes fail until space returns
   | 'READ_ONLY' // a background failure stopped writes; reads still work
+  | 'UNSUPPORTED' // the host lacks what this needs (the browser: OPFS, sync access handles in a worker)
 
 // A record, not a list, so that a code added above and forgotten here fails to compile.
 const ERROR_CODES: Record<ErrorCode, true> = {
@@ -21,6 +22,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   IO: true,
   NO_SPACE: true,
   READ_ONLY: true,
+  UNSUPPORTED: true,
 }
 
 /** Whether a value that crossed a boundary (a worker's message, say) is one of the codes above. */

@@ -11,3 +11,5 @@ export { repairDatabase, type RepairReport } from './db/repair.js'
 export { ShaleError, type ErrorCode } from './errors.js'
 export { MAX_KEY_SIZE, MAX_VALUE_SIZE, OPTION_NAMES, type Options } from './base/options.js'
 export type { FileSystem, RandomAccessFile, WritableFile, FileLock, WorkerFileSystemSpec } from './vfs/file-system.js'
+// The browser's file system (the default there); exported everywhere so its type is too.
+export { OpfsFileSystem, type OpfsOptions } from './vfs/opfs-file-system.js'

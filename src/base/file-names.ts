@@ -2,18 +2,18 @@
 // from the manifest's counter, so names never collide (naming files by timestamp,
 // as the first sketch of this engine did, can).
 
-import { join } from 'node:path'
+import { joinPath } from '#runtime'
 
 export type FileKind = 'log' | 'table' | 'manifest' | 'current' | 'lock' | 'temp'
 
 const pad = (n: number): string => String(n).padStart(6, '0')
 
-export const logFileName = (dir: string, n: number): string => join(dir, `${pad(n)}.log`)
-export const tableFileName = (dir: string, n: number): string => join(dir, `${pad(n)}.sst`)
-export const manifestFileName = (dir: string, n: number): string => join(dir, `MANIFEST-${pad(n)}`)
-export const tempFileName = (dir: string, n: number): string => join(dir, `${pad(n)}.dbtmp`)
-export const currentFileName = (dir: string): string => join(dir, 'CURRENT')
-export const lockFileName = (dir: string): string => join(dir, 'LOCK')
+export const logFileName = (dir: string, n: number): string => joinPath(dir, `${pad(n)}.log`)
+export const tableFileName = (dir: string, n: number): string => joinPath(dir, `${pad(n)}.sst`)
+export const manifestFileName = (dir: string, n: number): string => joinPath(dir, `MANIFEST-${pad(n)}`)
+export const tempFileName = (dir: string, n: number): string => joinPath(dir, `${pad(n)}.dbtmp`)
+export const currentFileName = (dir: string): string => joinPath(dir, 'CURRENT')
+export const lockFileName = (dir: string): string => joinPath(dir, 'LOCK')
 
 /** Parses a bare file name; undefined for files Shale does not own. */
 export function parseFileName(name: string): { kind: FileKind; number: number } | undefined {

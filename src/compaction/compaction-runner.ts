@@ -2,29 +2,17 @@
 // default with the real file system), or on the main thread, time-sliced ('main', the
 // default with a substitute FileSystem, and the only choice with one that cannot describe
 // itself to the worker, such as tests' in-memory ones). A worker that cannot start in this
-// process sends its jobs to the main thread too, and `warning` says why.
+// process sends its jobs to the main thread too, and `warning` says why. This is Node's
+// (db/node-platform.ts); in the browser compactions run time-sliced (db/browser-platform.ts).
 
 import { Worker } from 'node:worker_threads'
 import { ShaleError, errorMessage } from '../errors.js'
 import { runCompaction, type CompactionEnvironment, type CompactionResult } from './compaction-job.js'
 import type { CompactionTask } from './compaction-picker.js'
 import { outputNumberBudget } from './compaction-picker.js'
+import { InProcessRunner, type CompactionRunner } from './in-process-runner.js'
 import { workerExecArgv } from './worker-exec-argv.js'
 import { parseWorkerResponse, workerBug, type WorkerRequest, type WorkerResponse } from './worker-protocol.js'
-
-export interface CompactionRunner {
-  run(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult>
-  /** Set when compactions meant for a worker run on the main thread instead: why. */
-  readonly warning: string | undefined
-}
-
-export class InProcessRunner implements CompactionRunner {
-  readonly warning = undefined
-
-  run(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult> {
-    return runCompaction(task, env)
-  }
-}
 
 /**
  * One worker serves every database in the process (an application, or a test suite, may
@@ -35,6 +23,8 @@ export function sharedWorkerRunner(): WorkerRunner {
 }
 
 let shared: WorkerRunner | undefined
+
+export { InProcessRunner, type CompactionRunner }
 
 type Finished = Exclude<WorkerResponse, { kind: 'ready' }>
 

@@ -3,7 +3,8 @@
 // the live logs. It holds the directory lock while it reads, so nothing changes under it, or,
 // when a writer holds the lock, checks beside it.
 
-import { join } from 'node:path'
+import { defaultFileSystem } from '#platform'
+import { joinPath } from '#runtime'
 import { ShaleError, errorMessage } from '../errors.js'
 import { lockFileName, parseFileName, tableFileName } from '../base/file-names.js'
 import { compareInternal } from '../base/internal-key.js'
@@ -16,7 +17,6 @@ import { lostEditEvidence } from '../version/manifest-cross-check.js'
 import { readCurrent } from '../version/current-file.js'
 import { decodeEdit } from '../version/version-edit.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
-import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { readLogRecords, type LogDamage } from '../wal/log-records.js'
 import { decodeBatch } from '../wal/write-batch.js'
 
@@ -46,12 +46,17 @@ export interface CheckOptions {
 
 /** Reads every file's records and reports what is damaged. */
 export function checkDatabase(location: string, options: CheckOptions = {}): CheckReport {
-  const fs = options.fileSystem ?? new NodeFileSystem()
+  const fs = options.fileSystem ?? defaultFileSystem()
   const onFile = options.onProgress
   if (fs.stat(location) !== 'directory') throw new ShaleError('NOT_FOUND', `Cannot check ${location}: no such directory`)
   let lock: FileLock | undefined
   try {
-    lock = fs.lock(lockFileName(location))
+    const taken = fs.lock(lockFileName(location))
+    if (taken instanceof Promise) {
+      void taken.then((l) => l.release(), () => {})
+      throw new ShaleError('UNSUPPORTED', `Cannot check ${location}: checkDatabase reads synchronously, and this file system locks asynchronously (the browser's); check a copy on Node`)
+    }
+    lock = taken
   } catch (err) {
     if (!(err instanceof ShaleError && err.code === 'LOCKED')) throw err
   }
@@ -93,7 +98,7 @@ const LIVE_LOG_RECHECKS = 2
 function manifestState(dir: string, fs: FileSystem): string {
   try {
     const name = readCurrent(fs, dir)
-    const file = fs.openRead(join(dir, name))
+    const file = fs.openRead(joinPath(dir, name))
     try {
       return `${name}:${file.size}`
     } finally {
@@ -127,7 +132,7 @@ function check(dir: string, fs: FileSystem, onFile: ((done: number, total: numbe
     const m: FileCheck = { name: manifestName, kind: 'manifest', status: 'ok', items: 0 }
     files.push(m)
     manifestCheck = m
-    const path = join(dir, manifestName)
+    const path = joinPath(dir, manifestName)
     if (fs.stat(path) !== 'file') {
       m.status = 'missing'
     } else {
@@ -195,7 +200,7 @@ function check(dir: string, fs: FileSystem, onFile: ((done: number, total: numbe
 
 function checkTable(fs: FileSystem, dir: string, name: string, meta: FileMetadata | undefined): FileCheck {
   const result: FileCheck = { name, kind: 'table', status: meta === undefined ? 'orphan' : 'ok', items: 0 }
-  const path = join(dir, name)
+  const path = joinPath(dir, name)
   let reader: TableReader | undefined
   try {
     reader = openUncachedTable(fs, path)
@@ -270,7 +275,7 @@ function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): L
   const result: FileCheck = { name, kind: 'log', status: isLive ? 'ok' : 'orphan', items: 0 }
   let sequences: LogCheck['sequences']
   let endsReplay = false
-  const path = join(dir, name)
+  const path = joinPath(dir, name)
   const file = fs.openRead(path)
   try {
     // Every damaged region, and whether a valid record follows the first one, as open sees it.

@@ -3,7 +3,7 @@
 // runs even when an earlier one fails (a log's last append can hit a full disk): the lock,
 // above all, must be released, or the store stays locked until the process exits.
 
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { yieldToLoop } from '#runtime'
 import type { DbHandle } from './db-handle.js'
 
 /** Runs the close sequence; rejects with the first failure, after every step has run. */

@@ -6,7 +6,7 @@
 // pointer of its level, and the inputs become obsolete files.
 
 import { bottomLevelTask, manualTask, outputNumberBudget, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
-import type { CompactionRunner } from '../compaction/compaction-runner.js'
+import type { CompactionRunner } from '../compaction/in-process-runner.js'
 import { reservedNumbers } from '../compaction/reserved-numbers.js'
 import { SerialQueue } from '../util/serial-queue.js'
 import { NUM_LEVELS } from '../base/levels.js'

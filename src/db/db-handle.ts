@@ -3,7 +3,7 @@
 // builds them once at open; a handle has either a writer or a follower, never both.
 
 import type { ResolvedOptions } from '../base/options.js'
-import type { CompactionRunner } from '../compaction/compaction-runner.js'
+import type { CompactionRunner } from '../compaction/in-process-runner.js'
 import type { TableCache } from '../table/table-cache.js'
 import type { VersionSet } from '../version/version-set.js'
 import type { BackgroundError } from './background-error.js'

@@ -5,6 +5,8 @@
 // entry the caller keeps holds its slab alive. Iterators share one slab (sharedEntrySlab):
 // a short range read must not pay for a slab of its own.
 
+import { allocUnpooled } from '#runtime'
+
 /** Big enough that refills are rare, small enough that one kept entry pins little. */
 const SLAB_BYTES = 32 * 1024
 /** Entries at least this large get a Buffer of their own instead of wasting a slab's tail. */
@@ -20,12 +22,12 @@ export class EntrySlab {
     let buf: Buffer
     let at: number
     if (n >= OWN_BUFFER_BYTES) {
-      buf = Buffer.allocUnsafeSlow(n)
+      buf = allocUnpooled(n)
       at = 0
     } else {
       if (this.#slab === undefined || this.#used + n > SLAB_BYTES) {
         // Every byte handed out is overwritten below, so nothing uninitialized escapes.
-        this.#slab = Buffer.allocUnsafeSlow(SLAB_BYTES)
+        this.#slab = allocUnpooled(SLAB_BYTES)
         this.#used = 0
       }
       buf = this.#slab

@@ -11,7 +11,7 @@
 // Every table of a version this handle holds is kept open, so a version stays readable after
 // the writer deletes its files (an open file survives unlink on POSIX).
 
-import { basename } from 'node:path'
+import { baseName } from '#runtime'
 import { ShaleError, corruption } from '../errors.js'
 import { logFileName, parseFileName, tableFileName } from '../base/file-names.js'
 import { Memtable } from '../memtable/memtable.js'
@@ -167,7 +167,7 @@ export class Follower {
       } catch (err) {
         // Deleted by the writer after a compaction we have not read yet, or missing for good.
         if (err instanceof ShaleError && err.code === 'NOT_FOUND' && this.versions.manifestUnchanged()) {
-          throw corruption(this.#dir, `the MANIFEST lists table ${basename(tableFileName(this.#dir, n))}, which is missing`)
+          throw corruption(this.#dir, `the MANIFEST lists table ${baseName(tableFileName(this.#dir, n))}, which is missing`)
         }
         throw err
       }

@@ -6,7 +6,7 @@
 // history: a synced write in a new log must not survive while an earlier unsynced write in
 // the previous log is lost.
 
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { yieldToLoop } from '#runtime'
 import { LatencyHistogram } from '../util/latency-histogram.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import type { LogWriter } from '../wal/log-writer.js'

@@ -3,7 +3,7 @@
 // manifests and temp files. Files Shale does not own are left alone. ObsoleteFileCollector
 // runs it for an open database, after every flush and compaction.
 
-import { join } from 'node:path'
+import { cancelLater, joinPath, later, type Later } from '#runtime'
 import { parseFileName } from '../base/file-names.js'
 import type { TableCache } from '../table/table-cache.js'
 import type { VersionSet } from '../version/version-set.js'
@@ -33,7 +33,7 @@ export function deleteObsoleteFiles(fs: FileSystem, dir: string, live: LiveFiles
       (f.kind === 'manifest' && f.number < live.manifestNumber) ||
       (f.kind === 'temp' && f.number <= live.manifestNumber)
     if (!obsolete) continue
-    fs.remove(join(dir, name))
+    fs.remove(joinPath(dir, name))
     removed.push(name)
   }
   return removed
@@ -53,7 +53,7 @@ export class ObsoleteFileCollector {
   /** Numbers of tables being written. */
   readonly #pendingOutputs = new Set<number>()
   /** A collect scheduled by collectSoon, and the promise its run settles. */
-  #soon: { timer: ReturnType<typeof setImmediate>; settled: Promise<void>; done: () => void } | undefined
+  #soon: { timer: Later; settled: Promise<void>; done: () => void } | undefined
 
   constructor(fs: FileSystem, dir: string, versions: VersionSet, tables: TableCache, unflushedLog: () => number) {
     this.#fs = fs
@@ -82,7 +82,7 @@ export class ObsoleteFileCollector {
     if (this.#soon !== undefined) return
     let done!: () => void
     const settled = new Promise<void>((resolve) => (done = resolve))
-    const timer = setImmediate(() => {
+    const timer = later(() => {
       this.#soon = undefined
       try {
         if (!isClosed()) this.collect()
@@ -103,7 +103,7 @@ export class ObsoleteFileCollector {
   /** For close: a collect scheduled by collectSoon does not run. */
   cancel(): void {
     if (this.#soon === undefined) return
-    clearImmediate(this.#soon.timer)
+    cancelLater(this.#soon.timer)
     this.#soon.done()
     this.#soon = undefined
   }

@@ -4,7 +4,7 @@
 // does not cover (recovery.ts) into a level-0 table and starts a fresh log, so every writer
 // begins from tables plus one empty log. A read-only open only inspects, then follows.
 
-import { join } from 'node:path'
+import { joinPath } from '#runtime'
 import { ShaleError, invalidArgument } from '../errors.js'
 import { currentFileName, lockFileName, logFileName, parseFileName } from '../base/file-names.js'
 import type { ResolvedOptions } from '../base/options.js'
@@ -37,7 +37,7 @@ export interface RecoveredWriter {
  */
 export async function openWriter<T>(dir: string, opts: ResolvedOptions, fs: FileSystem, build: (recovered: RecoveredWriter) => T): Promise<T> {
   const exists = prepareDirectory(fs, dir, opts)
-  const lock = fs.lock(lockFileName(dir))
+  const lock = await fs.lock(lockFileName(dir))
   try {
     const versions = exists ? await VersionSet.recover(dir, fs) : await VersionSet.create(dir, fs)
     try {
@@ -117,7 +117,7 @@ function inspectDirectory(fs: FileSystem, dir: string): 'missing' | 'database' |
   if (fs.stat(currentFileName(dir)) === 'file') return 'database'
   const ours = names.map((n) => parseFileName(n))
   if (ours.some((f) => f?.kind === 'table' || f?.kind === 'log')) {
-    throw new ShaleError('CORRUPTION', `Corruption in ${join(dir, 'CURRENT')}: missing, but the directory holds tables or logs`)
+    throw new ShaleError('CORRUPTION', `Corruption in ${joinPath(dir, 'CURRENT')}: missing, but the directory holds tables or logs`)
   }
   // Without CURRENT a database was never fully created; leftovers of that attempt are ours
   // to reuse. Anything else means the directory belongs to someone else.

@@ -4,6 +4,7 @@
 // version, or a read-only handle's follower) or the view a snapshot pinned. Arguments are
 // validated by the caller (the Shale facade).
 
+import { bufferCopy } from '#runtime'
 import { ValueKind } from '../base/internal-key.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
@@ -71,7 +72,7 @@ export class ReadPath {
     hit ??= view.version.get(key, seq, this.#tables, this.#counters)
     this.#counters.recordGet(this.#counters.tablesSearched - before)
     if (hit === undefined || hit.kind === ValueKind.Deletion) return undefined
-    return Buffer.from(hit.value)
+    return bufferCopy(hit.value)
   }
 
   /** A consistent view as of now. A read-only handle's snapshot also pins the view it was taken on. */

@@ -4,7 +4,8 @@
 // it is merged into fresh tables in the last level with a new MANIFEST; the old files are
 // moved into lost/ so nothing is destroyed.
 
-import { join } from 'node:path'
+import { defaultFileSystem } from '#platform'
+import { joinPath } from '#runtime'
 import { ShaleError } from '../errors.js'
 import { lockFileName, logFileName, parseFileName } from '../base/file-names.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
@@ -22,7 +23,6 @@ import type { FileMetadata } from '../version/file-metadata.js'
 import { emptyEdit } from '../version/version-edit.js'
 import { VersionSet } from '../version/version-set.js'
 import type { FileSystem } from '../vfs/file-system.js'
-import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { readLogRecords } from '../wal/log-records.js'
 import { decodeBatch } from '../wal/write-batch.js'
 
@@ -62,9 +62,10 @@ export interface RepairReport {
 /** Rebuilds the database at location. `options` are the database's, as Shale.open takes them: fileSystem, and the size and compression of the new tables. */
 export async function repairDatabase(location: string, options?: Options): Promise<RepairReport> {
   const opts = resolveOptions(options)
-  const fs: FileSystem = opts.fileSystem ?? new NodeFileSystem()
+  const fs: FileSystem = opts.fileSystem ?? defaultFileSystem()
+  await fs.mount?.(location)
   if (fs.stat(location) !== 'directory') throw new ShaleError('NOT_FOUND', `Cannot repair ${location}: no such directory`)
-  const lock = fs.lock(lockFileName(location))
+  const lock = await fs.lock(lockFileName(location))
   try {
     return await repair(location, fs, opts)
   } finally {
@@ -84,7 +85,7 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
 
   for (const { name, parsed } of files) {
     if (parsed?.kind !== 'table') continue
-    const path = join(dir, name)
+    const path = joinPath(dir, name)
     try {
       const reader = openUncachedTable(fs, path)
       const it = reader.iterator()
@@ -185,11 +186,11 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
   }
 
   // The old files are redundant now; keep them in lost/ rather than delete evidence.
-  const lost = join(dir, 'lost')
+  const lost = joinPath(dir, 'lost')
   fs.mkdir(lost)
   for (const { name, parsed } of files) {
     if (parsed === undefined || parsed.kind === 'lock' || parsed.kind === 'current') continue
-    fs.rename(join(dir, name), join(lost, name))
+    fs.rename(joinPath(dir, name), joinPath(lost, name))
     report.moved.push(name)
   }
   await fs.syncDir(dir)

@@ -5,15 +5,14 @@
 // argument checks to arguments.ts. The parts it holds are listed in db-handle.ts. See
 // docs/design.md.
 
-import { resolve } from 'node:path'
+import { compactionRunner, defaultFileSystem } from '#platform'
+import { resolvePath } from '#runtime'
 import { ShaleError, closedError, invalidArgument } from '../errors.js'
 import { ValueKind } from '../base/internal-key.js'
 import { resolveOptions, type Options, type ResolvedOptions } from '../base/options.js'
-import { InProcessRunner, sharedWorkerRunner } from '../compaction/compaction-runner.js'
 import type { TableCache } from '../table/table-cache.js'
 import { EventLoopGate } from '../util/event-loop-gate.js'
 import type { FileSystem } from '../vfs/file-system.js'
-import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { batchArg, binaryKey, boundArg, cacheFillArg, ingestSourceArg, iteratorRangeArg, pendingOp, readKeyArg, readSnapshotArg, syncArg } from './arguments.js'
 import type { BatchOperation, Bytes, IngestSource, IteratorOptions, PendingOp, ReadOptions, WriteOptions } from './arguments.js'
 import { BackgroundError } from './background-error.js'
@@ -50,7 +49,7 @@ export class Shale {
     this.#options = options
     const counters = new StatsCounters()
     const snapshots = new SnapshotList()
-    const runner = options.compactionThread === 'worker' ? sharedWorkerRunner() : new InProcessRunner()
+    const runner = compactionRunner(options.compactionThread)
     const shared = { options, tables, counters, snapshots, runner, commit: new GroupCommit(fs, location), errors: new BackgroundError(location, counters) }
     if ('follower' in role) {
       const { follower } = role
@@ -73,8 +72,9 @@ export class Shale {
   static async open(location: string, options?: Options): Promise<Shale> {
     if (typeof location !== 'string' || location.length === 0) throw invalidArgument('Invalid location: expected a non-empty directory path')
     const opts = resolveOptions(options)
-    const fs = opts.fileSystem ?? new NodeFileSystem()
-    const dir = resolve(location)
+    const fs = opts.fileSystem ?? defaultFileSystem()
+    const dir = resolvePath(location)
+    await fs.mount?.(dir)
     if (opts.readOnly) {
       const { tables, follower } = openReader(dir, opts, fs)
       return new Shale(dir, opts, fs, tables, { follower })

@@ -8,7 +8,7 @@
 // After a full disk the path resumes itself (BackgroundError.tryResume): it abandons the
 // log that failed and flushes the memtable, which holds every acknowledged write.
 
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { cancelLater, later, yieldToLoop, type Later } from '#runtime'
 import { closedError } from '../errors.js'
 import { logFileName } from '../base/file-names.js'
 import { Memtable } from '../memtable/memtable.js'
@@ -54,7 +54,7 @@ export class WritePath {
   #mem: Memtable
   #log: LogWriter
   #imm: { memtable: Memtable; log: LogWriter } | undefined
-  #flushTimer: NodeJS.Immediate | undefined
+  #flushTimer: Later | undefined
   /**
    * The newest sequence reads see. A write is logged whole at once but may be applied to the
    * memtable over several turns of the event loop (a large batch); its sequences are
@@ -312,7 +312,7 @@ export class WritePath {
 
   /** For close: no more log flushes on the timer; the logs are closed next. */
   stopLogFlushTimer(): void {
-    if (this.#flushTimer !== undefined) clearImmediate(this.#flushTimer)
+    if (this.#flushTimer !== undefined) cancelLater(this.#flushTimer)
   }
 
   /** Closes the live logs (for close, after the last sync). */
@@ -324,7 +324,7 @@ export class WritePath {
   // so a burst of puts costs one write() system call, not one each.
   #scheduleLogFlush(): void {
     if (this.#flushTimer !== undefined) return
-    this.#flushTimer = setImmediate(() => {
+    this.#flushTimer = later(() => {
       this.#flushTimer = undefined
       if (this.#core.isClosed() || this.#core.errors.error) return
       try {
@@ -332,8 +332,7 @@ export class WritePath {
       } catch (err) {
         this.#core.errors.fail('write the write-ahead log', err)
       }
-    })
-    this.#flushTimer.unref()
+    }, true)
   }
 
   /** Freezes the memtable and starts a new log; `abandonLog` skips flushing a log whose write failed. */

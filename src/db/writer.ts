@@ -4,7 +4,7 @@
 // built, the writer deletes what a crash left obsolete and pays any compaction debt.
 
 import type { ResolvedOptions } from '../base/options.js'
-import type { CompactionRunner } from '../compaction/compaction-runner.js'
+import type { CompactionRunner } from '../compaction/in-process-runner.js'
 import type { EventLoopGate } from '../util/event-loop-gate.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
 import type { BackgroundError } from './background-error.js'

@@ -16,6 +16,7 @@ const LEVEL_CODES: Record<ErrorCode, string> = {
   CLOSED: 'LEVEL_DATABASE_NOT_OPEN',
   NOT_FOUND: 'LEVEL_NOT_FOUND',
   INVALID_ARGUMENT: 'LEVEL_INVALID_VALUE',
+  UNSUPPORTED: 'LEVEL_NOT_SUPPORTED',
 }
 
 const NOT_OPEN_CODES: Record<ClosedSubject, string> = {

@@ -6,6 +6,7 @@
 import { AbstractIterator, AbstractLevel, AbstractSnapshot } from 'abstract-level'
 import type { AbstractDatabaseOptions, AbstractOpenOptions } from 'abstract-level'
 import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type IteratorOptions, type Options, type Snapshot } from '../index.js'
+import { nativeBuffer, utf8Decode, utf8Length } from '#runtime'
 import { levelError } from './level-errors.js'
 import { misspeltOption } from './misspelt-option.js'
 
@@ -46,14 +47,14 @@ const LEVEL_OWNED = new Set(['createIfMissing', 'errorIfExists'])
  */
 function checkKeySize(key: Format): void {
   // UTF-8 takes at most 3 bytes per UTF-16 unit, so most strings need no byte count.
-  const size = typeof key !== 'string' ? key.byteLength : key.length * 3 <= MAX_KEY_SIZE ? 0 : Buffer.byteLength(key)
+  const size = typeof key !== 'string' ? key.byteLength : key.length * 3 <= MAX_KEY_SIZE ? 0 : utf8Length(key)
   if (size > MAX_KEY_SIZE) {
     throw Object.assign(new Error(`Invalid key: ${size} bytes exceeds the limit of ${MAX_KEY_SIZE}`), { code: 'LEVEL_INVALID_KEY' })
   }
 }
 
 function decode(bytes: Buffer, encoding: Encoding | undefined): Format {
-  if (encoding === 'utf8') return bytes.toString('utf8')
+  if (encoding === 'utf8') return utf8Decode(bytes)
   if (encoding === 'view') return new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   return bytes
 }
@@ -145,7 +146,8 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
     }
     super(
       {
-        encodings: { buffer: true, view: true, utf8: true },
+        // Without Buffer (the browser) values are Uint8Arrays: abstract-level transcodes 'buffer' from 'view'.
+        encodings: { buffer: nativeBuffer, view: true, utf8: true },
         implicitSnapshots: true,
         explicitSnapshots: true,
         permanence: true,

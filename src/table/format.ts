@@ -5,7 +5,7 @@
 import { ShaleError, corruption } from '../errors.js'
 import { allocUninitialized, compareBytes, utf8 } from '../util/bytes.js'
 import { ByteWriter, getU32, getVarint, putU32, putVarint } from '../util/coding.js'
-import { crc32 } from 'node:zlib'
+import { crc32 } from '#runtime'
 import { maskCrc, unmaskCrc } from '../util/crc32c.js'
 import { compressBlock, decompressBlock } from '../util/lz4.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'

@@ -1,5 +1,7 @@
 // Byte-string helpers over Uint8Array. Keys are compared as unsigned bytes, like memcmp.
 
+import { allocUnpooled, bufferView, latin1 } from '#runtime'
+
 /** The zero-length byte string: one shared instance, since it has no bytes to change. */
 export const EMPTY_BYTES = new Uint8Array(0)
 
@@ -42,7 +44,7 @@ export function lastNonZero(u8: Uint8Array): number {
 }
 
 export function allocUninitialized(n: number): Uint8Array {
-  const b = Buffer.allocUnsafeSlow(n)
+  const b = allocUnpooled(n)
   return new Uint8Array(b.buffer, b.byteOffset, n)
 }
 
@@ -71,15 +73,11 @@ export class KeyHolder {
   }
 }
 
-/** A Buffer view over the same memory (no copy), for the public API edge. */
-export function toBuffer(u8: Uint8Array): Buffer {
-  return Buffer.isBuffer(u8) ? u8 : Buffer.from(u8.buffer, u8.byteOffset, u8.byteLength)
-}
+/** A Buffer view over the same memory (no copy), for the public API edge (a Uint8Array in the browser). */
+export const toBuffer: (u8: Uint8Array) => Buffer = bufferView
 
 /** The bytes as a one-byte-per-char string, whose JS ordering is the bytes' ordering. */
-export function binaryString(u8: Uint8Array): string {
-  return toBuffer(u8).toString('latin1')
-}
+export const binaryString: (u8: Uint8Array) => string = latin1
 
 const encoder = new TextEncoder()
 

@@ -6,7 +6,7 @@
 // one that noticed. (A per-operation yield would let the other 63 of 64 in-flight
 // operations carry on, and the loop would stall for 64 slices.)
 
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { yieldToLoop } from '#runtime'
 import { TimeSlicer } from './time-slicer.js'
 
 /**

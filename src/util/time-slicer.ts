@@ -2,7 +2,7 @@
 // work calls tick() often, and every `budgetMs` of elapsed time it yields one turn of the
 // event loop so timers, I/O callbacks and foreground requests get to run.
 
-import { setImmediate as yieldToLoop } from 'node:timers/promises'
+import { yieldToLoop } from '#runtime'
 
 /** Ticks between clock reads for per-entry work: reading the clock per entry would cost more than the work. */
 const TICKS_PER_CHECK = 64

@@ -2,7 +2,7 @@
 // It is replaced by writing a temp file, syncing it, renaming it over CURRENT and syncing the
 // directory, so a crash leaves either the old name or the new one, never a torn one.
 
-import { basename } from 'node:path'
+import { baseName } from '#runtime'
 import { corruption } from '../errors.js'
 import { currentFileName, manifestFileName, parseFileName, tempFileName } from '../base/file-names.js'
 import type { FileSystem } from '../vfs/file-system.js'
@@ -25,7 +25,7 @@ export function readCurrent(fs: FileSystem, dir: string): string {
 export async function writeCurrent(fs: FileSystem, dir: string, manifestNumber: number): Promise<void> {
   const temp = tempFileName(dir, manifestNumber)
   const file = fs.create(temp)
-  file.append(new TextEncoder().encode(`${basename(manifestFileName(dir, manifestNumber))}\n`))
+  file.append(new TextEncoder().encode(`${baseName(manifestFileName(dir, manifestNumber))}\n`))
   await file.sync()
   file.close()
   fs.rename(temp, currentFileName(dir))

@@ -6,7 +6,7 @@
 // reserved, and the log a MANIFEST names as live exists until a later edit names another.
 
 import { logFileName, parseFileName } from '../base/file-names.js'
-import { basename } from 'node:path'
+import { baseName } from '#runtime'
 
 export interface ReplayedManifest {
   /** Tables the replayed version lists. */
@@ -35,6 +35,6 @@ export function lostEditEvidence(names: readonly string[], manifest: ReplayedMan
     else if (f.kind === 'table' && manifest.logNumber === 0 && !manifest.tables.has(f.number)) evidence.push(`${name} exists though it names no log yet`)
   }
   // The live log is deleted only after an edit naming a newer one is durable.
-  if (manifest.logNumber !== 0 && !liveLogPresent) evidence.push(`${basename(logFileName('', manifest.logNumber))}, the log it names as live, is missing`)
+  if (manifest.logNumber !== 0 && !liveLogPresent) evidence.push(`${baseName(logFileName('', manifest.logNumber))}, the log it names as live, is missing`)
   return evidence
 }

@@ -6,7 +6,7 @@
 // effect. CURRENT names the MANIFEST in use (current-file.ts); a new MANIFEST is complete and
 // durable before CURRENT names it.
 
-import { basename, join } from 'node:path'
+import { baseName, joinPath } from '#runtime'
 import { ShaleError, closedError, corruption } from '../errors.js'
 import { currentFileName, manifestFileName, parseFileName, tableFileName } from '../base/file-names.js'
 import { NUM_LEVELS } from '../base/levels.js'
@@ -20,7 +20,7 @@ import { addLifetime, emptyLifetime, type LifetimeCounters, type LifetimeDelta }
 import { COMPARATOR_NAME, decodeEdit, emptyEdit, encodeEdit, type VersionEdit } from './version-edit.js'
 
 function manifestGone(dir: string, name: string): ShaleError {
-  return new ShaleError('NOT_FOUND', `Cannot read ${join(dir, name)}: the writer replaced it`)
+  return new ShaleError('NOT_FOUND', `Cannot read ${joinPath(dir, name)}: the writer replaced it`)
 }
 
 /** What to do about a MANIFEST damaged before its end (docs/format.md#damage-in-the-manifest). */
@@ -193,13 +193,13 @@ export class VersionSet {
     const name = readCurrent(fs, dir)
     // CURRENT is replaced by rename after its new MANIFEST is durable, so a name whose file is
     // missing is damage, unless CURRENT moved on meanwhile (a writer reopening beside a reader).
-    if (fs.stat(join(dir, name)) !== 'file' && readCurrent(fs, dir) === name) throw corruption(currentFileName(dir), `names ${name}, which does not exist`)
+    if (fs.stat(joinPath(dir, name)) !== 'file' && readCurrent(fs, dir) === name) throw corruption(currentFileName(dir), `names ${name}, which does not exist`)
     vs.#manifestNumber = parseFileName(name)!.number
     vs.#replayManifest(name, 0)
-    if (!vs.#sawComparator) throw corruption(join(dir, name), 'no valid records')
+    if (!vs.#sawComparator) throw corruption(joinPath(dir, name), 'no valid records')
     for (const f of checkTables ? vs.#current.allFiles() : []) {
       const table = tableFileName(dir, f.number)
-      if (fs.stat(table) !== 'file') throw corruption(join(dir, name), `lists table ${basename(table)}, which is missing`)
+      if (fs.stat(table) !== 'file') throw corruption(joinPath(dir, name), `lists table ${baseName(table)}, which is missing`)
     }
     return vs
   }
@@ -238,7 +238,7 @@ export class VersionSet {
     // A new MANIFEST starts with a record holding the whole state: rebuild from nothing.
     const fresh = new VersionSet(this.#dir, this.#fs)
     fresh.#replayManifest(name, 0)
-    if (!fresh.#sawComparator) throw corruption(join(this.#dir, name), 'no valid records')
+    if (!fresh.#sawComparator) throw corruption(joinPath(this.#dir, name), 'no valid records')
     this.#applyCounters({ ...emptyEdit(), lastSequence: fresh.#lastSequence })
     this.#nextFileNumber = Math.max(this.#nextFileNumber, fresh.#nextFileNumber)
     this.#logNumber = fresh.#logNumber
@@ -259,7 +259,7 @@ export class VersionSet {
   manifestUnchanged(): boolean {
     const { name, size } = this.#followed
     if (readCurrent(this.#fs, this.#dir) !== name) return false
-    const path = join(this.#dir, name)
+    const path = joinPath(this.#dir, name)
     if (this.#fs.stat(path) !== 'file') return false
     const file = this.#fs.openRead(path)
     try {
@@ -274,7 +274,7 @@ export class VersionSet {
    * edit still being appended) ends the replay; damage with a valid record after it is refused.
    */
   #replayManifest(name: string, fromOffset: number): boolean {
-    const manifestPath = join(this.#dir, name)
+    const manifestPath = joinPath(this.#dir, name)
     let file: RandomAccessFile
     try {
       file = this.#fs.openRead(manifestPath)

@@ -51,6 +51,12 @@ export interface WorkerFileSystemSpec {
 export interface FileSystem {
   /** Set when compactions in the worker thread may use (a copy of) this file system. */
   readonly forWorker?: WorkerFileSystemSpec
+  /**
+   * Readies `dir` before a database there is opened or repaired, for a file system whose
+   * directory operations are asynchronous (the browser's loads the directory's entries).
+   * Node's has none.
+   */
+  mount?(dir: string): Promise<void>
   mkdir(dir: string): void
   /** 'file', 'directory' or undefined when nothing is there. */
   stat(path: string): 'file' | 'directory' | undefined
@@ -63,6 +69,9 @@ export interface FileSystem {
   remove(path: string): void
   /** Makes the directory's entries (creations, renames, removals) durable. */
   syncDir(dir: string): Promise<void>
-  /** Takes the exclusive lock of a database directory, or throws a LOCKED ShaleError. */
-  lock(path: string): FileLock
+  /**
+   * Takes the exclusive lock of a database directory, or throws (rejects with) a LOCKED
+   * ShaleError. Node's answers at once; the browser's may wait for a dead worker's handles.
+   */
+  lock(path: string): FileLock | Promise<FileLock>
 }
