@@ -134,10 +134,19 @@ export class VersionSet {
 
   /** Numbers of every table listed by a version that some reader still holds. */
   liveTableNumbers(): Set<number> {
-    const out = new Set<number>()
+    const out = new Set<number>(this.#uncertain)
     for (const v of this.#live) for (const f of v.allFiles()) out.add(f.number)
     return out
   }
+
+  /**
+   * Tables added by an edit whose MANIFEST write failed part-way (its record appended, say,
+   * and then the fsync failed): the edit may be on disk all the same, and a reopen would then
+   * look for them. They count as live until a fresh MANIFEST, written from the current
+   * version without them, has replaced that one (the next edit after a failure always
+   * starts one).
+   */
+  readonly #uncertain = new Set<number>()
 
   /**
    * A new, empty version: MANIFEST-000001 for a new database, or, for repair, a MANIFEST
@@ -315,20 +324,27 @@ export class VersionSet {
     // overwrite each other's totals.
     edit.lifetime = addLifetime(this.#lifetime, work)
     const next = this.#current.apply(edit, this.#onUnused)
-    // A MANIFEST whose last write failed may end in a torn record: never append after it,
-    // start a fresh one holding the whole state instead.
-    if (this.#manifestBroken || this.#manifest.size > MAX_MANIFEST_SIZE) {
-      await this.#startManifest(next, edit.logNumber ?? this.#logNumber, edit.lifetime, edit.nextFileNumber, edit.compactPointers)
-      this.#manifestBroken = false
-    } else {
-      try {
-        this.#manifest.addRecord(encodeEdit(edit))
-        await this.#manifest.sync()
-      } catch (err) {
-        this.#manifestBroken = true
-        throw err
+    try {
+      // A MANIFEST whose last write failed may end in a torn record: never append after it,
+      // start a fresh one holding the whole state instead.
+      if (this.#manifestBroken || this.#manifest.size > MAX_MANIFEST_SIZE) {
+        await this.#startManifest(next, edit.logNumber ?? this.#logNumber, edit.lifetime, edit.nextFileNumber, edit.compactPointers)
+        this.#manifestBroken = false
+      } else {
+        try {
+          this.#manifest.addRecord(encodeEdit(edit))
+          await this.#manifest.sync()
+        } catch (err) {
+          this.#manifestBroken = true
+          throw err
+        }
+        this.#reservedUntil = edit.nextFileNumber
       }
-      this.#reservedUntil = edit.nextFileNumber
+    } catch (err) {
+      // Failed, but perhaps not before the edit reached the disk (a failed fsync, or a new
+      // CURRENT renamed into place before its directory sync failed).
+      for (const f of edit.newFiles) this.#uncertain.add(f.file.number)
+      throw err
     }
     this.#applyCounters(edit)
     this.#current = this.#install(next, this.#current)
@@ -402,5 +418,7 @@ export class VersionSet {
     this.#manifest = writer
     this.#manifestNumber = number
     this.#reservedUntil = nextFileNumber
+    // CURRENT names a MANIFEST of `version`'s files alone: no earlier failed edit can come back.
+    this.#uncertain.clear()
   }
 }

@@ -138,3 +138,24 @@ test('compaction pointers are recorded in the MANIFEST and survive reopening (tw
   assert.deepEqual(pointers(twice), expected)
   twice.close()
 })
+
+test("a table added by an edit whose MANIFEST fsync failed stays live (the edit may be on disk) until a fresh MANIFEST replaces that one", async () => {
+  const fs = new MemoryFileSystem()
+  const vs = await build(fs)
+  const [t] = (await vs.allocateFileNumbers(1)) as [number]
+  fs.create(`${DIR}/${String(t).padStart(6, '0')}.sst`).close()
+  const e = emptyEdit()
+  e.newFiles.push({ level: 0, file: file(t, 'x', 'z') })
+  fs.failNth('sync', 1, 'ENOSPC')
+  await assert.rejects(vs.logAndApply(e))
+  assert.ok(!shape(vs)[0]!.includes(t), 'not in the current version')
+  // The record reached the MANIFEST before its fsync failed: a reopen now would list the table,
+  // so deleting it as obsolete would leave that MANIFEST pointing at a missing file.
+  assert.ok(vs.liveTableNumbers().has(t))
+  await vs.logAndApply(emptyEdit()) // starts a fresh MANIFEST, from the current version
+  assert.ok(!vs.liveTableNumbers().has(t))
+  vs.close()
+  const back = await VersionSet.recover(DIR, fs)
+  assert.ok(!back.liveTableNumbers().has(t))
+  back.close()
+})
