@@ -121,7 +121,7 @@ async function runSuite(args: Args): Promise<BenchResults> {
   for (let repeat = 1; repeat <= args.repeats; repeat++) {
     for (const w of workloads) {
       for (const e of engines) {
-        if (e.skips.has(w.name) || (e.only !== undefined && !e.only.has(w.name))) continue
+        if (e.skips.has(w.name) || (e.only !== undefined && !e.only.has(w.name)) || (w.engines !== undefined && !w.engines.has(e.name))) continue
         jobs.push({ engine: e.name, workload: w.name, repeat })
       }
     }

@@ -30,6 +30,8 @@ export interface Workload {
   description: string
   /** Runs on a store already holding `num` keys (loaded in batches, then reopened). */
   preload: boolean
+  /** Only these engines have the API it measures (default: every engine). */
+  engines?: ReadonlySet<string>
   /** Calls to record: the latency array's size. */
   calls(s: BenchSettings): number
   /** Bytes moved per counted operation, for MB/s. */
@@ -128,6 +130,47 @@ export const WORKLOADS: readonly Workload[] = [
     },
   },
   fill('fillrandom-concurrent', 'num puts in random order, 64 in flight', 'random', IN_FLIGHT),
+  {
+    name: 'fillseq-batch',
+    description: 'num puts in key order, in atomic batches of 1000: the baseline of fillseq-ingest',
+    preload: false,
+    calls: (s) => Math.ceil(s.num / BATCH),
+    bytesPerOp: entryBytes,
+    async run({ engine, settings: s, rec }) {
+      let entries = 0
+      for (let start = 0; start < s.num && !rec.expired; start += BATCH) {
+        const batch: [string, Uint8Array][] = []
+        for (let i = start; i < Math.min(s.num, start + BATCH); i++) {
+          batch.push([dbKey(i), dbValue(i, s.valueSize)])
+          if ((i - start) % BUILD_SLICE === BUILD_SLICE - 1) await yieldToLoop()
+        }
+        const t0 = performance.now()
+        await engine.batch(batch)
+        entries += batch.length
+        if (rec.done(t0)) await rec.pause()
+      }
+      return entries
+    },
+  },
+  {
+    name: 'fillseq-ingest',
+    description: "the same num entries in key order, bulk-loaded by one db.ingest() from a generator (durable when it resolves)",
+    preload: false,
+    engines: new Set(['shale']),
+    calls: () => 1,
+    bytesPerOp: entryBytes,
+    async run({ engine, settings: s, rec }) {
+      if (engine.ingest === undefined) throw new Error('fillseq-ingest: this engine has no ingest')
+      function* entries(): Generator<{ key: string; value: Uint8Array }> {
+        for (let i = 0; i < s.num; i++) yield { key: dbKey(i), value: dbValue(i, s.valueSize) }
+      }
+      const t0 = performance.now()
+      const n = await engine.ingest(entries())
+      rec.done(t0)
+      if (n !== s.num) throw new Error(`fillseq-ingest loaded ${n} of ${s.num} entries`)
+      return n
+    },
+  },
   {
     name: 'overwrite',
     description: 'num awaited puts of new values over every existing key, random order',

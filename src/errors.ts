@@ -63,6 +63,15 @@ export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err)
 }
 
+/**
+ * An error the operating system reported (EIO, ENOSPC, ...), as node:fs throws it, rather than
+ * a bug: Shale reports the first as IO and lets the second surface as itself.
+ */
+export function isErrnoError(err: unknown): boolean {
+  const code = (err as NodeJS.ErrnoException | null | undefined)?.code
+  return err instanceof Error && typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)
+}
+
 /** Wraps an error thrown by node:fs into a ShaleError, keeping it as the cause. */
 export function ioError(action: string, cause: unknown): ShaleError {
   if (cause instanceof ShaleError) return cause

@@ -7,6 +7,8 @@ export interface BenchEngine {
   put(key: string, value: Uint8Array, sync: boolean): Promise<void>
   /** An atomic batch of puts through the engine's batch API. */
   batch(entries: ReadonlyArray<readonly [string, Uint8Array]>): Promise<void>
+  /** A bulk load of entries in key order (Shale's db.ingest); returns the entries loaded. */
+  ingest?(entries: Iterable<{ key: string; value: Uint8Array }>): Promise<number>
   get(key: string): Promise<Uint8Array | undefined>
   /** A full forward scan; returns the number of entries seen. */
   scan(): Promise<number>

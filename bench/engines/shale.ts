@@ -17,6 +17,7 @@ export function openShale(blockSearch: 'binary' | 'linear', readOnly = false): O
     return {
       put: (key, value, sync) => db.put(key, value, { sync }),
       batch: (entries) => db.write(entries.map(([key, value]) => ({ type: 'put', key, value }))),
+      ingest: async (entries) => (await db.ingest(entries)).entries,
       get: (key) => db.get(key),
       // The async iteration a server would use: it lets the event loop turn (the sync
       // for...of and nextvSync would hold it for the whole scan).

@@ -17,6 +17,18 @@ registerMaintenance(program)
 registerDump(program)
 registerTransfer(program)
 registerBench(program)
+// Our own `help [command]`: Commander's prints the whole help for a command it does not know,
+// where `shale frob` prints one line; this one fails the same way.
+program
+  .helpCommand(false)
+  .command('help [command]')
+  .description('display help for command')
+  .action((name: string | undefined) => {
+    if (name === undefined) program.help()
+    const command = program.commands.find((c) => c.name() === name)
+    if (command === undefined) return program.error(`error: unknown command '${name}'`, { code: 'commander.unknownCommand' })
+    command.help()
+  })
 // Commander would print its own error line (and, before, the whole help); ours replaces it.
 for (const command of [program, ...program.commands]) {
   command.configureOutput({ outputError: () => {} }).exitOverride((err) => {

@@ -10,7 +10,7 @@ import { runCompaction, type CompactionEnvironment, type CompactionResult } from
 import type { CompactionTask } from './compaction-picker.js'
 import { outputNumberBudget } from './compaction-picker.js'
 import { workerExecArgv } from './worker-exec-argv.js'
-import { parseWorkerResponse, type WorkerRequest, type WorkerResponse } from './worker-protocol.js'
+import { parseWorkerResponse, workerBug, type WorkerRequest, type WorkerResponse } from './worker-protocol.js'
 
 export interface CompactionRunner {
   run(task: CompactionTask, env: CompactionEnvironment): Promise<CompactionResult>
@@ -146,6 +146,7 @@ export class WorkerRunner implements CompactionRunner {
       worker.postMessage(req)
     })
     if (res.kind === 'failed') throw new ShaleError(res.code, res.message)
+    if (res.kind === 'bug') throw workerBug(res)
     return res.result
   }
 }

@@ -5,12 +5,13 @@
 // task, hands out file numbers in advance, and makes the resulting edit durable.
 
 import { parentPort } from 'node:worker_threads'
-import { ioError, ShaleError } from '../errors.js'
+import { ShaleError } from '../errors.js'
 import { TableCache } from '../table/table-cache.js'
 import type { FileSystem, WorkerFileSystemSpec } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
 import { runCompaction } from './compaction-job.js'
-import type { WorkerRequest, WorkerResponse } from './worker-protocol.js'
+import { reservedNumbers } from './reserved-numbers.js'
+import { failureResponse, type WorkerRequest, type WorkerResponse } from './worker-protocol.js'
 
 const nodeFs = new NodeFileSystem()
 /** One file system per spec, kept across jobs like the database's own (its state, a test's fault counters, lives on). */
@@ -31,7 +32,6 @@ async function fileSystemFor(spec: WorkerFileSystemSpec | undefined): Promise<Fi
 
 parentPort!.on('message', async (req: WorkerRequest) => {
   let tables: TableCache | undefined
-  let used = 0
   try {
     const fs = await fileSystemFor(req.fileSystem)
     tables = new TableCache(req.dir, fs, {
@@ -48,17 +48,12 @@ parentPort!.on('message', async (req: WorkerRequest) => {
       options: { ...req.options, fileSystem: undefined },
       deeperLevels: req.deeperLevels,
       snapshots: req.snapshots,
-      newOutputNumber: () => {
-        const n = req.fileNumbers[used++]
-        if (n === undefined) throw new ShaleError('IO', `Compaction used more than the ${req.fileNumbers.length} file numbers reserved for it`)
-        return n
-      },
+      newOutputNumber: reservedNumbers(req.fileNumbers),
     })
     parentPort!.postMessage({ kind: 'done', id: req.id, result } satisfies WorkerResponse)
   } catch (err) {
-    // Typed here, where the errno is still known: a raw 'ENOSPC' becomes NO_SPACE.
-    const failure = ioError('compact tables', err)
-    parentPort!.postMessage({ kind: 'failed', id: req.id, code: failure.code, message: failure.message } satisfies WorkerResponse)
+    // Typed here, where the errno is still known: a raw 'ENOSPC' becomes NO_SPACE, a bug stays one.
+    parentPort!.postMessage(failureResponse(req.id, err))
   } finally {
     tables?.close()
   }

@@ -15,8 +15,11 @@ export class OutputSplitter {
   readonly #dir: string
   readonly #options: OutputSplitterOptions
   readonly #newNumber: () => number
-  readonly #outputs: FileMetadata[] = []
+  /** In key order; a slot stays empty until its table is synced. */
+  readonly #outputs: (FileMetadata | undefined)[] = []
   #out: TableWriter | undefined
+  /** The sync of the last table cut in the background, if any. */
+  #syncing: Promise<void> | undefined
 
   /** `newNumber` hands out the file number of each table, when its first entry arrives. */
   constructor(fs: FileSystem, dir: string, options: OutputSplitterOptions, newNumber: () => number) {
@@ -42,19 +45,34 @@ export class OutputSplitter {
     this.#out.add(key, seq, kind, value)
   }
 
-  /** Finishes (and syncs) the table being written, if any. Call only between user keys. */
-  async cut(): Promise<void> {
+  /**
+   * Finishes (and syncs) the table being written, if any. Call only between user keys. With
+   * `background`, the sync goes on while the next table is written: the promise settles once
+   * the previous table's sync is done (one in flight at most), and a failure shows at the next
+   * cut or at finish().
+   */
+  async cut(background = false): Promise<void> {
     if (this.#out === undefined) return
     const done = this.#out
     // Cleared first: a table whose finish fails is not abandoned a second time.
     this.#out = undefined
-    this.#outputs.push(await done.finish())
+    const slot = this.#outputs.push(undefined) - 1
+    const synced = done.finish().then((meta) => {
+      this.#outputs[slot] = meta
+    })
+    if (!background) return synced
+    const previous = this.#syncing
+    this.#syncing = synced
+    // Observed here too, so a failure after the caller gave up is not an unhandled rejection.
+    synced.catch(() => {})
+    await previous
   }
 
   /** Finishes the last table; returns every table written, in key order. The directory entries are the caller's to sync. */
   async finish(): Promise<FileMetadata[]> {
     await this.cut()
-    return this.#outputs
+    await this.#syncing
+    return this.#outputs as FileMetadata[]
   }
 
   /** After a failure: stops the table being written. Finished tables stay for obsolete-file deletion. */

@@ -165,3 +165,27 @@ export function syncArg(options: unknown): boolean {
   if (typeof sync !== 'boolean') throw invalidArgument(`Invalid option sync: expected a boolean, got ${typeof sync}`)
   return sync
 }
+
+/** One entry of db.ingest(): a put of key to value. */
+export interface IngestEntry {
+  key: Bytes
+  value: Bytes
+}
+
+/**
+ * What db.ingest() reads: entries in strictly ascending key order, from an iterable or an
+ * async one; an async one may also yield arrays of entries, which costs one await per array.
+ */
+export type IngestSource = AsyncIterable<IngestEntry | readonly IngestEntry[]> | Iterable<IngestEntry>
+
+export function ingestSourceArg(x: unknown): IngestSource {
+  const it = x as { [Symbol.asyncIterator]?: unknown; [Symbol.iterator]?: unknown } | null | undefined
+  if (typeof it?.[Symbol.asyncIterator] === 'function' || typeof it?.[Symbol.iterator] === 'function') return x as IngestSource
+  throw invalidArgument('Invalid entries: expected an iterable or async iterable of {key, value}')
+}
+
+/** The key of entry `index` of an ingest, validated as a put's would be. */
+export function ingestKeyArg(x: unknown, index: number, allowEmptyKeys: boolean): Uint8Array {
+  if (typeof x !== 'object' || x === null) throw invalidArgument(`Invalid ingest entry ${index}: expected an object {key, value}`)
+  return keyArg((x as { key?: unknown }).key, allowEmptyKeys, `key of ingest entry ${index}`)
+}

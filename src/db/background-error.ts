@@ -8,17 +8,11 @@
 // also stops writes, since the state it left cannot be trusted, but it reaches the caller
 // unchanged and is the recorded error's cause, instead of being dressed up as IO.
 
-import { ShaleError } from '../errors.js'
+import { isErrnoError, ShaleError } from '../errors.js'
 import type { StatsCounters } from './stats.js'
 
 /** How often writes retry after a full disk. */
 const RESUME_INTERVAL_MS = 250
-
-/** An error the operating system reported (EIO, ENOSPC, ...) rather than a bug. */
-function isErrnoError(err: unknown): boolean {
-  const code = (err as NodeJS.ErrnoException | null | undefined)?.code
-  return err instanceof Error && typeof code === 'string' && /^E[A-Z0-9]+$/.test(code)
-}
 
 export class BackgroundError {
   readonly #location: string

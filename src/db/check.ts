@@ -64,7 +64,10 @@ export function checkDatabase(location: string, options: CheckOptions = {}): Che
   }
   // A writer has the store open. It deletes a file only after a MANIFEST edit, and creates
   // one only under numbers an edit reserved, so a pass during which the MANIFEST did not
-  // change saw one consistent state; a pass that overlapped a change is done again.
+  // change saw one consistent state; a pass that overlapped a change is done again. A log it
+  // appends to in place (preallocateLogs) can look damaged to a read that overlaps one of its
+  // writes, so a damaged log is read again in a later pass before it is reported.
+  let logRechecks = 0
   for (let pass = 1; pass <= MAX_LIVE_PASSES; pass++) {
     const before = manifestState(location, fs)
     let report: Omit<CheckReport, 'live'>
@@ -75,12 +78,16 @@ export function checkDatabase(location: string, options: CheckOptions = {}): Che
       if (err instanceof ShaleError && err.code === 'NOT_FOUND') continue
       throw err
     }
-    if (manifestState(location, fs) === before) return { ...report, live: true }
+    if (manifestState(location, fs) !== before) continue
+    if (report.files.some((f) => f.kind === 'log' && f.status === 'corrupt') && logRechecks++ < LIVE_LOG_RECHECKS) continue
+    return { ...report, live: true }
   }
   throw new ShaleError('LOCKED', `Cannot check ${location}: its writer changed the MANIFEST during each of ${MAX_LIVE_PASSES} passes; try again when it is quieter`)
 }
 
 const MAX_LIVE_PASSES = 20
+/** Extra passes, beside a live writer, before a damaged log is reported (see checkDatabase). */
+const LIVE_LOG_RECHECKS = 2
 
 /** CURRENT's content and the size of the MANIFEST it names: what a writer's edit changes. */
 function manifestState(dir: string, fs: FileSystem): string {

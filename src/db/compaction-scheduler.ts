@@ -5,9 +5,9 @@
 // worker). Here each result is installed in the MANIFEST, together with the compaction
 // pointer of its level, and the inputs become obsolete files.
 
-import { ShaleError } from '../errors.js'
 import { bottomLevelTask, manualTask, outputNumberBudget, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
 import type { CompactionRunner } from '../compaction/compaction-runner.js'
+import { reservedNumbers } from '../compaction/reserved-numbers.js'
 import { SerialQueue } from '../util/serial-queue.js'
 import { NUM_LEVELS } from '../base/levels.js'
 import type { DbCore } from './db-core.js'
@@ -46,6 +46,15 @@ export class CompactionScheduler {
         errors.fail('compact tables', err)
       }
     })
+  }
+
+  /**
+   * Runs `job` on the compaction queue, so no compaction runs while it does: an ingest picks
+   * its level and installs its tables there, and a compaction under way could otherwise
+   * write overlapping tables into that level.
+   */
+  exclusive<T>(job: () => Promise<T>): Promise<T> {
+    return this.#queue.push(job)
   }
 
   /** Resolves once no compaction is running or queued. */
@@ -99,7 +108,7 @@ export class CompactionScheduler {
     const outputs: number[] = []
     try {
       const budget = task.trivialMove ? 0 : outputNumberBudget(task, options.targetFileSize)
-      const numbers = await versions.allocateFileNumbers(budget)
+      const nextNumber = reservedNumbers(await versions.allocateFileNumbers(budget))
       const result = await this.#runner.run(task, {
         dir: location,
         fs,
@@ -108,8 +117,7 @@ export class CompactionScheduler {
         deeperLevels: version.levels.slice(task.outputLevel + 1),
         snapshots: this.#snapshots.sequences(),
         newOutputNumber: () => {
-          const n = numbers.shift()
-          if (n === undefined) throw new ShaleError('IO', `Compaction used more than the ${budget} file numbers reserved for it`)
+          const n = nextNumber()
           files.protect(n)
           outputs.push(n)
           return n

@@ -20,13 +20,28 @@ import type { TableReader } from '../table/table-reader.js'
 import { VersionSet } from '../version/version-set.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import type { ReadView } from './read-view.js'
+import { sleepSync } from '../util/sleep-sync.js'
+import { midLogCorruption } from '../wal/log-records.js'
 import { replayLog, type WalRecovery } from './recovery.js'
 
 /** One of the writer's logs, replayed up to `end`. */
 interface LogTail {
   readonly memtable: Memtable
   end: number
+  /** Damage with valid records after it, first seen at `end` at time `since` (see #readLogs). */
+  suspect: { offset: number; since: number; error: ShaleError } | undefined
 }
+
+/**
+ * How long damage with valid records after it may persist before it is called corruption.
+ * The writer appends in place inside zeros it reserved (preallocateLogs), so a read that
+ * overlaps one of its writes can see a record's bytes still zero with the next record's
+ * already there; that clears within the write. Damage that stays this long is real.
+ */
+const SUSPECT_MS = 1000
+/** At open, where there is no earlier view to keep serving, the damage is re-read for this long instead. */
+const OPEN_SUSPECT_MS = 500
+const OPEN_RETRY_MS = 5
 
 /** Rounds before giving up on a writer that changes its MANIFEST faster than we can read it. */
 const MAX_ROUNDS = 1000
@@ -59,11 +74,22 @@ export class Follower {
     const f = new Follower(dir, fs, tables, walRecovery, loadVersions(dir, fs))
     try {
       f.refresh()
+      const started = Date.now()
+      for (let suspect = f.#suspect(); suspect !== undefined; suspect = f.#suspect()) {
+        if (Date.now() - started >= OPEN_SUSPECT_MS) throw suspect.error
+        sleepSync(OPEN_RETRY_MS)
+        f.refresh()
+      }
     } catch (err) {
       f.close()
       throw err
     }
     return f
+  }
+
+  #suspect(): LogTail['suspect'] {
+    for (const tail of this.#tails.values()) if (tail.suspect !== undefined) return tail.suspect
+    return undefined
   }
 
   get view(): ReadView {
@@ -160,14 +186,21 @@ export class Follower {
       .sort((a, b) => a - b)
     for (const n of numbers) {
       let tail = this.#tails.get(n)
-      if (tail === undefined) this.#tails.set(n, (tail = { memtable: new Memtable(n), end: 0 }))
+      if (tail === undefined) this.#tails.set(n, (tail = { memtable: new Memtable(n), end: 0, suspect: undefined }))
       const path = logFileName(this.#dir, n)
       const file = this.#fs.openRead(path)
       try {
         if (file.size === tail.end) continue
-        const r = replayLog(file, path, tail.memtable, tail.end, this.#walRecovery)
+        const r = replayLog(file, path, tail.memtable, tail.end, this.#walRecovery, undefined, true)
         tail.end = r.end
         this.records += r.records
+        if (r.damage !== undefined && r.validAfter !== undefined) {
+          // Read again at the next refresh, from the damage on: a write in progress has finished by then.
+          const now = Date.now()
+          if (tail.suspect?.offset !== r.damage.offset) {
+            tail.suspect = { offset: r.damage.offset, since: now, error: midLogCorruption(path, r.damage, { fileName: path, offset: r.validAfter }) }
+          } else if (now - tail.suspect.since >= SUSPECT_MS) throw tail.suspect.error
+        } else tail.suspect = undefined
       } finally {
         file.close()
       }

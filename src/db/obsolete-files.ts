@@ -10,7 +10,7 @@ import type { VersionSet } from '../version/version-set.js'
 import type { FileSystem } from '../vfs/file-system.js'
 
 export interface LiveFiles {
-  /** Tables some version references, plus tables being written right now. */
+  /** Tables some version references (or a failed MANIFEST write may have recorded), plus tables being written right now. */
   tables: Set<number>
   /** Logs at or above this number may still hold unflushed writes. */
   minLogNumber: number

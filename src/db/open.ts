@@ -88,7 +88,7 @@ async function recoverLogs(dir: string, opts: ResolvedOptions, fs: FileSystem, v
     work.flushes = 1
     work.flushBytes = meta.size
   }
-  const log = new LogWriter(fs.create(logFileName(dir, logNumber)))
+  const log = new LogWriter(fs.create(logFileName(dir, logNumber), { preallocate: opts.preallocateLogs }))
   try {
     await fs.syncDir(dir)
     await versions.logAndApply(edit, work)

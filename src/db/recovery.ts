@@ -49,9 +49,10 @@ export function replayLogs(fs: FileSystem, dir: string, logNumbers: number[], me
   for (const number of logNumbers) {
     const path = logFileName(dir, number)
     const file = fs.openRead(path)
-    result.logBytes += file.size
     try {
       const log = replayLog(file, path, memtable, 0, mode, expected)
+      // A log a crash left open may end in reserved zeros, which were never log bytes.
+      result.logBytes += log.damage === undefined ? log.end : file.size
       // A torn tail must be the last thing written: a later log holding records makes it mid-log damage.
       if (log.firstOffset >= 0 && result.damage !== undefined) {
         throw midLogCorruption(result.damage.file, result.damage, { fileName: path, offset: log.firstOffset }, POINT_IN_TIME_REMEDY)
@@ -89,6 +90,8 @@ export interface LogReplay {
   damage: Damage | undefined
   /** Set, with nothing applied (`firstOffset` is that record's), when the first record does not carry `expectedFirst`. */
   gap: string | undefined
+  /** With `live`: where a valid record follows `damage` (refused with CORRUPTION otherwise). */
+  validAfter: number | undefined
 }
 
 /** Thrown from the record callback to stop at a gap before the log's first record is applied. */
@@ -104,8 +107,10 @@ class SequenceGap {
  * damage. Under 'tolerate-tail', damage with a valid record anywhere after it is refused.
  * With `expectedFirst`, a first record carrying another sequence applies nothing and is
  * reported as a gap; a later record that does not follow the one before it is corruption.
+ * With `live` (a log its writer may be appending to), damage with a valid record after it
+ * is reported in `validAfter` instead of refused: the caller decides (see follower.ts).
  */
-export function replayLog(file: RandomAccessFile, path: string, memtable: Memtable, fromOffset: number, mode: WalRecovery, expectedFirst?: number): LogReplay {
+export function replayLog(file: RandomAccessFile, path: string, memtable: Memtable, fromOffset: number, mode: WalRecovery, expectedFirst?: number, live = false): LogReplay {
   let lastSequence = 0
   let next = expectedFirst
   let applied = 0
@@ -126,14 +131,14 @@ export function replayLog(file: RandomAccessFile, path: string, memtable: Memtab
         next = seq
         applied++
       },
-      { from: fromOffset, midLog: mode === 'tolerate-tail' ? 'refuse' : 'ignore', remedy: POINT_IN_TIME_REMEDY },
+      { from: fromOffset, midLog: mode === 'point-in-time' ? 'ignore' : live ? 'report' : 'refuse', remedy: POINT_IN_TIME_REMEDY },
     )
   } catch (err) {
     if (!(err instanceof SequenceGap)) throw err
-    return { end: fromOffset, firstOffset: err.offset, lastSequence: 0, nextSequence: expectedFirst ?? 0, records: 0, damage: undefined, gap: err.message }
+    return { end: fromOffset, firstOffset: err.offset, lastSequence: 0, nextSequence: expectedFirst ?? 0, records: 0, damage: undefined, gap: err.message, validAfter: undefined }
   }
   const damage = log.damage === undefined ? undefined : { file: path, offset: log.damage.offset, reason: log.damage.reason, truncated: log.damage.truncated }
-  return { end: log.end, firstOffset: log.firstOffset, lastSequence, nextSequence: next ?? 0, records: log.records, damage, gap: undefined }
+  return { end: log.end, firstOffset: log.firstOffset, lastSequence, nextSequence: next ?? 0, records: log.records, damage, gap: undefined, validAfter: log.validAfter }
 }
 
 const POINT_IN_TIME_REMEDY = "open with walRecovery: 'point-in-time' to keep only the writes before the damage"

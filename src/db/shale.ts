@@ -14,14 +14,15 @@ import type { TableCache } from '../table/table-cache.js'
 import { EventLoopGate } from '../util/event-loop-gate.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import { NodeFileSystem } from '../vfs/node-file-system.js'
-import { batchArg, binaryKey, boundArg, cacheFillArg, iteratorRangeArg, pendingOp, readKeyArg, readSnapshotArg, syncArg } from './arguments.js'
-import type { BatchOperation, Bytes, IteratorOptions, PendingOp, ReadOptions, WriteOptions } from './arguments.js'
+import { batchArg, binaryKey, boundArg, cacheFillArg, ingestSourceArg, iteratorRangeArg, pendingOp, readKeyArg, readSnapshotArg, syncArg } from './arguments.js'
+import type { BatchOperation, Bytes, IngestSource, IteratorOptions, PendingOp, ReadOptions, WriteOptions } from './arguments.js'
 import { BackgroundError } from './background-error.js'
 import { closeHandle } from './close.js'
 import type { DbHandle } from './db-handle.js'
 import type { Follower } from './follower.js'
 import { GroupCommit } from './group-commit.js'
 import { handleStats } from './handle-stats.js'
+import type { IngestResult } from './ingest.js'
 import { openReader, openWriter, type RecoveredWriter } from './open.js'
 import { ReadPath } from './read-path.js'
 import type { ShaleIterator } from './shale-iterator.js'
@@ -94,6 +95,24 @@ export class Shale {
   /** Applies all operations atomically: after a crash, either all or none are present. */
   write(operations: readonly BatchOperation[], options?: WriteOptions): Promise<void> {
     return this.#write(() => batchArg(operations, this.#options.allowEmptyKeys), options)
+  }
+
+  /**
+   * Bulk load: writes `entries`, which must be in strictly ascending key order (bytewise),
+   * straight to tables and installs them in one step. Atomic: once it resolves every entry is
+   * visible and durable, and if it rejects (bad or unsorted input, an iterable that throws, a
+   * failure, close) none is. Entries overwrite existing keys like puts made at the moment it
+   * resolves; snapshots taken before then do not see them. Writes go on while the tables are
+   * built and pause only while they are installed, which flushes the memtable.
+   */
+  ingest(entries: IngestSource): Promise<IngestResult> {
+    try {
+      const source = ingestSourceArg(entries)
+      // A rejection when set: closed, read-only or stopped by a failure.
+      return (this.#checkWritable() as Promise<never> | undefined) ?? this.#handle.writer!.ingests.ingest(source)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   /** Validates (bad arguments reject before the database's state is looked at), then writes. */

@@ -34,6 +34,7 @@ export interface LifetimeStats {
   walBytesWritten: number
   /** Memtables written as level-0 tables, including the one recovery writes on open. */
   flushes: number
+  /** Bytes of those tables, and of the tables db.ingest() wrote (user data written once). */
   flushBytes: number
   compactions: number
   compactionBytesRead: number
@@ -86,7 +87,7 @@ export interface DbStats {
   trivialMoves: number
   droppedShadowed: number
   droppedTombstones: number
-  /** (WAL + flush + compaction bytes written) / user bytes written, by this process; see lifetime.writeAmplification. */
+  /** (WAL + flush + ingest + compaction bytes written) / user bytes written (ingested ones included), by this process; see lifetime.writeAmplification. */
   writeAmplification: number
   /**
    * Read amplification: tables searched per get (the bloom filter did not rule them out,
@@ -112,6 +113,10 @@ export interface DbStats {
   /** Times writes resumed after a full disk. */
   resumes: number
   recoveredRecords: number
+  /** db.ingest() calls that installed tables, the entries they loaded and the table bytes they wrote. */
+  ingests: number
+  ingestedEntries: number
+  ingestBytes: number
 }
 
 type Live = Pick<
@@ -252,6 +257,9 @@ export class StatsCounters {
   writeStops = 0
   resumes = 0
   recoveredRecords = 0
+  ingests = 0
+  ingestedEntries = 0
+  ingestBytes = 0
   readonly #levels: LevelCounters[] = []
 
   recordGet(tables: number): void {
@@ -301,7 +309,7 @@ export class StatsCounters {
   snapshot(live: Live): DbStats {
     const compactionBytesRead = live.levels.reduce((s, l) => s + l.compactionBytesRead, 0)
     const compactionBytesWritten = live.levels.reduce((s, l) => s + l.compactionBytesWritten, 0)
-    const written = live.walBytesWritten + this.flushBytes + compactionBytesWritten
+    const written = live.walBytesWritten + this.flushBytes + this.ingestBytes + compactionBytesWritten
     return {
       ...live,
       writes: this.writes,
@@ -324,6 +332,9 @@ export class StatsCounters {
       writeStops: this.writeStops,
       resumes: this.resumes,
       recoveredRecords: this.recoveredRecords,
+      ingests: this.ingests,
+      ingestedEntries: this.ingestedEntries,
+      ingestBytes: this.ingestBytes,
     }
   }
 }

@@ -63,6 +63,8 @@ export class WritePath {
   #visibleSequence: number
   /** Settles when the writes still being applied are in; undefined when none is. */
   #applying: Promise<void> | undefined
+  /** An ingest in progress: the sequence it takes, and whether it holds writes until `done`. */
+  #ingest: { sequence: number; held: boolean; done: Promise<void>; end: () => void } | undefined
 
   constructor(core: DbCore, commit: GroupCommit, compactions: CompactionScheduler, gate: EventLoopGate, mem: Memtable, log: LogWriter) {
     this.#core = core
@@ -134,7 +136,18 @@ export class WritePath {
     }
     // Make room: freeze a full memtable; if the previous one is still flushing, wait. A
     // memtable is frozen only once every write logged for it is applied.
-    while (this.#mem.approximateBytes >= options.memtableSize) {
+    for (;;) {
+      // An ingest being installed holds writes; one being built owns its sequence number,
+      // so a write that would reach it waits for the ingest too (see ingest.ts).
+      const ingest = this.#ingest
+      if (ingest !== undefined && (ingest.held || versions.lastSequence + ops.length >= ingest.sequence)) {
+        ownBuffers(ops)
+        await ingest.done
+        const again = this.checkWritable()
+        if (again) return again
+        continue
+      }
+      if (this.#mem.approximateBytes < options.memtableSize) break
       if (this.#applying !== undefined) {
         ownBuffers(ops)
         await this.#applied()
@@ -238,6 +251,38 @@ export class WritePath {
     return ops.length
   }
 
+  /**
+   * For an ingest (ingest.ts): reserves `sequence`, which every ingested entry carries.
+   * Writes go on meanwhile, numbered below it; one that would reach it waits for endIngest().
+   */
+  beginIngest(sequence: number): void {
+    let end!: () => void
+    const done = new Promise<void>((resolve) => (end = resolve))
+    this.#ingest = { sequence, held: false, done, end }
+  }
+
+  /**
+   * Holds every write until endIngest(), then flushes the memtable: once it resolves, every
+   * write so far is in a table and the live log is empty, so the ingest's sequence may be
+   * recorded as the last one and the next write (numbered after it) starts that log.
+   */
+  async holdForIngest(): Promise<void> {
+    this.#ingest!.held = true
+    await this.flush()
+  }
+
+  /** The ingest's tables are in the current version: reads at the latest state see them. */
+  publishIngest(sequence: number): void {
+    this.#visibleSequence = sequence
+  }
+
+  /** Lets writes go on after an ingest, installed or failed. */
+  endIngest(): void {
+    const ingest = this.#ingest
+    this.#ingest = undefined
+    ingest?.end()
+  }
+
   /** Settles (never rejects) once every write logged so far is applied. */
   async #applied(): Promise<void> {
     while (this.#applying !== undefined) await this.#applying.catch(() => {})
@@ -299,7 +344,7 @@ export class WritePath {
     try {
       number = versions.newFileNumber()
       if (!options?.abandonLog) this.#log.flush()
-      log = new LogWriter(fs.create(logFileName(location, number)))
+      log = new LogWriter(fs.create(logFileName(location, number), { preallocate: this.#core.options.preallocateLogs }))
     } catch (err) {
       throw errors.fail('start a new write-ahead log', err)
     }

@@ -1,5 +1,5 @@
 // What only a handle open for writing has: the directory lock, the write path, the
-// compaction scheduler and the obsolete-file collector they share. The Shale facade builds
+// compaction scheduler, bulk loads and the obsolete-file collector they share. The Shale facade builds
 // one from what open.ts recovered; a read-only handle has a Follower in its place. Once
 // built, the writer deletes what a crash left obsolete and pays any compaction debt.
 
@@ -10,6 +10,7 @@ import type { FileLock, FileSystem } from '../vfs/file-system.js'
 import type { BackgroundError } from './background-error.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
 import type { GroupCommit } from './group-commit.js'
+import { Ingester } from './ingest.js'
 import { ObsoleteFileCollector } from './obsolete-files.js'
 import type { RecoveredWriter } from './open.js'
 import type { SnapshotList } from './snapshot.js'
@@ -33,6 +34,7 @@ export interface WriterParts {
 export class Writer {
   readonly writes: WritePath
   readonly compactions: CompactionScheduler
+  readonly ingests: Ingester
   readonly #lock: FileLock
   readonly #files: ObsoleteFileCollector
 
@@ -44,6 +46,7 @@ export class Writer {
     const core = { location, fs, options, versions, tables, counters, errors, files: this.#files, isClosed }
     this.compactions = new CompactionScheduler(core, parts.runner, parts.snapshots)
     this.writes = new WritePath(core, parts.commit, this.compactions, gate, recovered.mem, recovered.log)
+    this.ingests = new Ingester(core, this.writes, this.compactions)
     versions.onVersionReleased = () => this.#files.collectSoon(isClosed)
   }
 
@@ -61,8 +64,10 @@ export class Writer {
     await this.#files.settled()
   }
 
-  /** Resolves once no flush or compaction is running or queued: for close. */
+  /** Resolves once no ingest, flush or compaction is running or queued: for close. */
   async idle(): Promise<void> {
+    // An ingest stops soon once close has begun, and may flush and compact on its way.
+    await this.ingests.idle()
     await this.writes.idle()
     await this.compactions.idle()
   }

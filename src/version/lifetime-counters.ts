@@ -13,12 +13,13 @@ export interface LevelLifetime {
 }
 
 export interface LifetimeCounters {
-  /** Key and value bytes of the writes whose log a flush (or a recovery) has turned into a table. */
+  /** Key and value bytes of the writes whose log a flush (or a recovery) has turned into a table, and of ingested entries. */
   userBytes: number
   /** Bytes of the write-ahead logs those writes went through. */
   walBytes: number
   /** Memtables written as level-0 tables, by a flush or by recovery on open. */
   flushes: number
+  /** Bytes of those tables and of ingested ones (db.ingest() counts its entries in userBytes). */
   flushBytes: number
   /** Indexed by output level. */
   levels: LevelLifetime[]

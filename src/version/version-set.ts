@@ -132,21 +132,23 @@ export class VersionSet {
     return run
   }
 
-  /** Numbers of every table listed by a version that some reader still holds. */
+  /**
+   * Numbers of every table listed by a version that some reader still holds, and of the
+   * tables an edit whose MANIFEST write failed added (see #unsettled).
+   */
   liveTableNumbers(): Set<number> {
-    const out = new Set<number>(this.#uncertain)
+    const out = new Set<number>(this.#unsettled)
     for (const v of this.#live) for (const f of v.allFiles()) out.add(f.number)
     return out
   }
 
   /**
-   * Tables added by an edit whose MANIFEST write failed part-way (its record appended, say,
-   * and then the fsync failed): the edit may be on disk all the same, and a reopen would then
-   * look for them. They count as live until a fresh MANIFEST, written from the current
-   * version without them, has replaced that one (the next edit after a failure always
-   * starts one).
+   * Tables added by edits whose MANIFEST write failed. The edit is not applied, yet it may
+   * be in the file (appended, then the fsync failed; or a fresh MANIFEST failed only after
+   * CURRENT named it), and an open would replay it: its tables must stay until a fresh
+   * MANIFEST, written from the current version, is in place.
    */
-  readonly #uncertain = new Set<number>()
+  readonly #unsettled = new Set<number>()
 
   /**
    * A new, empty version: MANIFEST-000001 for a new database, or, for repair, a MANIFEST
@@ -330,6 +332,8 @@ export class VersionSet {
       if (this.#manifestBroken || this.#manifest.size > MAX_MANIFEST_SIZE) {
         await this.#startManifest(next, edit.logNumber ?? this.#logNumber, edit.lifetime, edit.nextFileNumber, edit.compactPointers)
         this.#manifestBroken = false
+        // CURRENT names a MANIFEST holding exactly `next`: no failed edit can be replayed now.
+        this.#unsettled.clear()
       } else {
         try {
           this.#manifest.addRecord(encodeEdit(edit))
@@ -341,9 +345,8 @@ export class VersionSet {
         this.#reservedUntil = edit.nextFileNumber
       }
     } catch (err) {
-      // Failed, but perhaps not before the edit reached the disk (a failed fsync, or a new
-      // CURRENT renamed into place before its directory sync failed).
-      for (const f of edit.newFiles) this.#uncertain.add(f.file.number)
+      // Whether the edit is in effect at the next open is unknown, so its tables stay.
+      for (const { file } of edit.newFiles) this.#unsettled.add(file.number)
       throw err
     }
     this.#applyCounters(edit)
@@ -418,7 +421,5 @@ export class VersionSet {
     this.#manifest = writer
     this.#manifestNumber = number
     this.#reservedUntil = nextFileNumber
-    // CURRENT names a MANIFEST of `version`'s files alone: no earlier failed edit can come back.
-    this.#uncertain.clear()
   }
 }

@@ -5,7 +5,7 @@
 // Guarantees: next() throws only when the file itself fails to read (I/O); it never returns
 // a record any of whose chunks failed its checksum. The reader does not own the file.
 
-import { EMPTY_BYTES } from '../util/bytes.js'
+import { EMPTY_BYTES, lastNonZero } from '../util/bytes.js'
 import { crc32c, unmaskCrc } from '../util/crc32c.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
 import { BLOCK_SIZE, HEADER_SIZE, MAX_RECORD_TYPE, RecordType } from './log-format.js'
@@ -34,6 +34,9 @@ const BAD_CHUNK = -3
 
 const TYPE_NAMES = ['zero', 'FULL', 'FIRST', 'MIDDLE', 'LAST']
 
+/** How much of a file's end is read at a time when looking for where its zeros begin. */
+const ZERO_SCAN_PIECE = 64 * 1024
+
 export class LogReader {
   readonly fileName: string
   readonly #file: RandomAccessFile
@@ -57,6 +60,10 @@ export class LogReader {
   #recordStart = -1
   /** After damage: skip silently until a FULL or FIRST chunk with a valid checksum. */
   #resyncing = false
+  /** Where the zeros that run to the end of the file begin; computed when first needed. */
+  #zeroTail = -1
+  /** Set when the log ended at zeros that run to the end of the file. */
+  #ended = false
 
   /**
    * Reads from `startOffset`, which must be where a record begins (0, or a `position` this
@@ -182,6 +189,7 @@ export class LogReader {
    * the chunk). Never throws on the bytes themselves.
    */
   #readChunk(): number {
+    if (this.#ended) return END_OF_FILE
     for (;;) {
       const block = this.#block
       const pos = this.#pos
@@ -200,7 +208,13 @@ export class LogReader {
       const type = block[pos + 6]!
       const stored = (block[pos]! | (block[pos + 1]! << 8) | (block[pos + 2]! << 16)) + block[pos + 3]! * 0x1000000
       if (type === 0 && length === 0 && stored === 0) {
-        return this.#badBlock(offset, 'zero-filled region (type 0)', true)
+        // A writer may reserve zeroed space ahead of its appends (format.md, "Preallocated
+        // space"): zeros from a chunk boundary to the end of the file are the log's end.
+        if (offset >= this.#zeroTailStart()) {
+          this.#ended = true
+          return END_OF_FILE
+        }
+        return this.#badBlock(offset, 'zero-filled region (type 0) with data after it', true)
       }
       const end = pos + HEADER_SIZE + length
       if (end > BLOCK_SIZE) {
@@ -219,6 +233,11 @@ export class LogReader {
       // The type byte sits right before the payload, so one pass covers both.
       const actual = crc32c(block, 0, pos + HEADER_SIZE - 1, end)
       if (actual !== unmaskCrc(stored)) {
+        // A write cut short inside reserved space leaves its chunk ending in zeros that run
+        // to the end of the file: a torn write, like a file that ends part-way through a chunk.
+        if (this.#blockStart + end > this.#zeroTailStart()) {
+          return this.#badBlock(offset, `checksum mismatch in ${length}-byte chunk, zeros from offset ${this.#zeroTailStart()} to the end of the file`, true)
+        }
         return this.#badBlock(offset, `checksum mismatch in ${length}-byte chunk`)
       }
       this.#pos = end
@@ -233,6 +252,23 @@ export class LogReader {
       this.#chunkLength = length
       return type
     }
+  }
+
+  /** The offset after the file's last nonzero byte (the file size when it ends in one). */
+  #zeroTailStart(): number {
+    if (this.#zeroTail >= 0) return this.#zeroTail
+    let end = this.#fileSize
+    while (end > 0) {
+      const start = Math.max(0, end - ZERO_SCAN_PIECE)
+      const last = lastNonZero(this.#file.read(start, end - start))
+      if (last >= 0) {
+        end = start + last + 1
+        break
+      }
+      end = start
+    }
+    this.#zeroTail = end
+    return end
   }
 
   #badBlock(offset: number, why: string, truncated = false): number {

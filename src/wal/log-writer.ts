@@ -4,7 +4,7 @@
 // Not safe for concurrent use by several callers without outside ordering: the database's write path
 // owns one writer and calls it from one place. sync() may overlap further addRecord calls.
 
-import { ShaleError, closedError, errorMessage, invalidArgument } from '../errors.js'
+import { ShaleError, closedError, errorMessage, invalidArgument, isErrnoError } from '../errors.js'
 import { maskCrc, crc32c } from '../util/crc32c.js'
 import type { WritableFile } from '../vfs/file-system.js'
 import { BLOCK_SIZE, HEADER_SIZE, RecordType, TYPE_CRC } from './log-format.js'
@@ -157,9 +157,10 @@ export class LogWriter {
     if (this.#closed) throw closedError('database', 'The log writer is closed')
     if (this.#failure !== undefined) {
       const cause = this.#failure
-      const code = cause instanceof ShaleError ? cause.code : 'IO'
-      const detail = errorMessage(cause)
-      throw new ShaleError(code, `The log writer is unusable after an earlier failure: ${detail}`, { cause })
+      const message = `The log writer is unusable after an earlier failure: ${errorMessage(cause)}`
+      // A bug (the file's own, say) stays a bug here too: only disk failures become IO.
+      if (!(cause instanceof ShaleError) && !isErrnoError(cause)) throw new Error(message, { cause })
+      throw new ShaleError(cause instanceof ShaleError ? cause.code : 'IO', message, { cause })
     }
   }
 

@@ -245,6 +245,20 @@ test('cli: a usage error prints one line that points to the command help, not th
   assert.equal(shale('--version').out, '0.1.0\n')
 })
 
+test('cli: help for an unknown command is the same one line as the unknown command itself; help for a known one prints its help', () => {
+  const r = shale('help', 'frob')
+  assert.equal(r.code, 1)
+  assert.match(oneLineError(r, 'INVALID_ARGUMENT').trimEnd(), /unknown command 'frob'; run shale --help$/)
+  assert.equal(r.out, '')
+  const get = shale('help', 'get')
+  assert.equal(get.code, 0)
+  assert.match(get.out, /^Usage: shale get \[options\] <db> <key>/)
+  const all = shale('help')
+  assert.equal(all.code, 0)
+  assert.match(all.out, /^Usage: shale \[options\] \[command\]/)
+  assert.match(all.out, /\n  help \[command\] +display help for command\n/)
+})
+
 test('cli: a load that fails at line 3,001 has loaded exactly lines 1-3,000, and says so', () => {
   const dir = tempDir()
   const input = join(dir.path, 'in.ndjson')
@@ -323,6 +337,29 @@ test('read commands work on a store another process has open; write commands say
     assert.equal(app.getSync('a')?.toString(), 'one', 'nothing was written')
   } finally {
     await app.close()
+    dir.remove()
+  }
+})
+
+test('cli: load --sorted bulk-loads sorted input all at once, and loads nothing from input out of order', () => {
+  const dir = tempDir()
+  const db = join(dir.path, 'db')
+  const input = join(dir.path, 'in.ndjson')
+  const row = (i: number, v = `v${i}`): string => JSON.stringify({ key: `k${String(i).padStart(5, '0')}`, value: v })
+  try {
+    assert.equal(shale('put', db, 'k00010', 'old').code, 0)
+    writeFileSync(input, Array.from({ length: 5000 }, (_, i) => row(i)).join('\n') + '\n')
+    assert.deepEqual(JSON.parse(shale('load', db, input, '--sorted', '--json').out), { entries: 5000 })
+    assert.equal(shale('get', db, 'k00010').out, 'v10\n', 'the load replaced the older value')
+    assert.equal(shale('scan', db, '--keys-only').out.trim().split('\n').length, 5000)
+    // Line 3,001 goes back: an error naming it, and none of the new values are visible.
+    writeFileSync(input, Array.from({ length: 5000 }, (_, i) => row(i === 3000 ? 5 : i + 10000, 'new')).join('\n'))
+    const r = shale('load', db, input, '--sorted')
+    assert.match(oneLineError(r, 'INVALID_ARGUMENT'), /Line 3001: the key does not sort after the previous line's.*nothing was loaded/)
+    assert.equal(shale('scan', db, '--keys-only').out.trim().split('\n').length, 5000)
+    assert.equal(shale('get', db, 'k10000').code, 1)
+    assert.match(shale('load', '--help').out, /With --sorted the keys must strictly ascend/)
+  } finally {
     dir.remove()
   }
 })

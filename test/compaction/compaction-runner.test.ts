@@ -1,12 +1,14 @@
 // The worker runner: a compaction sent to the worker thread comes back as the same result
 // the main thread would compute; a failure inside the worker comes back as a ShaleError
-// with one of the stable codes; and a worker that cannot start at all moves compactions to
+// with one of the stable codes, and a bug as the bug; and a worker that cannot start at all moves compactions to
 // the main thread, with a warning, instead of failing them.
 
 import assert from 'node:assert/strict'
 import { rmSync } from 'node:fs'
+import { Worker } from 'node:worker_threads'
 import { test } from 'node:test'
 import { WorkerRunner } from '../../src/compaction/compaction-runner.js'
+import { parseWorkerResponse, type WorkerRequest } from '../../src/compaction/worker-protocol.js'
 import { taskFor } from '../../src/compaction/compaction-picker.js'
 import type { CompactionEnvironment } from '../../src/compaction/compaction-job.js'
 import { resolveOptions } from '../../src/base/options.js'
@@ -134,6 +136,15 @@ test("a worker's typed failure reaches the caller with the worker's code and mes
   tables.close()
 })
 
+test('a bug inside the worker rejects with the bug (its type, message and stack), not with a ShaleError', async () => {
+  const fs = new MemoryFileSystem()
+  const { task, env, tables } = twoTables(fs, '/db')
+  const runner = new WorkerRunner(fakeWorker(`parentPort.postMessage({ kind: 'bug', id: req.id, name: 'TypeError', message: 'x is undefined', stack: 'TypeError: x is undefined\\n    at job (worker.js:1:1)' })`))
+  await assert.rejects(runner.run(task, env), (e) => e instanceof TypeError && !(e instanceof ShaleError) && e.message === 'x is undefined' && /at job \(worker.js/.test(e.stack ?? ''))
+  assert.equal(runner.warning, undefined)
+  tables.close()
+})
+
 test('a worker that dies mid-job rejects every pending job with an IO ShaleError', async () => {
   const fs = new MemoryFileSystem()
   const { task, env, tables } = twoTables(fs, '/db')
@@ -151,4 +162,28 @@ test('a worker that breaks the protocol fails its pending jobs with IO instead o
   const runner = new WorkerRunner(fakeWorker(`parentPort.postMessage({ kind: 'done', id: 'not a number' })`))
   await assert.rejects(runner.run(task, env), (e) => e instanceof ShaleError && e.code === 'IO' && /malformed message/.test(e.message))
   tables.close()
+})
+
+test('the worker answers a job that outruns the file numbers reserved for it with a bug, not with IO: it is a broken invariant, not a disk failure', async () => {
+  const dir = tempDir()
+  const fs = new NodeFileSystem()
+  const { task, env, tables } = twoTables(fs, dir.path)
+  const worker = new Worker(new URL('../../src/compaction/compaction-worker.js', import.meta.url))
+  try {
+    const replies: unknown[] = []
+    const reply = (): Promise<unknown> => new Promise((resolve) => worker.once('message', resolve))
+    replies.push(await reply())
+    const { fileSystem: _fs, ...options } = env.options
+    const req: WorkerRequest = { id: 1, dir: dir.path, options, fileSystem: undefined, task, deeperLevels: [], snapshots: [], fileNumbers: [] }
+    worker.postMessage(req)
+    replies.push(await reply())
+    assert.deepEqual(replies[0], { kind: 'ready' })
+    const res = parseWorkerResponse(replies[1])
+    assert.equal(res.kind, 'bug', JSON.stringify(res))
+    if (res.kind === 'bug') assert.match(res.message, /more than the 0 file numbers reserved for it/)
+  } finally {
+    await worker.terminate()
+    tables.close()
+    dir.remove()
+  }
 })

@@ -78,3 +78,23 @@ test("a program run through a preload (--import) compacts in the worker, which d
     dir.remove()
   }
 })
+
+test('a program in which no worker thread can start compacts on the main thread: stats() says why, and the store never turns read-only', async () => {
+  const dir = tempDir()
+  try {
+    // As in a sandbox without threads: every new Worker throws.
+    const noThreads = `
+import { createRequire, syncBuiltinESMExports } from 'node:module'
+createRequire(import.meta.url)('node:worker_threads').Worker = class { constructor() { throw new Error('worker threads are not available here') } }
+syncBuiltinESMExports()
+`
+    const program = join(dir.path, 'program.mjs')
+    writeFileSync(program, noThreads + PROGRAM)
+    const outcome = await run([program], join(dir.path, 'store'))
+    assert.ok(outcome.compactions > 0, JSON.stringify(outcome))
+    assert.equal(outcome.backgroundError, null)
+    assert.match(outcome.compactionWarning ?? '', /could not start \(worker threads are not available here\); compactions run on the main thread/)
+  } finally {
+    dir.remove()
+  }
+})

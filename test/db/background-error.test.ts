@@ -8,6 +8,7 @@ import { Shale, ShaleError } from '../../src/index.js'
 import { BackgroundError } from '../../src/db/background-error.js'
 import { StatsCounters } from '../../src/db/stats.js'
 import { MemoryFileSystem } from '../helpers/memory-file-system.js'
+import type { CreateOptions } from '../../src/vfs/file-system.js'
 
 const code = (c: string) => (e: unknown) => e instanceof ShaleError && e.code === c
 
@@ -15,13 +16,13 @@ const code = (c: string) => (e: unknown) => e instanceof ShaleError && e.code ==
 class Injecting extends MemoryFileSystem {
   onCreateLog: (() => unknown) | undefined
   onSyncDir: (() => unknown) | undefined
-  override create(path: string): ReturnType<MemoryFileSystem['create']> {
+  override create(path: string, options?: CreateOptions): ReturnType<MemoryFileSystem['create']> {
     const f = this.onCreateLog
     if (path.endsWith('.log') && f !== undefined) {
       this.onCreateLog = undefined
       throw f()
     }
-    return super.create(path)
+    return super.create(path, options)
   }
   override syncDir(path: string): Promise<void> {
     const f = this.onSyncDir

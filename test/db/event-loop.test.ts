@@ -126,3 +126,20 @@ test('reads on one iterator from overlapping async calls come back in order', as
     await assert.rejects(() => it.nextv(-1), { code: 'INVALID_ARGUMENT' })
   })
 })
+
+test('an ingest from a synchronous source lets timers run while it builds its tables', async () => {
+  const dir = tempDir()
+  const db = await Shale.open(dir.path)
+  try {
+    function* entries() {
+      for (let i = 0; i < 100_000; i++) yield { key: key(i), value: `value-${i}-${'x'.repeat(80)}` }
+    }
+    // No await comes from the source: only the ingest's own slices let the timer in.
+    const ingest = await timerTicksDuring(() => db.ingest(entries()))
+    assert.equal(ingest.result.entries, 100_000)
+    assert.ok(ingest.ticks >= 50, `the timer ran ${ingest.ticks} times during the ingest`)
+  } finally {
+    await db.close()
+    dir.remove()
+  }
+})

@@ -8,6 +8,7 @@ import { test } from 'node:test'
 import { Shale, ShaleError } from '../../src/index.js'
 import { MemoryFileSystem, type FaultKind } from '../helpers/memory-file-system.js'
 import { Random } from '../helpers/random.js'
+import type { CreateOptions } from '../../src/vfs/file-system.js'
 
 const code = (c: string) => (e: unknown) => e instanceof ShaleError && e.code === c
 
@@ -165,11 +166,11 @@ test('after a full disk, writes resume once space is back, and nothing acknowled
 /** Fails the table file created `armed` table creations from now (a compaction's output, if only compactions create tables then). */
 class FailingTables extends MemoryFileSystem {
   armed = 0
-  override create(path: string): ReturnType<MemoryFileSystem['create']> {
+  override create(path: string, options?: CreateOptions): ReturnType<MemoryFileSystem['create']> {
     if (path.endsWith('.sst') && this.armed > 0 && --this.armed === 0) {
       throw new ShaleError('IO', `Cannot create ${path}: injected EIO`)
     }
-    return super.create(path)
+    return super.create(path, options)
   }
 }
 
@@ -224,11 +225,11 @@ test('a manual compaction that fails on a full disk: writes resume once space is
 /** Fails every table creation with the error armed, until disarmed. */
 class TableCreation extends MemoryFileSystem {
   fail: 'NO_SPACE' | 'IO' | undefined
-  override create(path: string): ReturnType<MemoryFileSystem['create']> {
+  override create(path: string, options?: CreateOptions): ReturnType<MemoryFileSystem['create']> {
     if (path.endsWith('.sst') && this.fail !== undefined) {
       throw new ShaleError(this.fail, `Cannot create ${path}: injected ${this.fail === 'IO' ? 'EIO' : 'full disk'}`)
     }
-    return super.create(path)
+    return super.create(path, options)
   }
 }
 

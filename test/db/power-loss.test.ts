@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Shale } from '../../src/index.js'
-import type { WritableFile } from '../../src/vfs/file-system.js'
+import type { CreateOptions, WritableFile } from '../../src/vfs/file-system.js'
 import { contents, matchedPrefix, type Op } from '../helpers/batch-history.js'
 import { MemoryFileSystem } from '../helpers/memory-file-system.js'
 import { Random } from '../helpers/random.js'
@@ -69,8 +69,8 @@ test('power loss at random moments keeps every synced write and recovers a prefi
 class SlowTableSyncs extends MemoryFileSystem {
   readonly images: MemoryFileSystem[] = []
 
-  override create(path: string): WritableFile {
-    const file = super.create(path)
+  override create(path: string, options?: CreateOptions): WritableFile {
+    const file = super.create(path, options)
     if (!path.endsWith('.sst')) return file
     return {
       get size() {

@@ -208,3 +208,68 @@ test('replayLog resumes from where the last replay ended, as a follower does whi
   file.close()
   assert.deepEqual([third.records, third.end, third.damage], [0, second.end, undefined])
 })
+
+/** Log `number` in a preallocated file, left open as a crash leaves it: its zeros stay after the records. */
+function writeOpenLog(fs: MemoryFileSystem, number: number, batches: [number, BatchOp[]][]): LogWriter {
+  const writer = new LogWriter(fs.create(logFileName(DIR, number), { preallocate: true }), { bufferSize: 0 })
+  for (const [seq, ops] of batches) writer.addRecord(encodeBatch(seq, ops))
+  return writer
+}
+
+test('preallocated logs a crash left with their zeros: each ends where its zeros begin, and every log is replayed', async () => {
+  const fs = new MemoryFileSystem()
+  fs.mkdir(DIR)
+  const older = writeOpenLog(fs, 1, [[1, [putOp('a', 'one')]], [2, [putOp('b', 'two')]]])
+  const newer = writeOpenLog(fs, 2, [[3, [putOp('c', 'three')]]])
+  await older.sync()
+  await newer.sync()
+  await fs.syncDir(DIR)
+  const image = fs.crash()
+  assert.ok(image.readAll(logFileName(DIR, 1)).length > older.size, 'the older log still has its reserved zeros')
+  for (const mode of ['tolerate-tail', 'point-in-time'] as const) {
+    const mem = new Memtable(2)
+    const r = replayLogs(image, DIR, [1, 2], mem, 0, mode)
+    assert.deepEqual(dump(mem), ['a@1=one', 'b@2=two', 'c@3=three'], mode)
+    assert.equal(r.damage, undefined, mode)
+    assert.equal(r.lastSequence, 3)
+  }
+})
+
+test('a preallocated older log whose last record was torn by the crash: a torn tail, the later logs dropped under both modes', async () => {
+  const fs = new MemoryFileSystem()
+  fs.mkdir(DIR)
+  const older = writeOpenLog(fs, 1, [[1, [putOp('a', 'one')]]])
+  await older.sync()
+  older.addRecord(encodeBatch(2, [putOp('b', 'x'.repeat(300))]))
+  const newer = writeOpenLog(fs, 2, [[3, [putOp('c', 'three')]]])
+  await newer.sync()
+  await fs.syncDir(DIR)
+  // The crash kept the first 100 unsynced bytes of the older log: its second record, torn, then zeros.
+  const image = fs.crash(() => 100)
+  for (const mode of ['tolerate-tail', 'point-in-time'] as const) {
+    const mem = new Memtable(2)
+    const r = replayLogs(image, DIR, [1, 2], mem, 0, mode)
+    assert.deepEqual(dump(mem), ['a@1=one'], mode)
+    assert.equal(r.damage?.truncated, true, mode)
+    assert.match(r.damage?.reason ?? '', /checksum mismatch .*zeros from offset/)
+  }
+})
+
+test('a follower resuming inside a preallocated log sees each new record, and the zeros as the end', () => {
+  const fs = new MemoryFileSystem()
+  fs.mkdir(DIR)
+  const path = logFileName(DIR, 1)
+  const writer = writeOpenLog(fs, 1, [[1, [putOp('a', 'one')]]])
+  const mem = new Memtable(1)
+  let file = fs.openRead(path)
+  assert.ok(file.size > writer.size)
+  const first = replayLog(file, path, mem, 0, 'tolerate-tail')
+  file.close()
+  assert.deepEqual([first.records, first.end, first.damage], [1, writer.size, undefined])
+  writer.addRecord(encodeBatch(2, [putOp('b', 'two')]))
+  file = fs.openRead(path)
+  const second = replayLog(file, path, mem, first.end, 'tolerate-tail')
+  file.close()
+  assert.deepEqual([second.records, second.end, second.damage], [1, writer.size, undefined])
+  assert.deepEqual(dump(mem), ['a@1=one', 'b@2=two'])
+})

@@ -84,3 +84,17 @@ test('ENOSPC in a worker compaction: the store resumes once space is back (a wri
     await expectWrites(location, acked)
   })
 })
+
+test('a bug (TypeError) in a worker compaction comes back as the bug, as on the main thread: writes stop with it as the cause, not as IO', async () => {
+  await withFaults([{ kind: 'create', nth: 1, code: 'TypeError', suffix: '.sst' }], async (db, location) => {
+    const { acked, failure } = await writeUntilFailure(db)
+    assert.ok(failure instanceof ShaleError && failure.code === 'READ_ONLY', String(failure))
+    const cause = failure.cause
+    assert.ok(cause instanceof TypeError && !(cause instanceof ShaleError), `the cause is the bug itself: ${String(cause)}`)
+    assert.match(cause.message, /injected create bug on .*\.sst/)
+    assert.match(cause.stack ?? '', /worker-fault-file-system/, "the worker's stack, where the bug is")
+    assert.match(db.stats().backgroundError ?? '', /failure to compact tables: a bug: TypeError: injected create bug/)
+    await db.close()
+    await expectWrites(location, acked)
+  })
+})

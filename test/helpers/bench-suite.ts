@@ -41,7 +41,7 @@ export async function checkSuiteEndToEnd(engines: readonly EngineInfo[], engineA
     assert.deepEqual(results.meta.engines.map((e) => e.name), engines.map((e) => e.name))
     for (const engine of engines) {
       for (const w of WORKLOADS) {
-        const expected = !engine.skips.has(w.name) && (engine.only === undefined || engine.only.has(w.name))
+        const expected = !engine.skips.has(w.name) && (engine.only === undefined || engine.only.has(w.name)) && (w.engines === undefined || w.engines.has(engine.name))
         const run = results.runs.find((x) => x.engine === engine.name && x.workload === w.name)
         assert.equal(run !== undefined, expected, `${engine.name} ${w.name}`)
         if (run === undefined) continue

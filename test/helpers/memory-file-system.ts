@@ -6,12 +6,31 @@
 
 import { dirname } from 'node:path'
 import { ShaleError, ioError } from '../../src/errors.js'
-import type { FileLock, FileSystem, RandomAccessFile, WritableFile } from '../../src/vfs/file-system.js'
+import type { CreateOptions, FileLock, FileSystem, RandomAccessFile, WritableFile } from '../../src/vfs/file-system.js'
+
+/**
+ * Zeros a preallocated file shows after its appended bytes (see CreateOptions), like the
+ * real file system's reserved space; more than a log block, so zero tails cross blocks.
+ */
+export const PREALLOCATED_ZEROS = 40_000
 
 class Inode {
   data = new Uint8Array(256)
   length = 0
   synced = 0
+  /** Zeros readers see after `length`: a preallocated file's reserved space. */
+  pad = 0
+
+  get physicalSize(): number {
+    return this.length + this.pad
+  }
+
+  /** Bytes [offset, offset + n) as a reader sees them, the pad reading as zeros. */
+  readAt(offset: number, n: number): Uint8Array {
+    const out = new Uint8Array(n)
+    if (offset < this.length) out.set(this.data.subarray(offset, Math.min(offset + n, this.length)))
+    return out
+  }
 
   append(bytes: Uint8Array): void {
     if (this.length + bytes.length > this.data.length) {
@@ -94,10 +113,11 @@ export class MemoryFileSystem implements FileSystem {
     return out
   }
 
-  create(path: string): WritableFile {
+  create(path: string, options: CreateOptions = {}): WritableFile {
     if (!this.dirs.has(dirname(path))) throw new ShaleError('NOT_FOUND', `Cannot create ${path}: no such directory`)
     this.#maybeFail('create', path)
     const inode = new Inode()
+    if (options.preallocate === true) inode.pad = PREALLOCATED_ZEROS
     this.files.set(path, inode)
     let open = true
     return {
@@ -123,11 +143,12 @@ export class MemoryFileSystem implements FileSystem {
     const inode = this.files.get(path)
     if (inode === undefined) throw new ShaleError('NOT_FOUND', `Cannot open ${path}: no such file`)
     this.opens++
+    const size = inode.physicalSize
     const file: RandomAccessFile = {
-      size: inode.length,
+      size,
       read(offset: number, length: number) {
-        if (offset + length > inode.length) throw new ShaleError('CORRUPTION', `Corruption in ${path}: read past the end`)
-        return inode.data.slice(offset, offset + length)
+        if (offset + length > size) throw new ShaleError('CORRUPTION', `Corruption in ${path}: read past the end`)
+        return inode.readAt(offset, length)
       },
       close: () => {
         this.openFiles.delete(file)
@@ -140,7 +161,7 @@ export class MemoryFileSystem implements FileSystem {
   readAll(path: string): Uint8Array {
     const inode = this.files.get(path)
     if (inode === undefined) throw new ShaleError('NOT_FOUND', `Cannot read ${path}: no such file`)
-    return inode.bytes().slice()
+    return inode.readAt(0, inode.physicalSize)
   }
 
   rename(from: string, to: string): void {
@@ -180,6 +201,8 @@ export class MemoryFileSystem implements FileSystem {
       const keep = inode.synced + (tear === undefined ? 0 : Math.min(tear(inode.length - inode.synced), inode.length - inode.synced))
       copy.append(inode.data.subarray(0, keep))
       copy.synced = copy.length
+      // A preallocated file keeps its reserved zeros after what survived.
+      copy.pad = inode.pad
       after.files.set(p, copy)
       after.durable.set(p, copy)
     }
@@ -191,16 +214,19 @@ export class MemoryFileSystem implements FileSystem {
     return this.files.get(path)!.bytes()
   }
 
-  /** Replaces a file's contents (as synced data), for damage tests. */
+  /** Replaces a file's contents (as synced data, and nothing after them), for damage tests. */
   overwrite(path: string, bytes: Uint8Array): void {
     const inode = this.files.get(path)!
+    inode.pad = 0
     inode.length = 0
     inode.append(bytes)
     inode.synced = inode.length
   }
 
+  /** Cuts a file to `length` bytes, reserved zeros included. */
   truncate(path: string, length: number): void {
     const inode = this.files.get(path)!
+    inode.pad = 0
     inode.length = Math.min(length, inode.length)
     inode.synced = Math.min(inode.synced, inode.length)
   }

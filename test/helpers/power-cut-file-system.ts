@@ -19,7 +19,7 @@
 import { closeSync, openSync } from 'node:fs'
 import { join, relative } from 'node:path'
 import { isMainThread, threadId } from 'node:worker_threads'
-import type { FileLock, FileSystem, RandomAccessFile, WorkerFileSystemSpec, WritableFile } from '../../src/vfs/file-system.js'
+import type { CreateOptions, FileLock, FileSystem, RandomAccessFile, WorkerFileSystemSpec, WritableFile } from '../../src/vfs/file-system.js'
 import { NodeFileSystem } from '../../src/vfs/node-file-system.js'
 import { appendRecord, type JournalHeader, type Thread } from './power-cut-journal.js'
 
@@ -66,8 +66,8 @@ export class PowerCutFileSystem implements FileSystem {
     return this.#disk.list(dir)
   }
 
-  create(path: string): WritableFile {
-    const file = this.#disk.create(path)
+  create(path: string, options?: CreateOptions): WritableFile {
+    const file = this.#disk.create(path, options)
     const id = uniqueId()
     const rel = this.#relative(path)
     this.#record({ op: 'create', thread: this.#thread, path: rel, file: id })

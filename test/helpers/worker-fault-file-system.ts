@@ -4,14 +4,17 @@
 // worker (the in-memory file systems cannot cross the thread).
 
 import { ShaleError, ioError } from '../../src/errors.js'
-import type { FileSystem, WorkerFileSystemSpec, WritableFile } from '../../src/vfs/file-system.js'
+import type { CreateOptions, FileSystem, WorkerFileSystemSpec, WritableFile } from '../../src/vfs/file-system.js'
 import { NodeFileSystem } from '../../src/vfs/node-file-system.js'
 
-/** The `nth` (1-based) operation of `kind` on a file whose name ends with `suffix` fails with errno `code`. */
+/**
+ * The `nth` (1-based) operation of `kind` on a file whose name ends with `suffix` fails with
+ * errno `code`, or, for 'TypeError', throws a plain TypeError: a bug, not a disk failure.
+ */
 export interface WorkerFault {
   kind: 'create' | 'append' | 'sync'
   nth: number
-  code: 'EIO' | 'ENOSPC'
+  code: 'EIO' | 'ENOSPC' | 'TypeError'
   suffix: string
 }
 
@@ -41,15 +44,16 @@ class FaultyNodeFileSystem extends NodeFileSystem {
     for (const f of this.#faults) {
       if (f.fault.kind !== kind || !path.endsWith(f.fault.suffix)) continue
       if (++f.seen !== f.fault.nth) continue
+      if (f.fault.code === 'TypeError') throw new TypeError(`injected ${kind} bug on ${path}`)
       const err = new Error(`${f.fault.code}: injected ${kind} failure on ${path}`) as NodeJS.ErrnoException
       err.code = f.fault.code
       throw ioError(`${kind} ${path}`, err)
     }
   }
 
-  override create(path: string): WritableFile {
+  override create(path: string, options?: CreateOptions): WritableFile {
     this.maybeFail('create', path)
-    const file = super.create(path)
+    const file = super.create(path, options)
     const check = (kind: 'append' | 'sync'): void => this.maybeFail(kind, path)
     return {
       get size() {
@@ -63,7 +67,7 @@ class FaultyNodeFileSystem extends NodeFileSystem {
         try {
           check('sync')
         } catch (err) {
-          return Promise.reject(err instanceof ShaleError ? err : ioError(`sync ${path}`, err))
+          return Promise.reject(err instanceof ShaleError || err instanceof TypeError ? err : ioError(`sync ${path}`, err))
         }
         return file.sync()
       },

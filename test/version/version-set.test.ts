@@ -4,6 +4,7 @@ import { VersionSet } from '../../src/version/version-set.js'
 import { COMPARATOR_NAME, emptyEdit, encodeEdit } from '../../src/version/version-edit.js'
 import { LogWriter } from '../../src/wal/log-writer.js'
 import { ShaleError } from '../../src/errors.js'
+import { deleteObsoleteFiles } from '../../src/db/obsolete-files.js'
 import { MemoryFileSystem } from '../helpers/memory-file-system.js'
 import type { FileMetadata } from '../../src/version/file-metadata.js'
 
@@ -139,23 +140,45 @@ test('compaction pointers are recorded in the MANIFEST and survive reopening (tw
   twice.close()
 })
 
-test("a table added by an edit whose MANIFEST fsync failed stays live (the edit may be on disk) until a fresh MANIFEST replaces that one", async () => {
+/** Adds a table file, then logs an edit listing it while the next `fault` fails with a full disk. */
+async function failedTable(vs: VersionSet, fs: MemoryFileSystem, fault: 'sync' | 'syncDir'): Promise<number> {
+  const [n] = (await vs.allocateFileNumbers(1)) as [number]
+  fs.create(`${DIR}/${String(n).padStart(6, '0')}.sst`).close()
+  await fs.syncDir(DIR)
+  fs.failNth(fault, 1, 'ENOSPC')
+  const e = emptyEdit()
+  e.newFiles.push({ level: 0, file: file(n, 'x', 'z') })
+  await assert.rejects(vs.logAndApply(e), (err: unknown) => err instanceof ShaleError && err.code === 'NO_SPACE')
+  assert.ok(![...vs.current.allFiles()].some((f) => f.number === n), 'the edit was not applied')
+  return n
+}
+
+const collect = (vs: VersionSet, fs: MemoryFileSystem) => deleteObsoleteFiles(fs, DIR, { tables: vs.liveTableNumbers(), minLogNumber: vs.logNumber, manifestNumber: vs.manifestNumber })
+
+test('an edit whose MANIFEST fsync failed keeps its table: the record is in the file, and the next open lists it', async () => {
   const fs = new MemoryFileSystem()
   const vs = await build(fs)
-  const [t] = (await vs.allocateFileNumbers(1)) as [number]
-  fs.create(`${DIR}/${String(t).padStart(6, '0')}.sst`).close()
-  const e = emptyEdit()
-  e.newFiles.push({ level: 0, file: file(t, 'x', 'z') })
-  fs.failNth('sync', 1, 'ENOSPC')
-  await assert.rejects(vs.logAndApply(e))
-  assert.ok(!shape(vs)[0]!.includes(t), 'not in the current version')
-  // The record reached the MANIFEST before its fsync failed: a reopen now would list the table,
-  // so deleting it as obsolete would leave that MANIFEST pointing at a missing file.
-  assert.ok(vs.liveTableNumbers().has(t))
-  await vs.logAndApply(emptyEdit()) // starts a fresh MANIFEST, from the current version
-  assert.ok(!vs.liveTableNumbers().has(t))
+  collect(vs, fs)
+  const table = await failedTable(vs, fs, 'sync')
+  assert.deepEqual(collect(vs, fs), [])
   vs.close()
   const back = await VersionSet.recover(DIR, fs)
-  assert.ok(!back.liveTableNumbers().has(t))
+  assert.ok([...back.current.allFiles()].some((f) => f.number === table))
+  back.close()
+})
+
+test('tables of failed edits stay until a fresh MANIFEST written from the current version replaces the one that may hold them', async () => {
+  const fs = new MemoryFileSystem()
+  const vs = await build(fs)
+  collect(vs, fs)
+  const appended = await failedTable(vs, fs, 'sync')
+  // The fresh MANIFEST replacing the broken one holds the edit, and CURRENT names it before the directory sync fails.
+  const renamed = await failedTable(vs, fs, 'syncDir')
+  assert.deepEqual(collect(vs, fs), [])
+  await vs.logAndApply(emptyEdit())
+  assert.deepEqual(collect(vs, fs).filter((name) => name.endsWith('.sst')).sort(), [appended, renamed].map((n) => `${String(n).padStart(6, '0')}.sst`).sort())
+  vs.close()
+  const back = await VersionSet.recover(DIR, fs)
+  assert.deepEqual(shape(back), shape(vs))
   back.close()
 })

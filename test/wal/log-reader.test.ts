@@ -366,17 +366,38 @@ test('torn tail reasons: truncated header, truncated payload', () => {
   assert.match(damages(payload)[0]!.reason, /truncated chunk payload at end of file \(20 bytes declared, 4 present\)/)
 })
 
-test('zero-filled tail: damage where the zeros start, then eof', () => {
+test('zeros from a record boundary to the end of the file (preallocated space) end the log: no damage', () => {
   const log = sizedLog([10, 20, 30])
-  const results = readAll(concat(log.bytes, new Uint8Array(1000)))
+  const { reader } = readerOf(concat(log.bytes, new Uint8Array(1000)))
+  const results = [reader.next(), reader.next(), reader.next(), reader.next(), reader.next()]
+  assert.deepEqual(shape(results), [rec(log, 0), rec(log, 1), rec(log, 2), EOF, EOF])
+  // A reader following the log resumes where the zeros begin.
+  assert.equal(reader.position, log.bytes.length)
+})
+
+test('a zero tail over several blocks ends the log too, and a record whose payload ends in zeros is kept', () => {
+  const log = sizedLog([10, 20])
+  const results = readAll(concat(log.bytes, new Uint8Array(3 * BLOCK_SIZE + 123)))
+  assert.deepEqual(shape(results), [rec(log, 0), rec(log, 1), EOF])
+  const zeroEnded = buildLog([new Uint8Array([1, 2, 0, 0, 0])]).bytes
+  const kept = readAll(concat(zeroEnded, new Uint8Array(5000)))
+  assert.deepEqual(kept.map((r) => r.type), ['record', 'eof'])
+})
+
+test('zeros with data after them are damage, not the end', () => {
+  const log = sizedLog([10, 20, 30])
+  const bytes = concat(log.bytes, new Uint8Array(1000), new Uint8Array([7]))
+  const results = readAll(bytes)
   assert.deepEqual(shape(results), [rec(log, 0), rec(log, 1), rec(log, 2), { type: 'damage', offset: log.bytes.length }, EOF])
   assert.match(damages(results)[0]!.reason, /zero-filled region/)
 })
 
-test('zero-filled tail over several blocks is reported once', () => {
-  const log = sizedLog([10, 20])
-  const results = readAll(concat(log.bytes, new Uint8Array(3 * BLOCK_SIZE + 123)))
-  assert.deepEqual(shape(results), [rec(log, 0), rec(log, 1), { type: 'damage', offset: log.bytes.length }, EOF])
+test('a FIRST fragment followed by zeros to the end is a torn record', () => {
+  const log = sizedLog([10, BLOCK_SIZE])
+  const cut = log.bytes.slice(0, BLOCK_SIZE)
+  const results = readAll(concat(cut, new Uint8Array(2 * BLOCK_SIZE)))
+  assert.deepEqual(shape(results), [rec(log, 0), { type: 'damage', offset: log.offsets[1] }, EOF])
+  assert.equal(damages(results)[0]!.truncated, true)
 })
 
 test('zero-filled block in the middle: damage, then the records after it', () => {

@@ -91,13 +91,21 @@ test('damage in the final block with nothing valid after it is a tail, even when
   assert.equal(end.damage?.offset, log.offsets[2])
   assert.equal(end.damage?.truncated, false, 'a checksum failure, not missing bytes')
   assert.equal(end.validAfter, undefined)
-  // Zero-filled space after the last record (preallocated, or lost in a crash) is a tail too.
+  // Zero-filled space after the last record (preallocated, or lost in a crash) is the log's end.
   const zeroed = new Uint8Array(log.bytes.length + 100)
   zeroed.set(log.bytes)
   const z = read(zeroed)
   assert.deepEqual(z.seen, [0, 1, 2])
-  assert.equal(z.end.damage?.offset, log.bytes.length)
+  assert.equal(z.end.damage, undefined)
   assert.equal(z.end.end, log.bytes.length)
+  // A last chunk whose write stopped part-way into such space: a torn tail, with nothing after it.
+  const torn = zeroed.slice()
+  torn.fill(0, log.offsets[2]! + 12)
+  const t = read(torn)
+  assert.deepEqual(t.seen, [0, 1])
+  assert.equal(t.end.damage?.offset, log.offsets[2])
+  assert.equal(t.end.damage?.truncated, true, 'zeros from inside the chunk to the end of the file are missing bytes')
+  assert.equal(t.end.validAfter, undefined)
 })
 
 test('resync walks past damage to every intact record, reporting each damage in file order', () => {

@@ -244,6 +244,26 @@ test('a failed sync is rethrown and leaves the writer unusable', async () => {
   assert.throws(() => w.addRecord(pattern(1)), /unusable/)
 })
 
+test('after a failure, later calls say why with the first failure\'s kind: its code for a ShaleError or an errno error, a bug for anything else', async () => {
+  const cases: [Error, (e: unknown) => boolean][] = [
+    [new ShaleError('NO_SPACE', 'disk is full'), (e) => e instanceof ShaleError && e.code === 'NO_SPACE'],
+    [Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' }), (e) => e instanceof ShaleError && e.code === 'IO'],
+    [new TypeError('injected: fd is not a number'), (e) => e instanceof Error && !(e instanceof ShaleError)],
+  ]
+  for (const [failure, expected] of cases) {
+    const file = new MemoryWritableFile()
+    const w = new LogWriter(file)
+    w.addRecord(pattern(10))
+    file.failNextSync = failure
+    await assert.rejects(w.sync(), (e) => e === failure)
+    assert.throws(
+      () => w.addRecord(pattern(1)),
+      (e: unknown) => expected(e) && (e as Error).cause === failure && /unusable after an earlier failure/.test((e as Error).message),
+      failure.name,
+    )
+  }
+})
+
 test('a failed flush inside close is thrown, and the file is still closed', () => {
   const file = new MemoryWritableFile()
   const w = new LogWriter(file)

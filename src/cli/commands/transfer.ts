@@ -1,11 +1,12 @@
 // load and export: newline-delimited JSON in and out, one {"key", "value"} object per line
-// (strings, or {"hex": "..."} for binary bytes).
+// (strings, or {"hex": "..."} for binary bytes). `load --sorted` bulk-loads input already in
+// key order through db.ingest(), all or nothing.
 
 import type { Command } from 'commander'
 import { createReadStream, createWriteStream, statSync } from 'node:fs'
 import { createInterface } from 'node:readline'
 import { once } from 'node:events'
-import { ShaleError, type BatchOperation } from '../../index.js'
+import { ShaleError, type BatchOperation, type IngestEntry, type Shale } from '../../index.js'
 import { CliFailure, describeFailure } from '../failure.js'
 import { isHex } from '../format.js'
 import { requireFile } from '../paths.js'
@@ -30,6 +31,10 @@ function toJson(b: Buffer): JsonBytes {
 }
 
 function parseLine(text: string, line: number): BatchOperation {
+  return { type: 'put', ...parseRow(text, line) }
+}
+
+function parseRow(text: string, line: number): { key: Buffer; value: Buffer } {
   let row: { key?: unknown; value?: unknown }
   try {
     row = JSON.parse(text) as { key?: unknown; value?: unknown }
@@ -37,7 +42,7 @@ function parseLine(text: string, line: number): BatchOperation {
     throw new ShaleError('INVALID_ARGUMENT', `Line ${line}: not valid JSON`)
   }
   if (typeof row !== 'object' || row === null) throw new ShaleError('INVALID_ARGUMENT', `Line ${line}: expected an object {"key", "value"}`)
-  return { type: 'put', key: fromJson(row.key, 'key', line), value: fromJson(row.value, 'value', line) }
+  return { key: fromJson(row.key, 'key', line), value: fromJson(row.value, 'value', line) }
 }
 
 const BATCH = 1000
@@ -57,22 +62,74 @@ function partialLoad(err: unknown, loaded: { entries: number; lines: number }, i
 const LOAD_HELP = `
 A load is not atomic; it writes in batches of ${BATCH} lines, in order. If it fails (a bad line,
 a full disk), every line before the failing one is written and synced and nothing from it on,
-and the error says which lines were loaded, so the load can resume from the line named.`
+and the error says which lines were loaded, so the load can resume from the line named.
+
+With --sorted the keys must strictly ascend (compared bytewise, as the store orders them).
+The entries then go straight to tables, skipping the log and the memtable, several times
+faster, and the load is atomic: all of it becomes visible at once, or on any failure (a bad
+or out-of-order line included) none of it. Loaded keys replace existing ones.`
+
+/** `load --sorted`: the lines as ingest entries, in arrays of BATCH; each line is checked to follow the one before. */
+async function* sortedEntries(lines: AsyncIterable<string>, onBytes: (bytes: number) => void): AsyncGenerator<IngestEntry[]> {
+  let line = 0
+  let bytes = 0
+  let previous: Buffer | undefined
+  let chunk: IngestEntry[] = []
+  for await (const text of lines) {
+    line++
+    bytes += Buffer.byteLength(text) + 1
+    if (text.trim() === '') continue
+    const op = parseRow(text, line)
+    if (previous !== undefined && Buffer.compare(op.key, previous) <= 0) {
+      throw new ShaleError('INVALID_ARGUMENT', `Line ${line}: the key does not sort after the previous line's (--sorted needs strictly ascending keys, compared bytewise)`)
+    }
+    previous = op.key
+    chunk.push({ key: op.key, value: op.value })
+    if (chunk.length >= BATCH) {
+      yield chunk
+      chunk = []
+      onBytes(bytes)
+    }
+  }
+  if (chunk.length > 0) yield chunk
+}
+
+async function loadSorted(db: Shale, lines: AsyncIterable<string>, onBytes: (bytes: number) => void): Promise<number> {
+  try {
+    return (await db.ingest(sortedEntries(lines, onBytes))).entries
+  } catch (err) {
+    const { code, message } = describeFailure(err)
+    throw new CliFailure(code, `${message}; nothing was loaded (a sorted load is all or nothing)`, { cause: err })
+  }
+}
 
 export function registerTransfer(program: Command): void {
   program
     .command('load')
-    .description('write the entries of a newline-delimited JSON file ({"key", "value"} per line); on failure, every line before the bad one is loaded')
+    .description('write the entries of a newline-delimited JSON file ({"key", "value"} per line); on failure, every line before the bad one is loaded (with --sorted: none)')
     .argument('<db>', 'database directory (created if missing)')
     .argument('<file>', 'input file, or - for standard input')
     .option('--json', 'print a JSON summary')
+    .option('--sorted', 'the keys strictly ascend: bulk-load straight to tables, all or nothing')
     .addHelpText('after', LOAD_HELP)
-    .action(async (location: string, input: string, o: { json?: boolean }) => {
+    .action(async (location: string, input: string, o: { json?: boolean; sorted?: boolean }) => {
       if (input !== '-') requireFile(input, 'load')
       const total = input === '-' ? 0 : statSync(input).size
       const stream = input === '-' ? process.stdin : createReadStream(input)
       const bar = progress('loading', total)
       const db = await openFor(location, 'create')
+      if (o.sorted) {
+        let entries: number
+        try {
+          entries = await loadSorted(db, createInterface({ input: stream, crlfDelay: Infinity }), (bytes) => bar.update(bytes))
+        } finally {
+          bar.stop()
+          await db.close()
+        }
+        if (o.json) process.stdout.write(`${JSON.stringify({ entries })}\n`)
+        else process.stderr.write(`loaded ${entries} entries\n`)
+        return
+      }
       const loaded = { entries: 0, lines: 0 }
       let line = 0
       let batch: BatchOperation[] = []
