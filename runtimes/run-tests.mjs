@@ -33,17 +33,23 @@ const PACK = {
 const BENCH = {
   why: 'it runs the benchmark harness (Node tooling, not the engine) end to end, half a minute or more a runtime; the quick benchmark was run under both by hand (docs/benchmarks.md)',
 }
+const NO_THREADS =
+  "the no-worker-thread case simulates a sandbox by replacing node:worker_threads' Worker and calling module.syncBuiltinESMExports(), which does not reach ES-module imports under Bun 1.4.5 or Deno 2.9.6, so Shale's own import still gets a working Worker; the fallback itself runs on both, in compaction-runner.test.js ('a worker that cannot start')"
 const LEFT_OUT = {
   bun: {
     'package/pack.test.js': PACK,
     'bench/run.test.js': BENCH,
+    'compaction/compaction-worker.test.js': {
+      only: '^a program run (with|through)',
+      why: NO_THREADS,
+    },
   },
   deno: {
     'package/pack.test.js': PACK,
     'bench/run.test.js': BENCH,
     'compaction/compaction-worker.test.js': {
       only: '^a program run through a preload',
-      why: "the -e test checks that the worker ignores Node's `--input-type=module -e`; Deno 2.9 translates that command line into a CommonJS eval, so it tests Deno's flag translation, not Shale",
+      why: `the -e case checks that the worker ignores Node's \`--input-type=module -e\`; Deno 2.9 translates that command line into a CommonJS eval, so it tests Deno's flag translation, not Shale; and ${NO_THREADS}`,
     },
   },
 }
