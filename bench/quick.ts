@@ -13,4 +13,7 @@ process.stderr.write(`Shale quick benchmark: ${num.toLocaleString()} keys\n`)
 const { rows, tree } = await runQuickBench({ num, ...(args.dir !== undefined ? { dir: args.dir } : {}), keep: args.keep })
 console.log('')
 printBenchTable(rows)
-console.log(`\nTree after the run: ${tree}. Node ${process.version}, ${process.platform}/${process.arch}.`)
+// Under Bun and Deno, process.version is the Node version they emulate: name the runtime itself.
+const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } } }
+const runtime = g.Bun !== undefined ? `Bun ${g.Bun.version}` : g.Deno !== undefined ? `Deno ${g.Deno.version.deno}` : `Node ${process.version}`
+console.log(`\nTree after the run: ${tree}. ${runtime}, ${process.platform}/${process.arch}.`)

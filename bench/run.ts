@@ -94,7 +94,9 @@ function runChild(job: ChildJob, onProgress: Progress, timeoutMs: number, execAr
     child.stderr!.on('data', (d: Buffer) => void (stderr = (stderr + d.toString()).slice(-4000)))
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs)
     child.on('message', (m: ChildMessage) => (m.type === 'progress' ? onProgress(m) : (final = m)))
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': it comes after the IPC channel has closed, so after every message
+    // the child sent. Under Deno (2.9) 'exit' can come before the child's last message.
+    child.on('close', (code, signal) => {
       clearTimeout(timer)
       if (final !== undefined) resolveRun(final)
       else reject(new Error(`${signal ? `killed by ${signal}` : `exit code ${code}`}${stderr ? `: ${stderr.trim().split('\n').slice(-6).join(' | ')}` : ''}`))

@@ -18,7 +18,7 @@ import { randomUUID } from 'node:crypto'
 import fs from 'node:fs'
 import { hostname } from 'node:os'
 import { basename, dirname, join } from 'node:path'
-import { ShaleError, ioError } from '../errors.js'
+import { ShaleError, errorMessage, ioError } from '../errors.js'
 import type { FileLock } from './file-system.js'
 
 interface Owner {
@@ -139,13 +139,25 @@ function isAlive(owner: Owner): boolean {
     process.kill(owner.pid, 0)
     return true
   } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM'
+    // Only ESRCH says the process is gone. EPERM is a live process of another user; any other
+    // failure means the check itself could not be made (Deno without --allow-run refuses
+    // process.kill with NotCapable), and then the owner must be assumed live, or a second
+    // process would take over the lock of a running one.
+    const code = (err as NodeJS.ErrnoException).code
+    if (code === 'ESRCH') return false
+    if (code !== 'EPERM') uncheckable.set(owner.pid, errorMessage(err))
+    return true
   }
 }
 
+/** Pids whose liveness this process could not check, and why: named in the LOCKED error. */
+const uncheckable = new Map<number, string>()
+
 function lockedBy(path: string, owner: Owner): ShaleError {
   const where = owner.host === hostname() ? '' : ` on host ${owner.host} (if that host no longer uses it, remove ${path})`
-  return new ShaleError('LOCKED', `Cannot lock ${path}: the database is in use by process ${owner.pid}${where}`)
+  const why = uncheckable.get(owner.pid)
+  const unsure = why === undefined ? '' : ` (or was: this process cannot check whether it still runs, ${why}; under Deno, allow process.kill with --allow-run)`
+  return new ShaleError('LOCKED', `Cannot lock ${path}: the database is in use by process ${owner.pid}${unsure}${where}`)
 }
 
 /** Temporary files and claims of processes that died mid-protocol; only dead owners' are touched. */

@@ -3,13 +3,13 @@
 // change a file. The cross-process test is read-only-processes.test.ts.
 
 import assert from 'node:assert/strict'
-import { spawnSync } from 'node:child_process'
 import { appendFileSync, chmodSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { Shale, ShaleError, type FileSystem } from '../../src/index.js'
 import { NodeFileSystem } from '../../src/vfs/node-file-system.js'
 import { tempDir } from '../helpers/temp-dir.js'
+import { runModule } from '../helpers/module-child.js'
 
 const code = (c: string) => (e: unknown) => e instanceof ShaleError && e.code === c
 const SMALL = { memtableSize: 4096, blockSize: 256, l1TargetSize: 16 * 1024, targetFileSize: 4096, levelMultiplier: 4 }
@@ -231,7 +231,7 @@ test('a read-only handle opens a store in a directory it may not write', async (
       let writable = true
       try { (await import('node:fs')).writeFileSync(${JSON.stringify(join(store, 'probe'))}, 'x') } catch { writable = false }
       console.log(JSON.stringify({ out, writable }))`
-    const result = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8', ...(asRoot ? { uid: 65534, gid: 65534 } : {}) })
+    const result = runModule(tmp.path, script, asRoot ? { uid: 65534, gid: 65534 } : {})
     assert.equal(result.status, 0, result.stderr)
     assert.deepEqual(JSON.parse(result.stdout), { out: ['1', '2'], writable: false })
   } finally {

@@ -10,6 +10,7 @@ import { compareInternalKeys } from '../../src/base/internal-key.js'
 import { Block, BlockCursor } from '../../src/table/block.js'
 import { BLOCK_TRAILER_SIZE, FOOTER_SIZE, checkBlock, decodeBlockHandle, decodeFooter } from '../../src/table/format.js'
 import { tempDir } from '../helpers/temp-dir.js'
+import { runModule } from '../helpers/module-child.js'
 
 const code = (c: string) => (e: unknown) => e instanceof ShaleError && e.code === c
 
@@ -107,10 +108,14 @@ test('use after close fails with CLOSED', async () => {
 test('a second open of the same directory fails with LOCKED, in this process and in another', async () => {
   await withDb(async (_db, dir) => {
     await assert.rejects(Shale.open(dir), code('LOCKED'))
-    const { spawnSync } = await import('node:child_process')
-    const script = `import('${new URL('../../src/index.js', import.meta.url).href}').then(async ({ Shale }) => { try { await Shale.open(${JSON.stringify(dir)}); console.log('opened') } catch (e) { console.log(e.code) } })`
-    const out = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' })
-    assert.equal(out.stdout.trim(), 'LOCKED', out.stderr)
+    const script = `import { Shale } from '${new URL('../../src/index.js', import.meta.url).href}'\ntry { await Shale.open(${JSON.stringify(dir)}); console.log('opened') } catch (e) { console.log(e.code) }`
+    const scripts = tempDir()
+    try {
+      const out = runModule(scripts.path, script)
+      assert.equal(out.stdout.trim(), 'LOCKED', out.stderr)
+    } finally {
+      scripts.remove()
+    }
   })
 })
 

@@ -12,6 +12,9 @@ if (process.argv[2] === 'hold') {
   db = await Shale.open(process.argv[3]!)
   await db.put('holder', String(process.pid), { sync: true })
   send({ result: 'opened' })
+  // Wait to be killed, whatever else keeps this process alive or not (under Deno 2.9 an idle
+  // IPC channel does not, and the parent then sees the exit before the message).
+  setInterval(() => {}, 1 << 30)
 } else {
   process.on('message', async (m: { go?: { at: number; dir: string }; close?: boolean }) => {
     if (m.go) {

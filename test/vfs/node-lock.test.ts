@@ -150,6 +150,27 @@ test('a LOCK held by a live process, or naming another host, is refused with LOC
   }
 })
 
+test('when the runtime will not say whether the owner runs (Deno without --allow-run), the LOCK is taken as live: LOCKED, saying why', async () => {
+  const tmp = tempDir()
+  const dead = await deadPid()
+  const kill = process.kill
+  try {
+    await (await Shale.open(tmp.path)).close()
+    writeFileSync(join(tmp.path, 'LOCK'), `${dead} ${hostname()} 00000000-0000-4000-8000-000000000000\n`)
+    // What Deno's process.kill throws without run permission: no errno code.
+    process.kill = () => {
+      throw Object.assign(new Error('Requires run access, run again with the --allow-run flag'), { name: 'NotCapable' })
+    }
+    await assert.rejects(Shale.open(tmp.path), (e: Error & { code?: string }) => e.code === 'LOCKED' && e.message.includes(`process ${dead}`) && e.message.includes('--allow-run'))
+    process.kill = kill
+    // Once the check can be made, the dead owner's LOCK is taken over as before.
+    await (await Shale.open(tmp.path)).close()
+  } finally {
+    process.kill = kill
+    tmp.remove()
+  }
+})
+
 test('a takeover claim left by a process that died mid-takeover is cleared; a live claimant wins', async () => {
   const tmp = tempDir()
   const sleeper = spawn('sleep', ['30'])
