@@ -9,6 +9,7 @@ import { spawn } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
+import { childProgramDir } from '../helpers/module-child.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 const INDEX = new URL('../../src/index.js', import.meta.url).href
@@ -51,7 +52,8 @@ function run(args: string[], store: string): Promise<Outcome> {
 }
 
 test("a program run with --input-type=module -e compacts in the worker: the worker does not inherit the program's flags", async () => {
-  const dir = tempDir()
+  // Inside the package, as for runModule: Deno resolves its `imports` only there.
+  const dir = tempDir('shale-worker-', childProgramDir())
   try {
     const outcome = await run(['--input-type=module', '-e', PROGRAM], join(dir.path, 'store'))
     assert.ok(outcome.compactions > 0, JSON.stringify(outcome))
@@ -63,7 +65,8 @@ test("a program run with --input-type=module -e compacts in the worker: the work
 })
 
 test("a program run through a preload (--import) compacts in the worker, which does not run the program's preload again", async () => {
-  const dir = tempDir()
+  // Inside the package, as for runModule: Deno resolves its `imports` only there.
+  const dir = tempDir('shale-worker-', childProgramDir())
   try {
     const preload = join(dir.path, 'preload.mjs')
     // Like an APM agent or a loader's register(): meant to run once, in the main thread.
@@ -80,7 +83,8 @@ test("a program run through a preload (--import) compacts in the worker, which d
 })
 
 test('a program in which no worker thread can start compacts on the main thread: stats() says why, and the store never turns read-only', async () => {
-  const dir = tempDir()
+  // Inside the package, as for runModule: Deno resolves its `imports` only there.
+  const dir = tempDir('shale-worker-', childProgramDir())
   try {
     // As in a sandbox without threads: every new Worker throws.
     const noThreads = `

@@ -231,7 +231,7 @@ test('a read-only handle opens a store in a directory it may not write', async (
       let writable = true
       try { (await import('node:fs')).writeFileSync(${JSON.stringify(join(store, 'probe'))}, 'x') } catch { writable = false }
       console.log(JSON.stringify({ out, writable }))`
-    const result = runModule(tmp.path, script, asRoot ? { uid: 65534, gid: 65534 } : {})
+    const result = runModule(script, asRoot ? { uid: 65534, gid: 65534 } : {})
     assert.equal(result.status, 0, result.stderr)
     assert.deepEqual(JSON.parse(result.stdout), { out: ['1', '2'], writable: false })
   } finally {

@@ -109,13 +109,8 @@ test('a second open of the same directory fails with LOCKED, in this process and
   await withDb(async (_db, dir) => {
     await assert.rejects(Shale.open(dir), code('LOCKED'))
     const script = `import { Shale } from '${new URL('../../src/index.js', import.meta.url).href}'\ntry { await Shale.open(${JSON.stringify(dir)}); console.log('opened') } catch (e) { console.log(e.code) }`
-    const scripts = tempDir()
-    try {
-      const out = runModule(scripts.path, script)
-      assert.equal(out.stdout.trim(), 'LOCKED', out.stderr)
-    } finally {
-      scripts.remove()
-    }
+    const out = runModule(script)
+    assert.equal(out.stdout.trim(), 'LOCKED', out.stderr)
   })
 })
 
