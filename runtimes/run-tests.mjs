@@ -38,24 +38,24 @@ const BROWSER = {
 }
 const NO_THREADS =
   "the no-worker-thread case simulates a sandbox by replacing node:worker_threads' Worker and calling module.syncBuiltinESMExports(), which does not reach ES-module imports under Bun 1.4.5 or Deno 2.9.6, so Shale's own import still gets a working Worker; the fallback itself runs on both, in compaction-runner.test.js ('a worker that cannot start')"
+/** Left out under both runtimes. */
+const NOT_THE_ENGINE = {
+  'package/pack.test.js': PACK,
+  'browser/abstract-suite.test.js': BROWSER,
+  'browser/browser.test.js': BROWSER,
+  'browser/bundle.test.js': BROWSER,
+  'bench/run.test.js': BENCH,
+}
 const LEFT_OUT = {
   bun: {
-    'package/pack.test.js': PACK,
-    'browser/abstract-suite.test.js': BROWSER,
-    'browser/browser.test.js': BROWSER,
-    'browser/bundle.test.js': BROWSER,
-    'bench/run.test.js': BENCH,
+    ...NOT_THE_ENGINE,
     'compaction/compaction-worker.test.js': {
       only: '^a program run (with|through)',
       why: NO_THREADS,
     },
   },
   deno: {
-    'package/pack.test.js': PACK,
-    'browser/abstract-suite.test.js': BROWSER,
-    'browser/browser.test.js': BROWSER,
-    'browser/bundle.test.js': BROWSER,
-    'bench/run.test.js': BENCH,
+    ...NOT_THE_ENGINE,
     'compaction/compaction-worker.test.js': {
       only: '^a program run through a preload',
       why: `the -e case checks that the worker ignores Node's \`--input-type=module -e\`; Deno 2.9 translates that command line into a CommonJS eval, so it tests Deno's flag translation, not Shale; and ${NO_THREADS}`,

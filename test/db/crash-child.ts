@@ -3,25 +3,13 @@
 // stdout each group before it is issued ("begin END") and once acknowledged ("ack END sync"
 // or "ack END nosync"). The parent kills it with SIGKILL at a random moment.
 
-import { writeSync } from 'node:fs'
 import { Shale } from '../../src/index.js'
+import { say } from '../helpers/kill-child.js'
 import { Random } from '../helpers/random.js'
 import { historyKey, isDelete } from '../helpers/crash-history.js'
 
 const [dir, startArg, seedArg] = process.argv.slice(2)
 const r = new Random(Number(seedArg))
-// Synchronous, so a report is in the pipe before the next write is issued. The pipe is
-// non-blocking: when the parent falls behind, retry until it drains.
-const say = (line: string): void => {
-  const bytes = Buffer.from(`${line}\n`)
-  for (let done = 0; done < bytes.length; ) {
-    try {
-      done += writeSync(1, bytes, done)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err
-    }
-  }
-}
 
 // Tiny memtables and levels: flushes and compactions run all the time, so kills land in them.
 const db = await Shale.open(dir!, { memtableSize: 16 * 1024, blockSize: 512, l1TargetSize: 64 * 1024, targetFileSize: 16 * 1024, levelMultiplier: 4 })

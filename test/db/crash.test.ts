@@ -7,13 +7,13 @@
 // 'clock' for a new one each run, as `npm run crash-loop` does).
 
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
 import { Shale } from '../../src/index.js'
 import { applyHistory } from '../helpers/crash-history.js'
 import { contents, sameState } from '../helpers/batch-history.js'
+import { runUntilKilled } from '../helpers/kill-child.js'
 import { Random } from '../helpers/random.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
@@ -27,33 +27,17 @@ interface ChildReport {
   compactions: number
 }
 
-function runChild(dir: string, start: number, seed: number, killAfterMs: number): Promise<ChildReport> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dir, String(start), String(seed)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const report: ChildReport = { begun: [], lastSyncAck: start, acks: 0, compactions: 0 }
-    let buffered = ''
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.stdout.on('data', (d: Buffer) => {
-      buffered += d.toString()
-      const lines = buffered.split('\n')
-      buffered = lines.pop()!
-      for (const line of lines) {
-        const [what, end, mode] = line.split(' ')
-        if (what === 'ready') setTimeout(() => child.kill('SIGKILL'), killAfterMs)
-        else if (what === 'begin') report.begun.push(Number(end))
-        else if (what === 'compactions') report.compactions = Number(end)
-        else if (what === 'ack') {
-          report.acks++
-          if (mode === 'sync') report.lastSyncAck = Math.max(report.lastSyncAck, Number(end))
-        }
-      }
-    })
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(report)
-      else reject(new Error(`child exited with ${code ?? signal} before the kill: ${stderr}`))
-    })
+async function runChild(dir: string, start: number, seed: number, killAfterMs: number): Promise<ChildReport> {
+  const report: ChildReport = { begun: [], lastSyncAck: start, acks: 0, compactions: 0 }
+  await runUntilKilled(CHILD, [dir, String(start), String(seed)], killAfterMs, ([what, end, mode]) => {
+    if (what === 'begin') report.begun.push(Number(end))
+    else if (what === 'compactions') report.compactions = Number(end)
+    else if (what === 'ack') {
+      report.acks++
+      if (mode === 'sync') report.lastSyncAck = Math.max(report.lastSyncAck, Number(end))
+    }
   })
+  return report
 }
 
 test('crash: SIGKILL during sync and non-sync writes loses no acknowledged sync write and recovers a prefix', async () => {

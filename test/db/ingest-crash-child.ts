@@ -3,21 +3,11 @@
 // reports each round before it starts ("begin R") and once it resolves ("ack R"), and
 // each acknowledged put ("put I"). The parent kills it with SIGKILL at a random moment.
 
-import { writeSync } from 'node:fs'
 import { Shale } from '../../src/index.js'
+import { say } from '../helpers/kill-child.js'
 
 const [dir, roundArg, putArg] = process.argv.slice(2)
 const INGEST_KEYS = 4000
-const say = (line: string): void => {
-  const bytes = Buffer.from(`${line}\n`)
-  for (let done = 0; done < bytes.length; ) {
-    try {
-      done += writeSync(1, bytes, done)
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EAGAIN') throw err
-    }
-  }
-}
 
 const db = await Shale.open(dir!, { memtableSize: 16 * 1024, blockSize: 512, l1TargetSize: 64 * 1024, targetFileSize: 16 * 1024, levelMultiplier: 4 })
 say('ready')

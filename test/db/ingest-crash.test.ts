@@ -7,11 +7,11 @@
 // SHALE_CRASH_CYCLES=<n> runs more cycles (default 6); SHALE_SEED picks the kill times.
 
 import assert from 'node:assert/strict'
-import { spawn } from 'node:child_process'
 import { readdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { test } from 'node:test'
 import { Shale } from '../../src/index.js'
+import { runUntilKilled } from '../helpers/kill-child.js'
 import { Random } from '../helpers/random.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
@@ -24,30 +24,14 @@ interface Report {
   lastPut: number
 }
 
-function runChild(dir: string, round: number, put: number, killAfterMs: number): Promise<Report> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CHILD, dir, String(round), String(put)], { stdio: ['ignore', 'pipe', 'pipe'] })
-    const report: Report = { begun: -1, acked: -1, lastPut: put - 1 }
-    let buffered = ''
-    let stderr = ''
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.stdout.on('data', (d: Buffer) => {
-      buffered += d.toString()
-      const lines = buffered.split('\n')
-      buffered = lines.pop()!
-      for (const line of lines) {
-        const [what, n] = line.split(' ')
-        if (what === 'ready') setTimeout(() => child.kill('SIGKILL'), killAfterMs)
-        else if (what === 'begin') report.begun = Number(n)
-        else if (what === 'ack') report.acked = Number(n)
-        else if (what === 'put') report.lastPut = Number(n)
-      }
-    })
-    child.on('exit', (code, signal) => {
-      if (signal === 'SIGKILL') resolve(report)
-      else reject(new Error(`child exited with ${code ?? signal} before the kill: ${stderr}`))
-    })
+async function runChild(dir: string, round: number, put: number, killAfterMs: number): Promise<Report> {
+  const report: Report = { begun: -1, acked: -1, lastPut: put - 1 }
+  await runUntilKilled(CHILD, [dir, String(round), String(put)], killAfterMs, ([what, n]) => {
+    if (what === 'begin') report.begun = Number(n)
+    else if (what === 'ack') report.acked = Number(n)
+    else if (what === 'put') report.lastPut = Number(n)
   })
+  return report
 }
 
 test('crash: SIGKILL during ingests leaves each one all or nothing, and no table of an interrupted one', async () => {
