@@ -101,22 +101,22 @@ function reads(name: string, description: string, inFlight: number, missing: boo
   }
 }
 
-export const WORKLOADS: readonly Workload[] = [
-  fill('fillseq', 'num awaited puts in key order into an empty store', 'seq', 1),
-  fill('fillrandom', 'num awaited puts in random order, one at a time', 'random', 1),
-  {
-    name: 'fillrandom-batch',
-    description: 'num puts in random order, in atomic batches of 1000',
+/** Fills the store in atomic batches of BATCH entries, in key order or in a random one. */
+function batchFill(name: string, description: string, order: 'seq' | 'random'): Workload {
+  return {
+    name,
+    description,
     preload: false,
     calls: (s) => Math.ceil(s.num / BATCH),
     bytesPerOp: entryBytes,
     async run({ engine, settings: s, rec }) {
-      const order = shuffled(s.num, 1)
+      const keys = order === 'random' ? shuffled(s.num, 1) : undefined
       let entries = 0
       for (let start = 0; start < s.num && !rec.expired; start += BATCH) {
         const batch: [string, Uint8Array][] = []
         for (let i = start; i < Math.min(s.num, start + BATCH); i++) {
-          batch.push([dbKey(order[i]!), dbValue(order[i]!, s.valueSize)])
+          const k = keys === undefined ? i : keys[i]!
+          batch.push([dbKey(k), dbValue(k, s.valueSize)])
           // Building the batch is the caller's work, not the engine's: yield while doing it so
           // the loop-delay figures measure the engine (untimed, the same for every engine).
           if ((i - start) % BUILD_SLICE === BUILD_SLICE - 1) await yieldToLoop()
@@ -128,30 +128,15 @@ export const WORKLOADS: readonly Workload[] = [
       }
       return entries
     },
-  },
+  }
+}
+
+export const WORKLOADS: readonly Workload[] = [
+  fill('fillseq', 'num awaited puts in key order into an empty store', 'seq', 1),
+  fill('fillrandom', 'num awaited puts in random order, one at a time', 'random', 1),
+  batchFill('fillrandom-batch', 'num puts in random order, in atomic batches of 1000', 'random'),
   fill('fillrandom-concurrent', 'num puts in random order, 64 in flight', 'random', IN_FLIGHT),
-  {
-    name: 'fillseq-batch',
-    description: 'num puts in key order, in atomic batches of 1000: the baseline of fillseq-ingest',
-    preload: false,
-    calls: (s) => Math.ceil(s.num / BATCH),
-    bytesPerOp: entryBytes,
-    async run({ engine, settings: s, rec }) {
-      let entries = 0
-      for (let start = 0; start < s.num && !rec.expired; start += BATCH) {
-        const batch: [string, Uint8Array][] = []
-        for (let i = start; i < Math.min(s.num, start + BATCH); i++) {
-          batch.push([dbKey(i), dbValue(i, s.valueSize)])
-          if ((i - start) % BUILD_SLICE === BUILD_SLICE - 1) await yieldToLoop()
-        }
-        const t0 = performance.now()
-        await engine.batch(batch)
-        entries += batch.length
-        if (rec.done(t0)) await rec.pause()
-      }
-      return entries
-    },
-  },
+  batchFill('fillseq-batch', 'num puts in key order, in atomic batches of 1000: the baseline of fillseq-ingest', 'seq'),
   {
     name: 'fillseq-ingest',
     description: "the same num entries in key order, bulk-loaded by one db.ingest() from a generator (durable when it resolves)",
