@@ -43,6 +43,9 @@ export interface RunResult {
   /** Allocated bytes in the store's directory after close; null for the in-memory yardstick. */
   diskMiB: number | null
   writeAmplification: number | null
+  /** Shale only (LevelDB does not count them): writes that stopped for a memtable or level 0, and writes slowed down at level 0. */
+  writeStalls?: number | null
+  writeSlowdowns?: number | null
   /** Shale only: what its block cache held at the end of the run. */
   blockCacheMiB: number | null
   /** Shale's sync writes only (stats().wal): fsync latency, writers acknowledged per group-commit round, and the gap between rounds. */
@@ -113,6 +116,8 @@ async function runJob(job: ChildJob): Promise<RunResult> {
     peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024),
     diskMiB: job.engine === 'map' ? null : round(diskBytes(job.dir) / 1048576, 1),
     writeAmplification: extra.writeAmplification === undefined ? null : round(extra.writeAmplification, 2),
+    writeStalls: extra.writeStalls ?? null,
+    writeSlowdowns: extra.writeSlowdowns ?? null,
     blockCacheMiB: extra.blockCacheBytes === undefined ? null : round(extra.blockCacheBytes / 1048576, 1),
     fsyncP50Us: extra.fsyncP50Ms === undefined ? null : round(extra.fsyncP50Ms * 1000, 0),
     writersPerRound: extra.writersPerRound === undefined ? null : round(extra.writersPerRound, 1),

@@ -53,6 +53,8 @@ export const METRICS = [
   'peakRssMiB',
   'diskMiB',
   'writeAmplification',
+  'writeStalls',
+  'writeSlowdowns',
   'blockCacheMiB',
   'fsyncP50Us',
   'writersPerRound',

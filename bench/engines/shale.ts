@@ -47,7 +47,10 @@ export function openShale(blockSearch: 'binary' | 'linear', readOnly = false): O
         const s = db.stats()
         const w = s.wal
         const sync = w.rounds > 0 ? { fsyncP50Ms: w.fsyncP50Millis, writersPerRound: w.syncedWrites / w.rounds, syncGapP50Ms: w.gapP50Millis } : {}
-        return { ...(s.userBytes > 0 ? { writeAmplification: s.writeAmplification } : {}), blockCacheBytes: s.blockCache.bytes, ...sync }
+        // Stalls: writes that waited for a memtable or at the level-0 stop trigger; slowdowns:
+        // those delayed at the level-0 slowdown trigger.
+        const stalls = { writeStalls: s.writeStalls + s.writeStops, writeSlowdowns: s.writeSlowdowns }
+        return { ...(s.userBytes > 0 ? { writeAmplification: s.writeAmplification, ...stalls } : {}), blockCacheBytes: s.blockCache.bytes, ...sync }
       },
     }
   }

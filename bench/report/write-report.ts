@@ -110,16 +110,21 @@ function details(results: BenchResults, rows: MedianRow[]): string {
     out.push(`### ${w.name}\n\n${w.description}.\n`)
     out.push(
       table(
-        ['engine', 'ops/s', 'MB/s', 'p50 µs', 'p99 µs', 'loop p99 ms', 'loop max ms', 'CPU %', 'peak RSS MiB', 'block cache MiB', 'disk MiB', 'WA', 'ops', 'runs'],
+        ['engine', 'ops/s', 'MB/s', 'p50 µs', 'p99 µs', 'loop p99 ms', 'loop max ms', 'CPU %', 'peak RSS MiB', 'block cache MiB', 'disk MiB', 'WA', 'stalls / slowdowns', 'ops', 'runs'],
         forW.map((r) => {
           const v = r.values
-          return [r.engine, int(v.opsPerSec!), fixed(1)(v.mbPerSec), fixed(1)(v.latencyP50Us), fixed(1)(v.latencyP99Us), fixed(1)(v.loopDelayP99Ms), fixed(1)(v.loopDelayMaxMs), fixed(0)(v.cpuPercent), fixed(0)(v.peakRssMiB), fixed(0)(v.blockCacheMiB), fixed(1)(v.diskMiB), fixed(1)(v.writeAmplification), `${int(r.ops)}${r.complete ? '' : '*'}`, String(r.runs)]
+          return [r.engine, int(v.opsPerSec!), fixed(1)(v.mbPerSec), fixed(1)(v.latencyP50Us), fixed(1)(v.latencyP99Us), fixed(1)(v.loopDelayP99Ms), fixed(1)(v.loopDelayMaxMs), fixed(0)(v.cpuPercent), fixed(0)(v.peakRssMiB), fixed(0)(v.blockCacheMiB), fixed(1)(v.diskMiB), fixed(1)(v.writeAmplification), stalls(v.writeStalls, v.writeSlowdowns), `${int(r.ops)}${r.complete ? '' : '*'}`, String(r.runs)]
         }),
-        ['---', ...Array.from({ length: 13 }, () => '---:')],
+        ['---', ...Array.from({ length: 14 }, () => '---:')],
       ),
     )
   }
   return out.join('\n')
+}
+
+/** Writes that stopped (memtable full, level-0 stop trigger) and were slowed (level-0 slowdown trigger): Shale counts them, LevelDB does not. */
+function stalls(stopped: number | null | undefined, slowed: number | null | undefined): string {
+  return stopped == null ? '–' : `${int(stopped)} / ${int(slowed ?? 0)}`
 }
 
 /** Shale's own handle against a read-only one on the same store, for the workloads both run. */
