@@ -176,7 +176,14 @@ test('checkpoint: refuses a non-empty or file target, a target inside the store,
     assert.equal(result.sequence, 1)
     // Taken twice to the same place: the second finds it non-empty.
     await assert.rejects(db.checkpoint(join(dir.path, 'empty')), code('INVALID_ARGUMENT'))
-    await db.close()
+    await db.flush()
+    // close() while a checkpoint is being built: it stops with CLOSED and leaves nothing behind.
+    const racing = db.checkpoint(join(dir.path, 'racing'))
+    const closing = db.close()
+    await assert.rejects(racing, code('CLOSED'))
+    await closing
+    assert.equal(existsSync(join(dir.path, 'racing')), false)
+    assert.equal(existsSync(checkpointTempDir(join(dir.path, 'racing'))), false)
     await assert.rejects(db.checkpoint(join(dir.path, 'after-close')), code('CLOSED'))
     assert.equal(existsSync(join(dir.path, 'after-close')), false)
     const copy = await Shale.open(join(dir.path, 'empty'))
