@@ -114,7 +114,11 @@ function captureWriter(handle: DbHandle, location: string, fs: FileSystem): Capt
     throw err
   }
   versions.current.ref()
-  return { sequence, version: versions.current, logNumber: versions.logNumber, nextFileNumber: versions.nextFileNumber, lifetime: versions.lifetime, compactPointers: [...versions.compactPointers], logs }
+  // An ingest's tables are installed a moment before its sequence is published: a capture
+  // in between holds them, so it is as of their sequence (the copy's next write must follow it).
+  let ingested = 0
+  for (const f of versions.current.allFiles()) ingested = Math.max(ingested, f.smallestSeq, f.largestSeq)
+  return { sequence: Math.max(sequence, ingested), version: versions.current, logNumber: versions.logNumber, nextFileNumber: versions.nextFileNumber, lifetime: versions.lifetime, compactPointers: [...versions.compactPointers], logs }
 }
 
 /** A read-only handle's checkpoint is of its view: its version's tables and the log records it replayed. */

@@ -257,3 +257,41 @@ test('checkpoint: a read-only handle checkpoints its own view, after the writer 
     dir.remove()
   }
 })
+
+test('checkpoint: during and after an ingest, the copy equals the snapshot, and its own next writes follow every sequence it holds', async () => {
+  const dir = tempDir('shale-checkpoint-')
+  try {
+    const db = await Shale.open(join(dir.path, 'db'), SMALL)
+    for (let i = 0; i < 300; i++) await db.put(`a${i}`, `v${i}`)
+    const entries = Array.from({ length: 5000 }, (_, i) => ({ key: `i${String(i).padStart(5, '0')}`, value: `ingested-${i}` }))
+    const ingest = db.ingest(entries)
+    const points: { snap: Snapshot; path: string; result: ReturnType<Shale['checkpoint']> }[] = []
+    for (let n = 0; n < 2; n++) {
+      const path = join(dir.path, `during-${n}`)
+      const snap = db.snapshot()
+      points.push({ snap, path, result: db.checkpoint(path) })
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+    await ingest
+    const after = join(dir.path, 'after')
+    points.push({ snap: db.snapshot(), path: after, result: db.checkpoint(after) })
+    for (const { snap, path, result } of points) {
+      const r = await result
+      const expected = await contents(db, snap)
+      snap.release()
+      const copy = await Shale.open(path)
+      assert.deepEqual(await contents(copy), expected, path)
+      assert.ok(copy.stats().lastSequence >= r.sequence)
+      // A write to the copy replaces an ingested key: it is numbered after the ingest's sequence.
+      await copy.put('i00001', 'new')
+      assert.equal((await copy.get('i00001'))?.toString(), 'new')
+      await copy.close()
+    }
+    const copy = await Shale.open(after)
+    assert.equal((await copy.get('i04999'))?.toString(), 'ingested-4999')
+    await copy.close()
+    await db.close()
+  } finally {
+    dir.remove()
+  }
+})
