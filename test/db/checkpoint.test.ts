@@ -13,6 +13,7 @@ import { checkpointTempDir } from '../../src/db/checkpoint.js'
 import { CHECKPOINT_MARKER } from '../../src/db/checkpoint-marker.js'
 import { ioError } from '../../src/errors.js'
 import { NodeFileSystem } from '../../src/vfs/node-file-system.js'
+import { MemoryFileSystem } from '../helpers/memory-file-system.js'
 import { Random } from '../helpers/random.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
@@ -294,4 +295,55 @@ test('checkpoint: during and after an ingest, the copy equals the snapshot, and 
   } finally {
     dir.remove()
   }
+})
+
+/** A MemoryFileSystem that keeps the image a power loss would leave before and after every directory sync. */
+class ImagingFileSystem extends MemoryFileSystem {
+  readonly images: MemoryFileSystem[] = []
+  override async syncDir(dir: string): Promise<void> {
+    this.images.push(this.crash())
+    await super.syncDir(dir)
+    this.images.push(this.crash())
+  }
+}
+
+test('checkpoint: a power loss at any directory sync of a checkpoint leaves the target absent or complete, on the in-memory file system', async () => {
+  const fs = new ImagingFileSystem()
+  const options = { ...SMALL, fileSystem: fs }
+  const db = await Shale.open('/db', options)
+  for (let i = 0; i < 600; i++) await db.put(`k${i % 250}`, `v${i}`.padEnd(40, '.'))
+  await db.flush()
+  // Synced, so that the live store in every image holds them too (it is checkpointed again below).
+  for (let i = 0; i < 40; i++) await db.put(`k${i}`, `late${i}`, { sync: true })
+  const snap = db.snapshot()
+  fs.images.length = 0
+  const result = await db.checkpoint('/cp')
+  assert.equal(result.linked, result.tables, 'the in-memory file system links')
+  const expected = await contents(db, snap)
+  snap.release()
+  await db.close()
+  assert.ok(fs.images.length > 6)
+  let complete = 0
+  let refused = 0
+  for (const image of [...fs.images, fs.crash()]) {
+    const temp = checkpointTempDir('/cp')
+    if (image.list('/cp').length > 0) {
+      const copy = await Shale.open('/cp', { ...SMALL, fileSystem: image })
+      assert.deepEqual(await contents(copy), expected)
+      await copy.close()
+      complete++
+    } else if (image.list(temp).includes(CHECKPOINT_MARKER)) {
+      await assert.rejects(Shale.open(temp, { ...SMALL, fileSystem: image }), code('INVALID_ARGUMENT'))
+      refused++
+      // The store itself is intact, and a checkpoint to the same target now succeeds.
+      const again = await Shale.open('/db', { ...SMALL, fileSystem: image })
+      await again.checkpoint('/cp')
+      await again.close()
+      assert.equal(image.list(temp).length, 0)
+      const copy = await Shale.open('/cp', { ...SMALL, fileSystem: image })
+      assert.deepEqual(await contents(copy), expected)
+      await copy.close()
+    }
+  }
+  assert.ok(complete > 0 && refused > 0, `images with the checkpoint complete (${complete}) and unfinished (${refused})`)
 })
