@@ -4,6 +4,7 @@
 
 import { Command, CommanderError } from 'commander'
 import { registerBench } from './commands/bench.js'
+import { registerCheckpoint } from './commands/checkpoint.js'
 import { registerData } from './commands/data.js'
 import { registerDump } from './commands/dump.js'
 import { registerMaintenance } from './commands/maintenance.js'
@@ -14,6 +15,7 @@ const program = new Command()
 program.name('shale').description('Inspect and maintain Shale databases').version('0.1.0')
 registerData(program)
 registerMaintenance(program)
+registerCheckpoint(program)
 registerDump(program)
 registerTransfer(program)
 registerBench(program)

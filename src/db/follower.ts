@@ -18,7 +18,7 @@ import { Memtable } from '../memtable/memtable.js'
 import type { TableCache } from '../table/table-cache.js'
 import type { TableReader } from '../table/table-reader.js'
 import { VersionSet } from '../version/version-set.js'
-import type { FileSystem } from '../vfs/file-system.js'
+import type { FileSystem, RandomAccessFile } from '../vfs/file-system.js'
 import type { ReadView } from './read-view.js'
 import { sleepSync } from '../util/sleep-sync.js'
 import { midLogCorruption } from '../wal/log-records.js'
@@ -30,6 +30,18 @@ interface LogTail {
   end: number
   /** Damage with valid records after it, first seen at `end` at time `since` (see #readLogs). */
   suspect: { offset: number; since: number; error: ShaleError } | undefined
+  /**
+   * The log, open from the last read on: its first `end` bytes stay readable after the
+   * writer deletes it (POSIX), so a checkpoint of this view can copy them.
+   */
+  file: RandomAccessFile | undefined
+}
+
+/** One log of a read-only handle's view, for a checkpoint: its first `end` bytes are what the view replayed. */
+export interface ViewLog {
+  readonly number: number
+  readonly end: number
+  readonly file: RandomAccessFile
 }
 
 /**
@@ -107,6 +119,15 @@ export class Follower {
     return n
   }
 
+  /** The logs of the current view, oldest first, and the files to copy their replayed bytes from. */
+  viewLogs(): ViewLog[] {
+    const out: ViewLog[] = []
+    for (const [number, tail] of [...this.#tails].sort((a, b) => a[0] - b[0])) {
+      if (tail.file !== undefined) out.push({ number, end: tail.end, file: tail.file })
+    }
+    return out
+  }
+
   /** Catches up with the writer; true when the view moved. */
   refresh(): boolean {
     const before = this.#view
@@ -146,6 +167,7 @@ export class Follower {
   close(): void {
     for (const reader of this.#pinned.values()) this.#tables.release(reader)
     this.#pinned.clear()
+    for (const tail of this.#tails.values()) tail.file?.close()
   }
 
   /** Keeps open exactly the tables of the versions still held (the current one, snapshots', iterators'). */
@@ -177,7 +199,11 @@ export class Follower {
   /** Replays what the writer appended to its live logs; drops logs that tables now hold. */
   #readLogs(): void {
     const first = this.versions.logNumber
-    for (const n of [...this.#tails.keys()]) if (n < first) this.#tails.delete(n)
+    for (const [n, tail] of [...this.#tails]) {
+      if (n >= first) continue
+      tail.file?.close()
+      this.#tails.delete(n)
+    }
     const numbers = this.#fs
       .list(this.#dir)
       .map((name) => parseFileName(name))
@@ -186,24 +212,23 @@ export class Follower {
       .sort((a, b) => a - b)
     for (const n of numbers) {
       let tail = this.#tails.get(n)
-      if (tail === undefined) this.#tails.set(n, (tail = { memtable: new Memtable(n), end: 0, suspect: undefined }))
+      if (tail === undefined) this.#tails.set(n, (tail = { memtable: new Memtable(n), end: 0, suspect: undefined, file: undefined }))
       const path = logFileName(this.#dir, n)
       const file = this.#fs.openRead(path)
-      try {
-        if (file.size === tail.end) continue
-        const r = replayLog(file, path, tail.memtable, tail.end, this.#walRecovery, undefined, true)
-        tail.end = r.end
-        this.records += r.records
-        if (r.damage !== undefined && r.validAfter !== undefined) {
-          // Read again at the next refresh, from the damage on: a write in progress has finished by then.
-          const now = Date.now()
-          if (tail.suspect?.offset !== r.damage.offset) {
-            tail.suspect = { offset: r.damage.offset, since: now, error: midLogCorruption(path, r.damage, { fileName: path, offset: r.validAfter }) }
-          } else if (now - tail.suspect.since >= SUSPECT_MS) throw tail.suspect.error
-        } else tail.suspect = undefined
-      } finally {
-        file.close()
-      }
+      // The newest open file is kept (see LogTail.file); it holds at least what was replayed.
+      tail.file?.close()
+      tail.file = file
+      if (file.size === tail.end) continue
+      const r = replayLog(file, path, tail.memtable, tail.end, this.#walRecovery, undefined, true)
+      tail.end = r.end
+      this.records += r.records
+      if (r.damage !== undefined && r.validAfter !== undefined) {
+        // Read again at the next refresh, from the damage on: a write in progress has finished by then.
+        const now = Date.now()
+        if (tail.suspect?.offset !== r.damage.offset) {
+          tail.suspect = { offset: r.damage.offset, since: now, error: midLogCorruption(path, r.damage, { fileName: path, offset: r.validAfter }) }
+        } else if (now - tail.suspect.since >= SUSPECT_MS) throw tail.suspect.error
+      } else tail.suspect = undefined
     }
   }
 }

@@ -15,6 +15,7 @@ import { emptyEdit } from '../version/version-edit.js'
 import { VersionSet } from '../version/version-set.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
 import { LogWriter } from '../wal/log-writer.js'
+import { CHECKPOINT_MARKER, incompleteCheckpoint } from './checkpoint-marker.js'
 import { writeLevel0Table } from './flush.js'
 import { Follower } from './follower.js'
 import { replayLogs } from './recovery.js'
@@ -114,6 +115,7 @@ function inspectDirectory(fs: FileSystem, dir: string): 'missing' | 'database' |
   if (kind === 'file') throw invalidArgument(`Cannot open ${dir}: it is a file, not a database directory`)
   if (kind === undefined) return 'missing'
   const names = fs.list(dir)
+  if (names.includes(CHECKPOINT_MARKER)) throw incompleteCheckpoint(dir)
   if (fs.stat(currentFileName(dir)) === 'file') return 'database'
   const ours = names.map((n) => parseFileName(n))
   if (ours.some((f) => f?.kind === 'table' || f?.kind === 'log')) {

@@ -16,6 +16,7 @@ import type { FileSystem } from '../vfs/file-system.js'
 import { batchArg, binaryKey, boundArg, cacheFillArg, ingestSourceArg, iteratorRangeArg, pendingOp, readKeyArg, readSnapshotArg, syncArg } from './arguments.js'
 import type { BatchOperation, Bytes, IngestSource, IteratorOptions, PendingOp, ReadOptions, WriteOptions } from './arguments.js'
 import { BackgroundError } from './background-error.js'
+import { checkpoint, type CheckpointResult } from './checkpoint.js'
 import { closeHandle } from './close.js'
 import type { DbHandle } from './db-handle.js'
 import type { Follower } from './follower.js'
@@ -38,6 +39,7 @@ export class Shale {
   readonly #options: ResolvedOptions
   /** Everything this handle delegates to; `reads` is also kept below, for the read calls. */
   readonly #handle: DbHandle
+  readonly #fs: FileSystem
   readonly #reads: ReadPath
   /** Writes, reads and iterator steps settle on the next turn of the event loop after about 1 ms of synchronous work. */
   readonly #gate = new EventLoopGate()
@@ -47,6 +49,7 @@ export class Shale {
   private constructor(location: string, options: ResolvedOptions, fs: FileSystem, tables: TableCache, role: RecoveredWriter | { follower: Follower }) {
     this.location = location
     this.#options = options
+    this.#fs = fs
     const counters = new StatsCounters()
     const snapshots = new SnapshotList()
     const runner = compactionRunner(options.compactionThread)
@@ -252,6 +255,24 @@ export class Shale {
   stats(options?: { space?: boolean }): DbStats {
     this.#checkOpen()
     return handleStats(this.#handle, options?.space === true ? () => this.iterator() : undefined)
+  }
+
+  /**
+   * Hot backup: writes an openable copy of the store, as of the call, to directory `dir`
+   * (which must not exist, or be empty, and must not be inside this store's directory) while
+   * writes go on. The copy holds exactly what a snapshot taken at the call sees; writes made
+   * after the call are not in it. Tables are hard-linked where the file system allows (they
+   * are immutable, so sharing them is safe), else copied; the live logs are copied. Atomic:
+   * `dir` appears, complete, only at the end. On a read-only handle it is a copy of that
+   * handle's view. Node only. See docs/design.md#checkpoints.
+   */
+  checkpoint(dir: string): Promise<CheckpointResult> {
+    try {
+      this.#checkOpen()
+      return checkpoint(this.#handle, this.location, this.#fs, dir, () => this.#closed)
+    } catch (err) {
+      return Promise.reject(err)
+    }
   }
 
   get closed(): boolean {

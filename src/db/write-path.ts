@@ -102,6 +102,17 @@ export class WritePath {
     return this.#imm?.memtable.logNumber ?? Infinity
   }
 
+  /**
+   * For a checkpoint: the live logs, oldest first, with the current one's buffer handed to
+   * the file first, so that every write applied so far is in a file, below `size`.
+   */
+  liveLogs(): { number: number; size: number }[] {
+    this.#log.flush()
+    const logs = [{ number: this.#mem.logNumber, size: this.#log.size }]
+    if (this.#imm !== undefined) logs.unshift({ number: this.#imm.memtable.logNumber, size: this.#imm.log.size })
+    return logs
+  }
+
   /** A rejection when writes cannot go on now (closed, or stopped by a failure). */
   checkWritable(): Promise<void> | undefined {
     if (this.#core.isClosed()) return Promise.reject(closedError('database', 'Database is closed'))

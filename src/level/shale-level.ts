@@ -5,7 +5,7 @@
 
 import { AbstractIterator, AbstractLevel, AbstractSnapshot } from 'abstract-level'
 import type { AbstractDatabaseOptions, AbstractOpenOptions } from 'abstract-level'
-import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type IteratorOptions, type Options, type Snapshot } from '../index.js'
+import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type CheckpointResult, type IteratorOptions, type Options, type Snapshot } from '../index.js'
 import { nativeBuffer, utf8Decode, utf8Length } from '#runtime'
 import { levelError } from './level-errors.js'
 import { misspeltOption } from './misspelt-option.js'
@@ -156,7 +156,7 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
         errorIfExists: true,
         has: true,
         ...({ getSync: true } as object), // newer than the manifest's type declarations
-        additionalMethods: { compactRange: true, stats: true, refresh: true },
+        additionalMethods: { compactRange: true, stats: true, refresh: true, checkpoint: true },
       },
       level as AbstractDatabaseOptions<K, V>,
     )
@@ -327,6 +327,16 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
     if (this.status !== 'open') throw Object.assign(new Error('Database is not open'), { code: 'LEVEL_DATABASE_NOT_OPEN' })
     try {
       return await this.#engine.refresh()
+    } catch (err) {
+      throw levelError(err)
+    }
+  }
+
+  /** Hot backup: an openable copy of the store, as of the call, in `dir` (see Shale#checkpoint). */
+  async checkpoint(dir: string): Promise<CheckpointResult> {
+    if (this.status !== 'open') throw Object.assign(new Error('Database is not open'), { code: 'LEVEL_DATABASE_NOT_OPEN' })
+    try {
+      return await this.#engine.checkpoint(dir)
     } catch (err) {
       throw levelError(err)
     }

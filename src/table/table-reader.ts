@@ -97,6 +97,11 @@ export class TableReader {
   readonly #seekKey = new SeekKeyBuffer()
   #closed = false
 
+  /** The open file: a checkpoint copies a table from it when its name is already gone (a read-only handle's, deleted by the writer). */
+  get file(): RandomAccessFile {
+    return this.#file
+  }
+
   private constructor(
     file: RandomAccessFile,
     fileName: string,

@@ -65,8 +65,18 @@ export interface FileSystem {
   create(path: string, options?: CreateOptions): WritableFile
   openRead(path: string): RandomAccessFile
   readAll(path: string): Uint8Array
+  /** Renames a file, or (where the file system can: Node's) a directory. */
   rename(from: string, to: string): void
   remove(path: string): void
+  /**
+   * Gives file `existing` a second name, `path` (a hard link), for a checkpoint's tables.
+   * Optional: without it (OPFS has no links) a checkpoint copies. Throws a ShaleError whose
+   * `cause` keeps the system's code (EXDEV across devices, EPERM, ENOTSUP...), on which a
+   * checkpoint copies instead.
+   */
+  link?(existing: string, path: string): void
+  /** Removes an empty directory (a checkpoint's temporary directory). Optional, as link. */
+  removeDir?(dir: string): void
   /** Makes the directory's entries (creations, renames, removals) durable. */
   syncDir(dir: string): Promise<void>
   /**

@@ -185,6 +185,23 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
+  link(existing: string, path: string): void {
+    try {
+      fs.linkSync(existing, path)
+    } catch (err) {
+      throw ioError(`link ${existing} as ${path}`, err)
+    }
+  }
+
+  removeDir(dir: string): void {
+    try {
+      fs.rmdirSync(dir)
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') return
+      throw ioError(`remove directory ${dir}`, err)
+    }
+  }
+
   syncDir(dir: string): Promise<void> {
     return new Promise((resolve, reject) => {
       fs.open(dir, 'r', (openErr, fd) => {

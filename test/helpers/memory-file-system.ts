@@ -166,14 +166,44 @@ export class MemoryFileSystem implements FileSystem {
 
   rename(from: string, to: string): void {
     this.#maybeFail('rename', from)
+    if (this.dirs.has(from)) return this.#renameDir(from, to)
     const inode = this.files.get(from)
     if (inode === undefined) throw new ShaleError('NOT_FOUND', `Cannot rename ${from}: no such file`)
     this.files.delete(from)
     this.files.set(to, inode)
   }
 
+  /** Moves a directory and everything under it (durably once the parent's directory is synced, as a file's rename). */
+  #renameDir(from: string, to: string): void {
+    if (this.stat(to) === 'file' || this.list(to).length > 0) throw new ShaleError('IO', `Cannot rename ${from} to ${to}: the target exists`)
+    const moved = (p: string): string | undefined => (p === from ? to : p.startsWith(`${from}/`) ? to + p.slice(from.length) : undefined)
+    for (const d of [...this.dirs]) {
+      const m = moved(d)
+      if (m !== undefined) this.dirs.delete(d), this.dirs.add(m)
+    }
+    for (const map of [this.files, this.durable]) {
+      for (const [p, inode] of [...map]) {
+        const m = moved(p)
+        if (m !== undefined) map.delete(p), map.set(m, inode)
+      }
+    }
+  }
+
   remove(path: string): void {
     this.files.delete(path)
+  }
+
+  /** A second name for the same inode: writes through either are one file, as on a real disk. */
+  link(existing: string, path: string): void {
+    const inode = this.files.get(existing)
+    if (inode === undefined) throw new ShaleError('NOT_FOUND', `Cannot link ${existing}: no such file`)
+    if (this.files.has(path)) throw new ShaleError('IO', `Cannot link ${existing} as ${path}: it exists`)
+    this.files.set(path, inode)
+  }
+
+  removeDir(dir: string): void {
+    if (this.list(dir).length > 0) throw new ShaleError('IO', `Cannot remove directory ${dir}: not empty`)
+    this.dirs.delete(dir)
   }
 
   async syncDir(dir: string): Promise<void> {
