@@ -7,8 +7,11 @@
 
 import { compareBytes } from '../util/bytes.js'
 
-/** On-disk values: never renumber. */
-export const ValueKind = { Deletion: 0, Value: 1 } as const
+/**
+ * On-disk values: never renumber. RangeDeletion (a write-batch operation only: key = start,
+ * value = exclusive end) never enters a skip list or a data block; see range-tombstones.ts.
+ */
+export const ValueKind = { Deletion: 0, Value: 1, RangeDeletion: 2 } as const
 export type ValueKind = (typeof ValueKind)[keyof typeof ValueKind]
 
 export const TRAILER_SIZE = 8

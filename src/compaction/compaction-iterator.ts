@@ -3,10 +3,12 @@
 // snapshot s sees, per key, the newest version with sequence <= s. So within each stripe
 // only the newest version can ever be read, and the rest are dropped. A tombstone is
 // dropped too when nothing older remains to hide: it is the newest entry in the oldest
-// stripe and no deeper level can hold the key.
+// stripe and no deeper level can hold the key. A version under a newer range tombstone of the
+// same stripe is dropped the same way: every reader that could see it sees the tombstone.
 
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { ValueKind } from '../base/internal-key.js'
+import type { RangeTombstoneSet } from '../base/range-tombstones.js'
 import { KeyHolder, bytesEqual } from '../util/bytes.js'
 
 export interface CompactionEntry {
@@ -30,6 +32,7 @@ export class CompactionIterator {
   readonly #input: InternalIterator
   readonly #snapshots: readonly number[]
   readonly #isBottom: (key: Uint8Array) => boolean
+  readonly #tombstones: RangeTombstoneSet | undefined
   #currentKey: Uint8Array | undefined
   readonly #keyHolder = new KeyHolder()
   /** Stripe of the last entry kept or dropped for the current key. */
@@ -38,10 +41,17 @@ export class CompactionIterator {
   /** The input still sits on the entry last returned; step past it on the next call. */
   #advance = false
 
-  constructor(input: InternalIterator, snapshots: readonly number[], isBottom: (key: Uint8Array) => boolean) {
+  /** `tombstones`: the range tombstones of the inputs, if any (they are written out separately, see compaction-job.ts). */
+  constructor(input: InternalIterator, snapshots: readonly number[], isBottom: (key: Uint8Array) => boolean, tombstones?: RangeTombstoneSet) {
     this.#input = input
     this.#snapshots = snapshots
     this.#isBottom = isBottom
+    this.#tombstones = tombstones
+  }
+
+  /** Public for compaction-job.ts, which applies the same stripes to the range tombstones. */
+  stripe(seq: number): number {
+    return this.#stripe(seq)
   }
 
   /** Index of the smallest snapshot >= seq; snapshots.length for "newer than all of them". */
@@ -76,6 +86,13 @@ export class CompactionIterator {
         continue
       }
       this.#lastStripe = stripe
+      if (this.#tombstones !== undefined) {
+        const t = this.#tombstones.oldestCoveringAbove(key, seq)
+        if (t > 0 && this.#stripe(t) === stripe) {
+          this.drops.shadowed++
+          continue
+        }
+      }
       const kind = it.kind()
       if (kind === ValueKind.Deletion && stripe === 0 && this.#isBottom(key)) {
         this.drops.tombstones++

@@ -10,7 +10,8 @@ import { MergingIterator } from '../iterators/merging-iterator.js'
 import { KeyHolder, compareBytes } from '../util/bytes.js'
 import { TimeSlicer } from '../util/time-slicer.js'
 import type { TableCache } from '../table/table-cache.js'
-import { fileContains, type FileMetadata } from '../version/file-metadata.js'
+import { fileContains, fileOverlaps, type FileMetadata } from '../version/file-metadata.js'
+import { RangeTombstoneSet, type RangeTombstone } from '../base/range-tombstones.js'
 import { LevelIterator } from '../version/level-iterator.js'
 import { emptyEdit, type VersionEdit } from '../version/version-edit.js'
 import type { FileSystem } from '../vfs/file-system.js'
@@ -59,9 +60,15 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
   if (task.nextInputs.length > 0) sources.push(new LevelIterator(task.nextInputs, env.tables))
   const input = new MergingIterator(sources)
   const isBottom = (key: Uint8Array): boolean => env.deeperLevels.every((files) => !files.some((f) => fileContains(f, key)))
-  const survivors = new CompactionIterator(input, env.snapshots, isBottom)
+  const inputTombstones = readRangeTombstones([...task.inputs, ...task.nextInputs], env.tables)
+  const survivors = new CompactionIterator(input, env.snapshots, isBottom, inputTombstones)
 
   const splitter = new OutputSplitter(env.fs, env.dir, env.options, () => env.newOutputNumber())
+  if (inputTombstones !== undefined) {
+    const kept = survivingTombstones(inputTombstones, survivors, env.deeperLevels)
+    drops.tombstones += inputTombstones.tombstones().length - kept.length
+    splitter.setRangeTombstones(kept)
+  }
   let outputs: FileMetadata[] = []
   // The last user key written, copied into a reused buffer (no allocation per key).
   const lastKeyHolder = new KeyHolder()
@@ -105,7 +112,35 @@ export async function runCompaction(task: CompactionTask, env: CompactionEnviron
     input.close()
   }
   drops.shadowed = survivors.drops.shadowed
-  drops.tombstones = survivors.drops.tombstones
+  drops.tombstones += survivors.drops.tombstones
   for (const file of outputs) edit.newFiles.push({ level: task.outputLevel, file })
   return { edit, outputs, bytesRead, bytesWritten: totalBytes(outputs), drops }
+}
+
+/** The range tombstones of the input tables, fragmented together; undefined when none has any. */
+function readRangeTombstones(files: readonly FileMetadata[], tables: TableCache): RangeTombstoneSet | undefined {
+  const list: RangeTombstone[] = []
+  for (const f of files) if ((f.rangeDeletions ?? 0) > 0) list.push(...tables.rangeTombstones(f.number).tombstones())
+  return list.length === 0 ? undefined : RangeTombstoneSet.build(list)
+}
+
+/**
+ * Which range tombstones the outputs keep, by the rules for point tombstones: per fragment,
+ * only the newest of each snapshot stripe (the older ones hide nothing it does not), and not
+ * even that one when it is in the oldest stripe and no deeper level can hold a key under it.
+ */
+function survivingTombstones(set: RangeTombstoneSet, stripes: CompactionIterator, deeperLevels: readonly (readonly FileMetadata[])[]): RangeTombstone[] {
+  const out: RangeTombstone[] = []
+  for (const f of set.fragments) {
+    let lastStripe = -1
+    for (const seq of f.seqs) {
+      const stripe = stripes.stripe(seq)
+      if (stripe === lastStripe) continue
+      lastStripe = stripe
+      // Bounds are inclusive, so the exclusive end counts as overlapping: only ever too careful.
+      if (stripe === 0 && deeperLevels.every((files) => !files.some((g) => fileOverlaps(g, f.start, f.end)))) continue
+      out.push({ start: f.start, end: f.end, seq })
+    }
+  }
+  return out
 }

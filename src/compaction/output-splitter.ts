@@ -4,6 +4,7 @@
 // fall (only between user keys) and may cut early for reasons of its own.
 
 import type { ValueKind } from '../base/internal-key.js'
+import { keySuccessor, truncateTombstones, type RangeTombstone } from '../base/range-tombstones.js'
 import type { FileMetadata } from '../version/file-metadata.js'
 import { TableWriter, type TableWriterOptions } from '../version/table-writer.js'
 import type { FileSystem } from '../vfs/file-system.js'
@@ -20,6 +21,10 @@ export class OutputSplitter {
   #out: TableWriter | undefined
   /** The sync of the last table cut in the background, if any. */
   #syncing: Promise<void> | undefined
+  /** Range tombstones to spread over the outputs, each cut to its table's key range. */
+  #tombstones: readonly RangeTombstone[] = []
+  /** Where the next table's share of the tombstones begins (undefined: the start of the key space). */
+  #tombstonesFrom: Uint8Array | undefined
 
   /** `newNumber` hands out the file number of each table, when its first entry arrives. */
   constructor(fs: FileSystem, dir: string, options: OutputSplitterOptions, newNumber: () => number) {
@@ -39,6 +44,15 @@ export class OutputSplitter {
     return this.#out !== undefined && this.#out.estimatedFileSize() >= this.#options.targetFileSize
   }
 
+  /**
+   * Range tombstones for the outputs. Each table gets the pieces from where the previous one's
+   * ended up to just after its last key (its last key's successor, so no key falls between
+   * two tables), and the last table the rest; if no entry remains, one table holds them all.
+   */
+  setRangeTombstones(tombstones: readonly RangeTombstone[]): void {
+    this.#tombstones = tombstones
+  }
+
   /** Entries must arrive in internal-key order; the first one after a cut starts a new table. */
   add(key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array): void {
     this.#out ??= new TableWriter(this.#fs, this.#dir, this.#newNumber(), this.#options)
@@ -51,11 +65,17 @@ export class OutputSplitter {
    * the previous table's sync is done (one in flight at most), and a failure shows at the next
    * cut or at finish().
    */
-  async cut(background = false): Promise<void> {
+  async cut(background = false, final = false): Promise<void> {
     if (this.#out === undefined) return
     const done = this.#out
     // Cleared first: a table whose finish fails is not abandoned a second time.
     this.#out = undefined
+    if (this.#tombstones.length > 0) {
+      const last = done.lastUserKey()
+      const upper = final || last === undefined ? undefined : keySuccessor(last)
+      for (const t of truncateTombstones(this.#tombstones, this.#tombstonesFrom, upper)) done.addRangeTombstone(t.start, t.end, t.seq)
+      this.#tombstonesFrom = upper
+    }
     const slot = this.#outputs.push(undefined) - 1
     const synced = done.finish().then((meta) => {
       this.#outputs[slot] = meta
@@ -70,7 +90,10 @@ export class OutputSplitter {
 
   /** Finishes the last table; returns every table written, in key order. The directory entries are the caller's to sync. */
   async finish(): Promise<FileMetadata[]> {
-    await this.cut()
+    if (this.#out === undefined && truncateTombstones(this.#tombstones, this.#tombstonesFrom, undefined).length > 0) {
+      this.#out = new TableWriter(this.#fs, this.#dir, this.#newNumber(), this.#options)
+    }
+    await this.cut(false, true)
     await this.#syncing
     return this.#outputs as FileMetadata[]
   }

@@ -6,7 +6,7 @@ import type { CacheFill } from '../table/table-iterator.js'
 import { invalidArgument } from '../errors.js'
 import { ValueKind } from '../base/internal-key.js'
 import { MAX_KEY_SIZE, MAX_VALUE_SIZE } from '../base/options.js'
-import { binaryString, utf8 } from '../util/bytes.js'
+import { binaryString, compareBytes, utf8 } from '../util/bytes.js'
 import type { BatchOp } from '../wal/write-batch.js'
 import type { Bound } from './db-iterator.js'
 import { Snapshot } from './snapshot.js'
@@ -70,7 +70,11 @@ export function valueArg(x: unknown): Uint8Array {
   return v
 }
 
-export type BatchOperation = { type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes }
+/**
+ * One operation of db.write(). `delRange` deletes every key k with gte <= k < lt (a range
+ * tombstone, as db.deleteRange); gte equal to lt deletes nothing, gte after lt is INVALID_ARGUMENT.
+ */
+export type BatchOperation = { type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes } | { type: 'delRange'; gte: Bytes; lt: Bytes }
 
 /** A validated operation, with its key also as the memtable's binary string. */
 export type PendingOp = BatchOp & { skey: string }
@@ -80,16 +84,38 @@ export function pendingOp(kind: ValueKind, key: unknown, value: unknown, allowEm
   return { kind, key: k, value: kind === ValueKind.Value ? valueArg(value) : undefined, skey: binaryKey(key as Bytes, k) }
 }
 
+/**
+ * A range deletion [gte, lt) as an operation (key = gte, value = lt, as the log stores it),
+ * or undefined for an empty range (gte equal to lt), which deletes nothing. Bounds are
+ * positions, so the empty bound is allowed; each is at most MAX_KEY_SIZE bytes.
+ */
+export function rangeDeletionOp(gte: unknown, lt: unknown, what = 'range'): PendingOp | undefined {
+  const start = boundArg(gte, `gte of ${what}`)
+  const end = boundArg(lt, `lt of ${what}`)
+  for (const [b, name] of [[start, 'gte'], [end, 'lt']] as const) {
+    if (b.length > MAX_KEY_SIZE) throw invalidArgument(`Invalid ${name} of ${what}: ${b.length} bytes exceeds the limit of ${MAX_KEY_SIZE}`)
+  }
+  const c = compareBytes(start, end)
+  if (c > 0) throw invalidArgument(`Invalid ${what}: gte sorts after lt`)
+  if (c === 0) return undefined
+  return { kind: ValueKind.RangeDeletion, key: start, value: end, skey: '' }
+}
+
 /** The operations of db.write(), validated. */
 export function batchArg(operations: unknown, allowEmptyKeys: boolean): PendingOp[] {
   if (!Array.isArray(operations)) throw invalidArgument('Invalid batch: expected an array of operations')
-  return (operations as unknown[]).map((o, i) => {
+  const out: PendingOp[] = []
+  ;(operations as unknown[]).forEach((o, i) => {
     if (typeof o !== 'object' || o === null) throw invalidArgument(`Invalid batch operation ${i}: expected an object`)
     const op = o as BatchOperation
-    if (op.type === 'put') return pendingOp(ValueKind.Value, op.key, op.value, allowEmptyKeys, `key of operation ${i}`)
-    if (op.type === 'del') return pendingOp(ValueKind.Deletion, op.key, undefined, allowEmptyKeys, `key of operation ${i}`)
-    throw invalidArgument(`Invalid batch operation ${i}: type must be 'put' or 'del', got ${String((o as { type: unknown }).type)}`)
+    if (op.type === 'put') out.push(pendingOp(ValueKind.Value, op.key, op.value, allowEmptyKeys, `key of operation ${i}`))
+    else if (op.type === 'del') out.push(pendingOp(ValueKind.Deletion, op.key, undefined, allowEmptyKeys, `key of operation ${i}`))
+    else if (op.type === 'delRange') {
+      const r = rangeDeletionOp(op.gte, op.lt, `operation ${i}`)
+      if (r !== undefined) out.push(r)
+    } else throw invalidArgument(`Invalid batch operation ${i}: type must be 'put', 'del' or 'delRange', got ${String((o as { type: unknown }).type)}`)
   })
+  return out
 }
 
 // Read options take `undefined` for "not given", so callers can pass through optional values.

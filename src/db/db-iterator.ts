@@ -5,6 +5,7 @@
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { MAX_SEQUENCE, ValueKind } from '../base/internal-key.js'
 import { bytesEqual, compareBytes, copyBytes, toBuffer } from '../util/bytes.js'
+import type { RangeTombstoneSet } from '../base/range-tombstones.js'
 import { sharedEntrySlab } from './entry-slab.js'
 
 export interface Bound {
@@ -29,11 +30,21 @@ export class DbIterator {
   #returned = 0
   /** In forward mode: the user key last returned (or skipped), whose older versions must be passed over. */
   #skipKey: Uint8Array | undefined
+  /** Range tombstones at or below the read sequence, from every source; undefined when there are none. */
+  readonly #tombstones: RangeTombstoneSet | undefined
 
-  constructor(iter: InternalIterator, seq: number, range: RangeOptions) {
+  constructor(iter: InternalIterator, seq: number, range: RangeOptions, tombstones?: RangeTombstoneSet) {
     this.#iter = iter
     this.#seq = seq
     this.#range = range
+    this.#tombstones = tombstones
+  }
+
+  /** Whether the version at the cursor is deleted: a tombstone, or under a newer range tombstone. */
+  #deleted(key: Uint8Array): boolean {
+    const it = this.#iter
+    if (it.kind() === ValueKind.Deletion) return true
+    return this.#tombstones !== undefined && this.#tombstones.maxCovering(key, this.#seq) > it.seq()
   }
 
   /**
@@ -117,7 +128,7 @@ export class DbIterator {
         const c = compareBytes(key, upper.key)
         if (c > 0 || (c === 0 && !upper.inclusive)) return undefined
       }
-      if (it.kind() === ValueKind.Deletion) {
+      if (this.#deleted(key)) {
         this.#skipKey = copyBytes(key)
         continue
       }
@@ -148,7 +159,7 @@ export class DbIterator {
         if (c < 0 || (c === 0 && !lower.inclusive)) break
       }
       savedKey ??= copyBytes(key)
-      savedValue = it.kind() === ValueKind.Deletion ? undefined : copyBytes(it.value())
+      savedValue = this.#deleted(key) ? undefined : copyBytes(it.value())
     }
     if (savedKey === undefined || savedValue === undefined) return undefined
     // Both are copies already (the cursor moved past them): hand them out, not copies of them.

@@ -26,6 +26,7 @@ export async function writeLevel0Table(
       const pause = slicer.tick()
       if (pause !== undefined) await pause
     }
+    for (const t of memtable.rawRangeTombstones()) table.addRangeTombstone(t.start, t.end, t.seq)
   } catch (err) {
     table.abandon()
     throw err

@@ -12,7 +12,8 @@ import type { TableCache } from '../table/table-cache.js'
 import type { CacheFill } from '../table/table-iterator.js'
 import type { VersionSet } from '../version/version-set.js'
 import type { FoundEntry } from '../base/found-entry.js'
-import { DbIterator, type Bound } from './db-iterator.js'
+import { RangeTombstoneSet } from '../base/range-tombstones.js'
+import { DbIterator, type Bound, type RangeOptions } from './db-iterator.js'
 import type { Follower } from './follower.js'
 import type { ReadView } from './read-view.js'
 import { ShaleIterator } from './shale-iterator.js'
@@ -21,6 +22,14 @@ import type { StatsCounters } from './stats.js'
 import type { WritePath } from './write-path.js'
 import { binaryKey, type Bytes } from './arguments.js'
 import type { EventLoopGate } from '../util/event-loop-gate.js'
+
+/** Whether any memtable or table of the view holds a range tombstone: a few length checks. */
+function hasRangeDeletions(view: ReadView): boolean {
+  if (view.version.rangeDeletionFiles.length > 0) return true
+  const mems = view.memtables
+  for (let i = 0; i < mems.length; i++) if (mems[i]!.rangeDeletionCount > 0) return true
+  return false
+}
 
 export class ReadPath {
   readonly #versions: VersionSet
@@ -66,13 +75,34 @@ export class ReadPath {
   get(key: Uint8Array, skey: string, snap: Snapshot | undefined): Buffer | undefined {
     const seq = snap?.sequence ?? this.lastSequence
     const view = snap?.view ?? this.currentView()
+    const covering = hasRangeDeletions(view) ? this.#coveringTombstone(view, key, seq) : 0
     const before = this.#counters.tablesSearched
     let hit: FoundEntry | undefined
     for (let i = 0; i < view.memtables.length && hit === undefined; i++) hit = view.memtables[i]!.get(key, seq, skey)
     hit ??= view.version.get(key, seq, this.#tables, this.#counters)
     this.#counters.recordGet(this.#counters.tablesSearched - before)
-    if (hit === undefined || hit.kind === ValueKind.Deletion) return undefined
+    if (hit === undefined || hit.kind === ValueKind.Deletion || hit.seq < covering) return undefined
     return bufferCopy(hit.value)
+  }
+
+  /** The newest range tombstone at or below seq over key, in any memtable or table of the view; 0 when none. */
+  #coveringTombstone(view: ReadView, key: Uint8Array, seq: number): number {
+    let max = view.version.rangeDeletionFiles.length > 0 ? view.version.maxCoveringTombstone(key, seq, this.#tables) : 0
+    for (const m of view.memtables) {
+      if (m.rangeDeletionCount === 0) continue
+      const s = m.rangeTombstones().maxCovering(key, seq)
+      if (s > max) max = s
+    }
+    return max
+  }
+
+  /** The range tombstones an iterator over [lower, upper] at seq must apply; undefined when none. */
+  #iteratorTombstones(view: ReadView, seq: number, range: RangeOptions): RangeTombstoneSet | undefined {
+    if (!hasRangeDeletions(view)) return undefined
+    const list = view.version.rangeDeletionFiles.length > 0 ? view.version.rangeTombstones(this.#tables, range.lower?.key, range.upper?.key) : []
+    for (const m of view.memtables) if (m.rangeDeletionCount > 0) list.push(...m.rawRangeTombstones())
+    const visible = list.filter((t) => t.seq <= seq)
+    return visible.length === 0 ? undefined : RangeTombstoneSet.build(visible)
   }
 
   /** A consistent view as of now. A read-only handle's snapshot also pins the view it was taken on. */
@@ -94,7 +124,7 @@ export class ReadPath {
     const sources: InternalIterator[] = view.memtables.map((m) => m.iterator())
     sources.push(...version.iterators(this.#tables, fill))
     const it = new ShaleIterator(
-      new DbIterator(new MergingIterator(sources), seq, range),
+      new DbIterator(new MergingIterator(sources), seq, range, this.#iteratorTombstones(view, seq, range)),
       () => {
         this.#iterators.delete(it)
         version.unref()

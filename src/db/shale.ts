@@ -13,7 +13,7 @@ import { resolveOptions, type Options, type ResolvedOptions } from '../base/opti
 import type { TableCache } from '../table/table-cache.js'
 import { EventLoopGate } from '../util/event-loop-gate.js'
 import type { FileSystem } from '../vfs/file-system.js'
-import { batchArg, binaryKey, boundArg, cacheFillArg, ingestSourceArg, iteratorRangeArg, pendingOp, readKeyArg, readSnapshotArg, syncArg } from './arguments.js'
+import { batchArg, binaryKey, boundArg, cacheFillArg, ingestSourceArg, iteratorRangeArg, pendingOp, rangeDeletionOp, readKeyArg, readSnapshotArg, syncArg } from './arguments.js'
 import type { BatchOperation, Bytes, IngestSource, IteratorOptions, PendingOp, ReadOptions, WriteOptions } from './arguments.js'
 import { BackgroundError } from './background-error.js'
 import { checkpoint, type CheckpointResult } from './checkpoint.js'
@@ -93,6 +93,19 @@ export class Shale {
 
   delete(key: Bytes, options?: WriteOptions): Promise<void> {
     return this.#write(() => [pendingOp(ValueKind.Deletion, key, undefined, this.#options.allowEmptyKeys)], options)
+  }
+
+  /**
+   * Deletes every key k with gte <= k < lt in one write, by a range tombstone: its cost does
+   * not depend on how many keys the range holds (compactions reclaim their space later).
+   * Keys written after it are unaffected, and snapshots taken before still see the range.
+   * gte equal to lt deletes nothing (the call still succeeds); gte after lt is INVALID_ARGUMENT.
+   */
+  deleteRange(gte: Bytes, lt: Bytes, options?: WriteOptions): Promise<void> {
+    return this.#write(() => {
+      const op = rangeDeletionOp(gte, lt)
+      return op === undefined ? [] : [op]
+    }, options)
   }
 
   /** Applies all operations atomically: after a crash, either all or none are present. */

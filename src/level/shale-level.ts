@@ -128,6 +128,42 @@ class ShaleLevelIterator extends AbstractIterator<AnyShaleLevel, Format, Format>
   }
 }
 
+const asBytes = (x: Format): Uint8Array => (typeof x === 'string' ? new TextEncoder().encode(x) : x)
+
+/** The smallest key after k (nothing sorts between k and k + 0x00). */
+function successor(k: Uint8Array): Uint8Array {
+  const out = new Uint8Array(k.length + 1)
+  out.set(k)
+  return out
+}
+
+function compareKeys(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return a.length - b.length
+}
+
+/**
+ * A clear's range as [gte, lt) for deleteRange, or undefined when it holds nothing. Without
+ * an upper bound, lt is just past the last key in the range now (the empty key is the lowest
+ * one, so a missing lower bound needs nothing of the kind).
+ */
+async function clearRange(db: Shale, o: PrivateIteratorOptions): Promise<{ gte: Uint8Array; lt: Uint8Array } | undefined> {
+  const gte = o.gte !== undefined ? asBytes(o.gte) : o.gt !== undefined ? successor(asBytes(o.gt)) : new Uint8Array(0)
+  let lt = o.lt !== undefined ? asBytes(o.lt) : o.lte !== undefined ? successor(asBytes(o.lte)) : undefined
+  if (lt === undefined) {
+    const it = db.iterator({ gte, reverse: true, limit: 1, fillCache: false })
+    try {
+      const [last] = await it.nextv(1)
+      if (last === undefined) return undefined
+      lt = successor(last[0])
+    } finally {
+      it.close()
+    }
+  }
+  return compareKeys(gte, lt) < 0 ? { gte, lt } : undefined
+}
+
 export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K, V> {
   readonly location: string
   readonly #engineOptions: Options
@@ -288,10 +324,23 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
     return new ShaleLevelIterator(this, options, released ? undefined : this.#engine.iterator(this.#range(options)))
   }
 
-  /** Deletes a range on a snapshot of it, in batches, so later writes are unaffected. */
+  /**
+   * Deletes a range: without a limit, by one range tombstone (db.deleteRange), whatever the
+   * number of keys; with one, which needs counting, on a snapshot of it, in batches. Either
+   * way later writes are unaffected.
+   */
   async _clear(options: PrivateIteratorOptions): Promise<void> {
     // Refused even when the range is empty, as every other write of a read-only handle is.
     if (this.#engine.readOnly) throw levelError(new ShaleError('READ_ONLY', `Cannot clear ${this.location}: it is open read-only`))
+    if (options.limit === -1 || options.limit === Infinity || options.limit === undefined) {
+      try {
+        const range = await clearRange(this.#engine, options)
+        if (range !== undefined) await this.#engine.deleteRange(range.gte, range.lt)
+      } catch (err) {
+        throw levelError(err)
+      }
+      return
+    }
     // Keys read only to be deleted: nothing worth caching.
     const it = this.#engine.iterator({ ...this.#range(options), fillCache: false })
     try {

@@ -3,7 +3,8 @@
 
 import type { FoundEntry } from '../base/found-entry.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
-import type { ValueKind } from '../base/internal-key.js'
+import { ValueKind } from '../base/internal-key.js'
+import { RangeTombstoneSet, type RangeTombstone } from '../base/range-tombstones.js'
 import { binaryString } from '../util/bytes.js'
 import { NONE, SkipList } from './skip-list.js'
 
@@ -17,6 +18,10 @@ export class Memtable {
    * them (and every miss) in one hash lookup instead of a skip-list search.
    */
   readonly #newest = new Map<string, number>()
+  /** Range deletions, kept apart from the skip list: most memtables have none. */
+  readonly #rangeTombstones: RangeTombstone[] = []
+  /** The fragmented set of #rangeTombstones, built when first asked for after a change. */
+  #rangeSet: RangeTombstoneSet | undefined = RangeTombstoneSet.EMPTY
   #bytes = 0
   #userBytes = 0
   /** Number of the write-ahead log file that holds this memtable's writes. */
@@ -36,21 +41,48 @@ export class Memtable {
     return this.#userBytes
   }
 
+  /** Entries, range tombstones included: 0 means there is nothing to flush. */
   get count(): number {
-    return this.#list.count
+    return this.#list.count + this.#rangeTombstones.length
+  }
+
+  /** Range tombstones added (a length check: reads take their fast path when it is 0). */
+  get rangeDeletionCount(): number {
+    return this.#rangeTombstones.length
+  }
+
+  /** The range tombstones as a set; the same object until the next one is added. */
+  rangeTombstones(): RangeTombstoneSet {
+    return (this.#rangeSet ??= RangeTombstoneSet.build(this.#rangeTombstones))
+  }
+
+  /** The range tombstones as added, for a flush. */
+  rawRangeTombstones(): readonly RangeTombstone[] {
+    return this.#rangeTombstones
   }
 
   /**
    * Adds a version; key and value are copied. `skey` is the key as a binary string (see
    * skip-list.ts); pass it when already known.
    */
-  add(key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array, skey = binaryString(key)): void {
+  add(key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array, skey?: string): void {
+    if (kind === ValueKind.RangeDeletion) return this.#addRangeTombstone(key, seq, value)
+    skey ??= binaryString(key)
     const list = this.#list
     const node = list.insert(skey, key, seq, kind, value)
     const newest = this.#newest.get(skey)
     if (newest === undefined || list.seq(newest) < seq) this.#newest.set(skey, node)
     this.#bytes += key.length + value.length + ENTRY_OVERHEAD
     this.#userBytes += key.length + value.length
+    if (seq > this.largestSeq) this.largestSeq = seq
+  }
+
+  /** A range deletion [start, end) at seq; both are copied. */
+  #addRangeTombstone(start: Uint8Array, seq: number, end: Uint8Array): void {
+    this.#rangeTombstones.push({ start: start.slice(), end: end.slice(), seq })
+    this.#rangeSet = undefined
+    this.#bytes += start.length + end.length + ENTRY_OVERHEAD
+    this.#userBytes += start.length + end.length
     if (seq > this.largestSeq) this.largestSeq = seq
   }
 

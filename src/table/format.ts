@@ -22,9 +22,10 @@ export type CompressionType = (typeof CompressionType)[keyof typeof CompressionT
 
 /**
  * Bumped when the table layout changes incompatibly. 1: no compression (every trailer says
- * type 0). 2: data blocks may be LZ4-compressed. Readers accept both.
+ * type 0). 2: data blocks may be LZ4-compressed. 3: a range-deletion block, named by the
+ * properties block, may follow the filter. Readers accept all three.
  */
-export const TABLE_FORMAT_VERSION = 2
+export const TABLE_FORMAT_VERSION = 3
 export const MIN_TABLE_FORMAT_VERSION = 1
 
 /** Compression type byte plus masked CRC-32 (see tableCrc), after every block's stored bytes. */
@@ -287,15 +288,28 @@ export interface TableProperties {
   /** Lowest and highest sequence number of any entry. */
   smallestSeq: number
   largestSeq: number
+  /**
+   * Optional (version 3, only when the table has range tombstones): how many, and the
+   * range-deletion block's handle. Absent means none.
+   */
+  rangeDeletions?: number
+  rangeDeletionOffset?: number
+  rangeDeletionSize?: number
 }
 
+/** Properties a table may lack: absent in tables before version 3 and in tables without range tombstones. */
+const OPTIONAL_PROPERTIES = new Set<keyof TableProperties>(['rangeDeletions', 'rangeDeletionOffset', 'rangeDeletionSize'])
+
 /** Property names as stored; on-disk strings, never rename. */
-export const PropertyName: { readonly [K in keyof TableProperties]: string } = {
+export const PropertyName: { readonly [K in keyof TableProperties]-?: string } = {
   dataBlocks: 'shale.data.blocks',
   deletions: 'shale.num.deletions',
   entries: 'shale.num.entries',
   rawKeyBytes: 'shale.raw.key.bytes',
   rawValueBytes: 'shale.raw.value.bytes',
+  rangeDeletions: 'shale.num.range.deletions',
+  rangeDeletionOffset: 'shale.range.deletions.offset',
+  rangeDeletionSize: 'shale.range.deletions.size',
   largestSeq: 'shale.seq.largest',
   smallestSeq: 'shale.seq.smallest',
 }
@@ -309,8 +323,9 @@ export function encodeProperties(props: TableProperties): Uint8Array {
   const block = new BlockBuilder(1, 256)
   const value = new ByteWriter(16)
   for (const field of propertyFields) {
+    if (props[field] === undefined) continue
     value.reset()
-    value.varint(props[field])
+    value.varint(props[field]!)
     block.add(utf8(PropertyName[field]), value.view())
   }
   return block.finish().slice()
@@ -338,7 +353,9 @@ export function decodeProperties(block: Block): TableProperties {
     found[field] = decoded
   }
   for (const field of propertyFields) {
-    if (found[field] === undefined) throw block.corrupt(`property ${PropertyName[field]} is missing`)
+    if (found[field] === undefined && !OPTIONAL_PROPERTIES.has(field)) throw block.corrupt(`property ${PropertyName[field]} is missing`)
   }
+  const rd = [found.rangeDeletions, found.rangeDeletionOffset, found.rangeDeletionSize]
+  if (rd.some((v) => v === undefined) && rd.some((v) => v !== undefined)) throw block.corrupt('range-deletion properties are incomplete')
   return found as TableProperties
 }

@@ -4,9 +4,10 @@
 // saves at least an eighth of their size.
 
 import type { WritableFile } from '../vfs/file-system.js'
-import { ValueKind, compareInternal, writeTrailer, TRAILER_SIZE, MAX_SEQUENCE } from '../base/internal-key.js'
+import { ValueKind, compareInternal, encodeInternalKey, writeTrailer, TRAILER_SIZE, MAX_SEQUENCE } from '../base/internal-key.js'
+import type { RangeTombstone } from '../base/range-tombstones.js'
 import { ByteWriter } from '../util/coding.js'
-import { bytesEqual } from '../util/bytes.js'
+import { bytesEqual, compareBytes } from '../util/bytes.js'
 import { BlockBuilder } from './block-builder.js'
 import { bloomHash, buildBloomFilter } from './bloom.js'
 import { type BlockHandle, CompressionType, compressForStorage, encodeBlockHandle, encodeFooter, encodeProperties, writeBlockTrailer } from './format.js'
@@ -25,8 +26,10 @@ export interface TableBuildResult {
   fileSize: number
   entries: number
   deletions: number
+  /** Range tombstones in the range-deletion block. */
+  rangeDeletions: number
   dataBlocks: number
-  /** User key and sequence of the first entry. */
+  /** User key and sequence of the first entry (or range tombstone start, when smaller). */
   smallestKey: Uint8Array
   smallestSeq: number
   /** User key and sequence of the last entry. */
@@ -74,6 +77,7 @@ export class TableBuilder {
   #maxSeq = 0
   #smallestKey: Uint8Array | undefined
   #smallestSeq = 0
+  readonly #rangeTombstones: RangeTombstone[] = []
   #state: 'open' | 'finished' | 'failed' = 'open'
 
   constructor(file: WritableFile, options: TableBuilderOptions, fileName: string) {
@@ -94,6 +98,25 @@ export class TableBuilder {
 
   get entries(): number {
     return this.#entries
+  }
+
+  /** The user key of the last entry added (a view), or undefined before the first. */
+  lastUserKey(): Uint8Array | undefined {
+    return this.#prevUserKeyLength < 0 ? undefined : this.#prevKey.subarray(0, this.#prevUserKeyLength)
+  }
+
+  /**
+   * Adds a range tombstone [start, end) at seq, in any order relative to entries and other
+   * tombstones (they go to the range-deletion block, sorted, at finish). The table's bounds
+   * grow to cover it. Empty ranges are ignored.
+   */
+  addRangeTombstone(start: Uint8Array, end: Uint8Array, seq: number): void {
+    if (this.#state !== 'open') throw new Error(`Cannot add to ${this.#fileName}: the table builder is ${this.#state}`)
+    if (!Number.isInteger(seq) || seq < 0 || seq > MAX_SEQUENCE) throw new RangeError(`Cannot add to ${this.#fileName}: bad sequence number ${seq}`)
+    if (compareBytes(start, end) >= 0) return
+    this.#rangeTombstones.push({ start: start.slice(), end: end.slice(), seq })
+    if (seq < this.#minSeq) this.#minSeq = seq
+    if (seq > this.#maxSeq) this.#maxSeq = seq
   }
 
   /**
@@ -170,7 +193,11 @@ export class TableBuilder {
    */
   finish(): TableBuildResult {
     if (this.#state !== 'open') throw new Error(`Cannot finish ${this.#fileName}: the table builder is ${this.#state}`)
-    if (this.#entries === 0) throw new Error(`Cannot finish ${this.#fileName}: a table needs at least one entry`)
+    const tombstones = this.#rangeTombstones
+    if (this.#entries === 0 && tombstones.length === 0) throw new Error(`Cannot finish ${this.#fileName}: a table needs at least one entry or range tombstone`)
+    // Sorted by start, then newest first: the order of their internal keys.
+    tombstones.sort((a, b) => compareInternal(a.start, a.seq, b.start, b.seq))
+    let rangeDeletions: BlockHandle | undefined
     try {
       this.#flushDataBlock()
 
@@ -182,7 +209,13 @@ export class TableBuilder {
       if (this.#bloomBitsPerKey > 0) {
         filter = this.#writeBlock(buildBloomFilter(this.#hashes.subarray(0, this.#hashCount), this.#bloomBitsPerKey), false)
       }
-      const properties = this.#writeBlock(this.#propertiesBlock(), false)
+      if (tombstones.length > 0) {
+        // key: internal key (start, seq, RangeDeletion); value: the exclusive end.
+        const block = new BlockBuilder(1, 256)
+        for (const t of tombstones) block.add(encodeInternalKey(t.start, t.seq, ValueKind.RangeDeletion), t.end)
+        rangeDeletions = this.#writeBlock(block.finish(), false)
+      }
+      const properties = this.#writeBlock(this.#propertiesBlock(rangeDeletions), false)
       const index = this.#writeBlock(this.#index.finish(), false)
       this.#pending.bytes(encodeFooter({ filter, index, properties }))
       this.#flushPending()
@@ -191,15 +224,27 @@ export class TableBuilder {
       this.#state = 'failed'
       throw err
     }
+    // Bounds cover the tombstones too. A tombstone's end is exclusive, but is recorded as the
+    // (inclusive) largest key: the table then looks one key wider than it is, which every use
+    // of bounds (overlap tests) tolerates (docs/format.md#applying-a-version-edit).
+    let smallestKey: Uint8Array | undefined = this.#smallestKey
+    let smallestSeq = this.#smallestSeq
+    let largestKey: Uint8Array | undefined = this.#entries > 0 ? this.#prevKey.slice(0, this.#prevUserKeyLength) : undefined
+    let largestSeq = this.#prevSeq
+    for (const t of tombstones) {
+      if (smallestKey === undefined || compareBytes(t.start, smallestKey) < 0) [smallestKey, smallestSeq] = [t.start, t.seq]
+      if (largestKey === undefined || compareBytes(t.end, largestKey) > 0) [largestKey, largestSeq] = [t.end, t.seq]
+    }
     return {
       fileSize: this.#flushedTo,
       entries: this.#entries,
       deletions: this.#deletions,
+      rangeDeletions: tombstones.length,
       dataBlocks: this.#dataBlocks,
-      smallestKey: this.#smallestKey!,
-      smallestSeq: this.#smallestSeq,
-      largestKey: this.#prevKey.slice(0, this.#prevUserKeyLength),
-      largestSeq: this.#prevSeq,
+      smallestKey: smallestKey!,
+      smallestSeq,
+      largestKey: largestKey!,
+      largestSeq,
       minSeq: this.#minSeq,
       maxSeq: this.#maxSeq,
     }
@@ -269,8 +314,11 @@ export class TableBuilder {
     this.#pending.reset()
   }
 
-  #propertiesBlock(): Uint8Array {
+  #propertiesBlock(rangeDeletions: BlockHandle | undefined): Uint8Array {
     return encodeProperties({
+      ...(rangeDeletions === undefined
+        ? {}
+        : { rangeDeletions: this.#rangeTombstones.length, rangeDeletionOffset: rangeDeletions.offset, rangeDeletionSize: rangeDeletions.size }),
       entries: this.#entries,
       deletions: this.#deletions,
       dataBlocks: this.#dataBlocks,

@@ -7,6 +7,7 @@ import type { FileSystem } from '../vfs/file-system.js'
 import type { FoundEntry } from '../base/found-entry.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
 import { tableFileName } from '../base/file-names.js'
+import type { RangeTombstoneSet } from '../base/range-tombstones.js'
 import type { BlockSearch } from './block.js'
 import type { BlockCache } from './block-cache.js'
 import { TableReader, type SearchCounter } from './table-reader.js'
@@ -128,6 +129,18 @@ export class TableCache {
     const reader = this.acquire(fileNumber)
     try {
       return reader.get(userKey, seq, searched, hash)
+    } finally {
+      this.release(reader)
+    }
+  }
+
+  /** A table's range tombstones (immutable: valid after the reader closes). */
+  rangeTombstones(fileNumber: number): RangeTombstoneSet {
+    const entry = this.#open.get(fileNumber)
+    if (entry !== undefined) return entry.reader.rangeTombstones()
+    const reader = this.acquire(fileNumber)
+    try {
+      return reader.rangeTombstones()
     } finally {
       this.release(reader)
     }

@@ -7,7 +7,9 @@ import { ShaleError, closedError, corruption } from '../errors.js'
 import type { RandomAccessFile } from '../vfs/file-system.js'
 import type { FoundEntry } from '../base/found-entry.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
-import { type ValueKind, SeekKeyBuffer, compareInternalKeyRange, compareInternalKeys, sequenceAt, TRAILER_SIZE } from '../base/internal-key.js'
+import { ValueKind, SeekKeyBuffer, compareInternalKeyRange, compareInternalKeys, kindOf, sequenceAt, sequenceOf, userKeyOf, TRAILER_SIZE } from '../base/internal-key.js'
+import { RangeTombstoneSet, type RangeTombstone } from '../base/range-tombstones.js'
+import { compareBytes } from '../util/bytes.js'
 import { Block, BlockCursor, type BlockSearch } from './block.js'
 import { ABSENT, BlockGetResult, FOUND, USE_CURSOR, blockGet } from './block-get.js'
 import type { BlockCache, CachedBlock } from './block-cache.js'
@@ -75,6 +77,32 @@ function readBlockContents(file: RandomAccessFile, fileName: string, handle: Blo
   return checkBlock(raw, handle, fileName, verify, version)
 }
 
+/**
+ * Reads the range-deletion block the properties name, if any: entries keyed by the internal
+ * key (start, seq, RangeDeletion) in order, each valued with the exclusive end.
+ */
+function readRangeTombstones(file: RandomAccessFile, fileName: string, props: TableProperties, limit: number, version: number): RangeTombstoneSet {
+  if (props.rangeDeletions === undefined) return RangeTombstoneSet.EMPTY
+  if (version < 3) throw corruption(fileName, `a version ${version} table cannot have a range-deletion block`)
+  const handle = { offset: props.rangeDeletionOffset!, size: props.rangeDeletionSize! }
+  const block = new Block(readBlockContents(file, fileName, handle, limit, true, version), fileName, handle.offset)
+  const list: RangeTombstone[] = []
+  const cursor = new BlockCursor(block, compareInternalKeys, 'binary', compareInternalKeyRange)
+  let previous: Uint8Array | undefined
+  for (cursor.seekToFirst(); cursor.valid(); cursor.next()) {
+    const ikey = cursor.key().slice()
+    if (ikey.length < TRAILER_SIZE || kindOf(ikey) !== ValueKind.RangeDeletion) throw block.corrupt(`range-deletion entry ${list.length} is not a range deletion key`)
+    if (previous !== undefined && compareInternalKeys(previous, ikey) >= 0) throw block.corrupt(`range-deletion entry ${list.length} is out of order`)
+    previous = ikey
+    const start = userKeyOf(ikey)
+    const end = cursor.value().slice()
+    if (compareBytes(start, end) >= 0) throw block.corrupt(`range-deletion entry ${list.length} has an empty range`)
+    list.push({ start, end, seq: sequenceOf(ikey) })
+  }
+  if (list.length !== props.rangeDeletions) throw block.corrupt(`holds ${list.length} range deletions, the properties say ${props.rangeDeletions}`)
+  return RangeTombstoneSet.build(list)
+}
+
 export class TableReader {
   readonly fileName: string
   readonly stats: TableReaderStats = { blockReads: 0, cacheHits: 0, filterSkips: 0, scanBlocksNotCached: 0 }
@@ -83,6 +111,7 @@ export class TableReader {
   readonly #index: TableIndex
   readonly #filter: Uint8Array | undefined
   readonly #properties: TableProperties
+  readonly #rangeTombstones: RangeTombstoneSet
   readonly #cache: BlockCache | undefined
   /** This table's cached blocks by block number; the cache empties slots it evicts. */
   readonly #cached: (CachedBlock | undefined)[]
@@ -110,8 +139,10 @@ export class TableReader {
     index: TableIndex,
     filter: Uint8Array | undefined,
     properties: TableProperties,
+    rangeTombstones: RangeTombstoneSet,
   ) {
     this.#file = file
+    this.#rangeTombstones = rangeTombstones
     this.fileName = fileName
     this.#fileSize = file.size
     this.#dataLimit = file.size - FOOTER_SIZE
@@ -139,14 +170,20 @@ export class TableReader {
     // A damaged filter is reported rather than ignored: its checksum failing means the disk
     // is returning bad bytes, and the caller should hear about it.
     const filter = footer.filter.size > 0 ? readBlockContents(file, fileName, footer.filter, limit, true, v) : undefined
-    return new TableReader(file, fileName, options, v, index, filter, properties)
+    const tombstones = readRangeTombstones(file, fileName, properties, limit, v)
+    return new TableReader(file, fileName, options, v, index, filter, properties, tombstones)
+  }
+
+  /** The table's range tombstones (version 3 tables may have some), read and checked at open. */
+  rangeTombstones(): RangeTombstoneSet {
+    return this.#rangeTombstones
   }
 
   get fileSize(): number {
     return this.#fileSize
   }
 
-  /** The table format version in the footer (1 or 2). */
+  /** The table format version in the footer (1 to 3). */
   get formatVersion(): number {
     return this.#formatVersion
   }

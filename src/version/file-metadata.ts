@@ -9,6 +9,12 @@ export interface FileMetadata {
   readonly smallestSeq: number
   readonly largestKey: Uint8Array
   readonly largestSeq: number
+  /**
+   * Range tombstones the table holds (absent: none). Known without opening the table, so
+   * reads skip the range-deletion path entirely while no table has any. The largest key may
+   * then be a tombstone's exclusive end, which bounds treat as inclusive (one key too wide).
+   */
+  readonly rangeDeletions?: number
 }
 
 /** True when the file's user-key range contains key. */

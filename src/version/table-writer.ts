@@ -32,6 +32,16 @@ export class TableWriter {
     this.#builder.add(key, seq, kind, value)
   }
 
+  /** A range tombstone [start, end) at seq (any order); see TableBuilder.addRangeTombstone. */
+  addRangeTombstone(start: Uint8Array, end: Uint8Array, seq: number): void {
+    this.#builder.addRangeTombstone(start, end, seq)
+  }
+
+  /** The user key of the last entry added, if any (a view). */
+  lastUserKey(): Uint8Array | undefined {
+    return this.#builder.lastUserKey()
+  }
+
   estimatedFileSize(): number {
     return this.#builder.estimatedFileSize()
   }
@@ -41,7 +51,8 @@ export class TableWriter {
     try {
       const t = this.#builder.finish()
       await this.#file.sync()
-      return { number: this.number, size: t.fileSize, smallestKey: t.smallestKey, smallestSeq: t.smallestSeq, largestKey: t.largestKey, largestSeq: t.largestSeq }
+      const meta = { number: this.number, size: t.fileSize, smallestKey: t.smallestKey, smallestSeq: t.smallestSeq, largestKey: t.largestKey, largestSeq: t.largestSeq }
+      return t.rangeDeletions > 0 ? { ...meta, rangeDeletions: t.rangeDeletions } : meta
     } finally {
       this.#file.close()
     }

@@ -26,6 +26,12 @@ export const Tag = {
   ReservesFileNumbers: (1 << 13) + 1,
   /** Optional (>= SAFE_IGNORE_TAG): a level's compaction pointer, `varint` level then the user key. */
   CompactPointer: (1 << 13) + 2,
+  /**
+   * Optional (>= SAFE_IGNORE_TAG): `varint` file number then `varint` count, the range
+   * tombstones of a table the same record adds. Written with every new-file field of such a
+   * table; a Shale that predates it cannot open those (version 3) tables anyway.
+   */
+  RangeDeletions: (1 << 13) + 3,
 } as const
 export const SAFE_IGNORE_TAG = 1 << 13
 
@@ -72,12 +78,16 @@ export function encodeEdit(edit: VersionEdit): Uint8Array {
     // ignores the kind, so the bounds are exact; docs/format.md#applying-a-version-edit.
     w.lengthPrefixed(encodeInternalKey(file.smallestKey, file.smallestSeq, ValueKind.Value))
     w.lengthPrefixed(encodeInternalKey(file.largestKey, file.largestSeq, ValueKind.Value))
+    if (file.rangeDeletions !== undefined && file.rangeDeletions > 0) {
+      w.varint(Tag.RangeDeletions).lengthPrefixed(new ByteWriter(16).varint(file.number).varint(file.rangeDeletions).finish())
+    }
   }
   return w.finish()
 }
 
 export function decodeEdit(bytes: Uint8Array, where: string): VersionEdit {
   const edit = emptyEdit()
+  const rangeDeletions = new Map<number, number>()
   let p = 0
   const level = (v: number): number => {
     if (v >= NUM_LEVELS) throw new RangeError(`level ${v} is out of range`)
@@ -153,6 +163,14 @@ export function decodeEdit(bytes: Uint8Array, where: string): VersionEdit {
           ;(edit.compactPointers ??= []).push({ level: level(lv), key: copyBytes(value.subarray(at)) })
           break
         }
+        case Tag.RangeDeletions: {
+          let value: Uint8Array, num: number, count: number, at: number
+          ;[value, p] = getLengthPrefixed(bytes, p)
+          ;[num, at] = getVarint(value, 0)
+          ;[count] = getVarint(value, at)
+          rangeDeletions.set(num, count)
+          break
+        }
         default:
           if (tag < SAFE_IGNORE_TAG) throw new RangeError(`unknown tag ${tag} (written by a newer Shale?)`)
           // Optional field: its value is length-prefixed so it can be skipped.
@@ -162,6 +180,13 @@ export function decodeEdit(bytes: Uint8Array, where: string): VersionEdit {
   } catch (err) {
     if (err instanceof RangeError) throw corruption(where, `bad version edit at byte ${p}: ${err.message}`)
     throw err
+  }
+  // Applies to the new-file fields of the same record, wherever it sits among them.
+  if (rangeDeletions.size > 0) {
+    edit.newFiles = edit.newFiles.map(({ level, file }) => {
+      const n = rangeDeletions.get(file.number)
+      return { level, file: n === undefined || n === 0 ? file : { ...file, rangeDeletions: n } }
+    })
   }
   return edit
 }

@@ -7,11 +7,12 @@
 import type { InternalIterator } from '../base/internal-iterator.js'
 import type { FoundEntry } from '../base/found-entry.js'
 import { NUM_LEVELS } from '../base/levels.js'
+import type { RangeTombstone } from '../base/range-tombstones.js'
 import { compareBytes } from '../util/bytes.js'
 import { bloomHash } from '../table/bloom.js'
 import type { TableCache } from '../table/table-cache.js'
 import type { SearchCounter } from '../table/table-reader.js'
-import { fileContains, type FileMetadata } from './file-metadata.js'
+import { fileContains, fileOverlaps, type FileMetadata } from './file-metadata.js'
 import { findFile } from './find-file.js'
 import { LevelIterator } from './level-iterator.js'
 import type { CacheFill } from '../table/table-iterator.js'
@@ -27,12 +28,35 @@ export interface ReadCounter extends SearchCounter {
 
 export class Version {
   readonly levels: readonly (readonly FileMetadata[])[]
+  /** The tables holding range tombstones: reads take the plain path while this is empty. */
+  readonly rangeDeletionFiles: readonly FileMetadata[]
   #refs = 0
   readonly #onUnused: (v: Version) => void
 
   constructor(levels: readonly (readonly FileMetadata[])[], onUnused: (v: Version) => void) {
     this.levels = levels
     this.#onUnused = onUnused
+    this.rangeDeletionFiles = levels.flatMap((files) => files.filter((f) => (f.rangeDeletions ?? 0) > 0))
+  }
+
+  /** The newest range tombstone sequence <= seq covering key in any table; 0 when none. */
+  maxCoveringTombstone(key: Uint8Array, seq: number, tables: TableCache): number {
+    let max = 0
+    for (const f of this.rangeDeletionFiles) {
+      if (!fileContains(f, key)) continue
+      const s = tables.rangeTombstones(f.number).maxCovering(key, seq)
+      if (s > max) max = s
+    }
+    return max
+  }
+
+  /** The range tombstones of every table overlapping [lower, upper] (either open), for an iterator. */
+  rangeTombstones(tables: TableCache, lower: Uint8Array | undefined, upper: Uint8Array | undefined): RangeTombstone[] {
+    const out: RangeTombstone[] = []
+    for (const f of this.rangeDeletionFiles) {
+      if (fileOverlaps(f, lower, upper)) out.push(...tables.rangeTombstones(f.number).tombstones())
+    }
+    return out
   }
 
   ref(): void {

@@ -3,7 +3,9 @@
 // memtable applies the same operations. Layout (docs/format.md#write-batch):
 //
 //   sequence fixed64 LE | count fixed32 LE | count x operation
-//   operation = kind u8 | varint key length | key | (Value only) varint value length | value
+//   operation = kind u8 | varint key length | key | (Value, RangeDeletion) varint value length | value
+//
+// A RangeDeletion's key is the range's start and its value the exclusive end.
 //
 // Operation i gets sequence number `sequence + i`.
 
@@ -19,9 +21,11 @@ function checkSeq(seq: number): void {
   if (!Number.isSafeInteger(seq) || seq < 0) throw invalidArgument(`Write batch sequence must be a non-negative safe integer, got ${seq}`)
 }
 
+const hasValue = (kind: number): boolean => kind === ValueKind.Value || kind === ValueKind.RangeDeletion
+
 function checkOp(op: BatchOp): void {
-  if (op.kind === ValueKind.Value) {
-    if (op.value === undefined) throw invalidArgument('A Value operation in a write batch needs a value')
+  if (hasValue(op.kind)) {
+    if (op.value === undefined) throw invalidArgument(`A ${op.kind === ValueKind.Value ? 'Value' : 'RangeDeletion'} operation in a write batch needs a value`)
   } else if (op.kind !== ValueKind.Deletion) {
     throw invalidArgument(`Unknown operation kind ${String(op.kind)} in a write batch`)
   }
@@ -39,7 +43,7 @@ export function writeBatch(w: ByteWriter, seq: number, ops: readonly BatchOp[]):
   w.u64(seq).u32(ops.length)
   for (const op of ops) {
     w.u8(op.kind).lengthPrefixed(op.key)
-    if (op.kind === ValueKind.Value) w.lengthPrefixed(op.value!)
+    if (hasValue(op.kind)) w.lengthPrefixed(op.value!)
   }
 }
 
@@ -66,13 +70,13 @@ export function decodeBatch(payload: Uint8Array, where: string): { seq: number; 
     }
     const opAt = at
     const kind = payload[at++]!
-    if (kind !== ValueKind.Value && kind !== ValueKind.Deletion) {
+    if (kind !== ValueKind.Value && kind !== ValueKind.Deletion && kind !== ValueKind.RangeDeletion) {
       throw corruption(where, `write batch operation ${ops.length} at byte ${opAt} has unknown kind ${kind}`)
     }
     let key: Uint8Array
     ;[key, at] = field(payload, at, where, ops.length, 'key')
     let value: Uint8Array | undefined
-    if (kind === ValueKind.Value) [value, at] = field(payload, at, where, ops.length, 'value')
+    if (hasValue(kind)) [value, at] = field(payload, at, where, ops.length, kind === ValueKind.Value ? 'value' : 'range end')
     ops.push({ kind: kind as ValueKind, key, value })
   }
   if (at !== payload.length) {

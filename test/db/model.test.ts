@@ -13,10 +13,12 @@ import { tempDir } from '../helpers/temp-dir.js'
 
 /** Sums what a run of sequences exercised. */
 class CoverageTotals {
+  rangeDeletions = 0
   compactions = 0
   multiLevelTrees = 0
   checkedReads = 0
   add(c: Coverage): void {
+    this.rangeDeletions += c.rangeDeletions
     this.compactions += c.compactions
     if (c.multiLevel) this.multiLevelTrees++
     this.checkedReads += c.checkedReads
@@ -36,6 +38,7 @@ test(`model: ${onlySeed ?? sequences} random sequences on an in-memory file syst
   if (onlySeed === undefined) {
     assert.ok(seen.compactions > seeds.length, `only ${seen.compactions} compactions over ${seeds.length} sequences`)
     assert.ok(seen.multiLevelTrees > seeds.length / 10, `only ${seen.multiLevelTrees} sequences ended with more than one level`)
+    assert.ok(seen.rangeDeletions > seeds.length * 2, `only ${seen.rangeDeletions} range deletions over ${seeds.length} sequences`)
   }
 })
 

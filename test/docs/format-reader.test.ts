@@ -68,7 +68,7 @@ function blockContents(file: Buffer, offset: number, size: number, version: numb
   const type = file[offset + size]!
   assert.equal(u32(file, offset + size + 1), mask(crc32(Buffer.concat([stored, Buffer.of(type)]))), 'block checksum')
   if (type === 0) return stored
-  assert.ok(type === 1 && version === 2, `compression type ${type} in a version ${version} table`)
+  assert.ok(type === 1 && version >= 2, `compression type ${type} in a version ${version} table`)
   const [n, at] = varint(stored, 0)
   return lz4Decode(stored.subarray(at), n)
 }
@@ -95,15 +95,29 @@ function readBlock(file: Buffer, offset: number, storedSize: number, version: nu
   return out
 }
 
-function readTable(path: string): { rows: { key: string; seq: number; kind: number; value: string }[]; dataBlockTypes: number[] } {
+type RangeDeletionRow = { start: string; end: string; seq: number; kind: number }
+
+function readTable(path: string): { rows: { key: string; seq: number; kind: number; value: string }[]; dataBlockTypes: number[]; rangeDeletions: RangeDeletionRow[] } {
   const file = readFileSync(path)
   const f = file.subarray(file.length - 52)
   assert.equal(f.subarray(40 + 4).toString('latin1'), 'SHALETBL')
   assert.equal(u32(f, 40), mask(crc32(f.subarray(0, 40))), 'footer checksum')
   const version = u32(f, 36)
-  assert.ok(version === 1 || version === 2, 'format version')
+  assert.ok(version >= 1 && version <= 3, 'format version')
   const u64 = (at: number): number => u32(f, at) + u32(f, at + 4) * 2 ** 32
   const index = readBlock(file, u64(12), u32(f, 20), version)
+  // Version 3: the properties name the range-deletion block, when the table has one.
+  const props = new Map(readBlock(file, u64(24), u32(f, 32), version).map(([k, v]) => [k.toString(), varint(v, 0)[0]]))
+  const rangeDeletions: RangeDeletionRow[] = []
+  if (props.has('shale.num.range.deletions')) {
+    assert.equal(version, 3)
+    for (const [ikey, end] of readBlock(file, props.get('shale.range.deletions.offset')!, props.get('shale.range.deletions.size')!, version)) {
+      let seq = 0
+      for (let i = ikey.length - 1; i > ikey.length - 8; i--) seq = seq * 256 + ikey[i]!
+      rangeDeletions.push({ start: ikey.subarray(0, ikey.length - 8).toString(), end: end.toString(), seq, kind: ikey[ikey.length - 8]! })
+    }
+    assert.equal(rangeDeletions.length, props.get('shale.num.range.deletions'))
+  }
   const rows = []
   const dataBlockTypes = []
   for (const [, handle] of index) {
@@ -118,8 +132,32 @@ function readTable(path: string): { rows: { key: string; seq: number; kind: numb
       rows.push({ key: user.toString(), seq, kind, value: value.toString() })
     }
   }
-  return { rows, dataBlockTypes }
+  return { rows, dataBlockTypes, rangeDeletions }
 }
+
+test('a range deletion is in the table as docs/format.md says: its block, sorted by start then newest first, kind 2', async () => {
+  const dir = tempDir()
+  try {
+    const db = await Shale.open(dir.path)
+    for (let i = 0; i < 10; i++) await db.put(`k${i}`, 'v')
+    await db.deleteRange('k2', 'k5') // 11
+    await db.deleteRange('k0', 'k1') // 12
+    await db.deleteRange('k2', 'k3') // 13
+    await db.flush()
+    await db.close()
+    const tables = readdirSync(dir.path).filter((n) => n.endsWith('.sst'))
+    assert.equal(tables.length, 1)
+    const { rows, rangeDeletions } = readTable(join(dir.path, tables[0]!))
+    assert.equal(rows.length, 10, 'the covered entries are still there until a compaction')
+    assert.deepEqual(rangeDeletions, [
+      { start: 'k0', end: 'k1', seq: 12, kind: 2 },
+      { start: 'k2', end: 'k3', seq: 13, kind: 2 },
+      { start: 'k2', end: 'k5', seq: 11, kind: 2 },
+    ])
+  } finally {
+    dir.remove()
+  }
+})
 
 test('tables read by a reader written from docs/format.md hold exactly what was written', async () => {
   const dir = tempDir()

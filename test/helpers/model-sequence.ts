@@ -66,8 +66,25 @@ function expectedRange(model: Model, range: Range): [string, string][] {
   return rows
 }
 
+/** A range deletion's [gte, lt): two random keys in order (sometimes equal: a no-op), or a prefix's span. */
+function randomDeletedRange(r: Random): [string, string] {
+  if (r.bool(0.2)) {
+    const d = String(r.int(12)).padStart(2, '0')
+    return [`key-${d}`, `key-${d}~`]
+  }
+  const a = randomKey(r)
+  const b = r.bool(0.1) ? a : randomKey(r)
+  return compareLatin1(a, b) <= 0 ? [a, b] : [b, a]
+}
+
+function deleteRangeIn(model: Model, gte: string, lt: string): void {
+  for (const k of [...model.keys()]) if (compareLatin1(k, gte) >= 0 && compareLatin1(k, lt) < 0) model.delete(k)
+}
+
 /** What one sequence exercised, so the tests can show they did not pass vacuously. */
 export interface Coverage {
+  /** Range deletions written (alone or in batches). */
+  rangeDeletions: number
   compactions: number
   multiLevel: boolean
   /** Reads (gets and iterations) checked against the model. */
@@ -92,7 +109,7 @@ export async function runSequence(seed: number, length: number, makeFs: () => { 
     targetFileSize: 1024 * (1 + r.int(4)),
   }
   let db = await Shale.open(location, options)
-  const coverage: Coverage = { compactions: 0, multiLevel: false, checkedReads: 0 }
+  const coverage: Coverage = { rangeDeletions: 0, compactions: 0, multiLevel: false, checkedReads: 0 }
   const model: Model = new Map()
   const snapshots: { snap: Snapshot; model: Model }[] = []
   const log: string[] = []
@@ -108,19 +125,36 @@ export async function runSequence(seed: number, length: number, makeFs: () => { 
         log.push(`put ${k}`)
         await db.put(k, v, { sync: r.bool(0.05) })
         model.set(k, v)
-      } else if (op < 40) {
+      } else if (op < 37) {
         const k = randomKey(r)
         log.push(`del ${k}`)
         await db.delete(k)
         model.delete(k)
+      } else if (op < 40) {
+        const [gte, lt] = randomDeletedRange(r)
+        log.push(`deleteRange ${gte} ${lt}`)
+        await db.deleteRange(gte, lt, { sync: r.bool(0.05) })
+        deleteRangeIn(model, gte, lt)
+        coverage.rangeDeletions++
       } else if (op < 48) {
-        const ops: ({ type: 'put'; key: string; value: string } | { type: 'del'; key: string })[] = []
+        type Op = { type: 'put'; key: string; value: string } | { type: 'del'; key: string } | { type: 'delRange'; gte: string; lt: string }
+        const ops: Op[] = []
         for (let i = r.int(8); i >= 0; i--) {
-          ops.push(r.bool(0.7) ? { type: 'put', key: randomKey(r), value: randomValue(r) } : { type: 'del', key: randomKey(r) })
+          if (r.bool(0.1)) {
+            const [gte, lt] = randomDeletedRange(r)
+            ops.push({ type: 'delRange', gte, lt })
+          } else ops.push(r.bool(0.7) ? { type: 'put', key: randomKey(r), value: randomValue(r) } : { type: 'del', key: randomKey(r) })
         }
-        log.push(`batch ${ops.map((o) => `${o.type}:${o.key}`).join(',')}`)
+        log.push(`batch ${ops.map((o) => (o.type === 'delRange' ? `delRange:${o.gte}..${o.lt}` : `${o.type}:${o.key}`)).join(',')}`)
         await db.write(ops)
-        for (const o of ops) o.type === 'put' ? model.set(o.key, o.value) : model.delete(o.key)
+        for (const o of ops) {
+          if (o.type === 'put') model.set(o.key, o.value)
+          else if (o.type === 'del') model.delete(o.key)
+          else {
+            deleteRangeIn(model, o.gte, o.lt)
+            coverage.rangeDeletions++
+          }
+        }
       } else if (op < 65) {
         const k = randomKey(r)
         const useSnap = snapshots.length > 0 && r.bool(0.3) ? r.pick(snapshots) : undefined

@@ -107,7 +107,7 @@ test('footer layout is pinned', () => {
     0xe8, 0x03, 0, 0, 0, 0, 0, 0,  64, 0, 0, 0,   // filter handle
     0xb0, 0x04, 0, 0, 0, 0, 0, 0,  30, 0, 0, 0,   // index handle
     0x2d, 0x04, 0, 0, 0, 0, 0, 0, 126, 0, 0, 0,   // properties handle
-    2, 0, 0, 0,                                   // format version
+    3, 0, 0, 0,                                   // format version
   ]
   assert.deepEqual([...f.subarray(0, 40)], head)
   const sum = maskCrc(tableCrc(f.subarray(0, 40)))
@@ -131,7 +131,7 @@ test('decodeFooter() names each kind of damage', () => {
   // A well-formed footer whose handles point past the data region.
   assert.throws(() => decodeFooter(good, 1250, 'x.sst'), corruptionMatching(/index block \(offset 1200, 30 bytes\) runs past/))
   // Checksum-valid footers of unknown versions.
-  for (const version of [0, 3, 0xffffffff]) {
+  for (const version of [0, 4, 0xffffffff]) {
     assert.throws(() => decodeFooter(footerWithVersion(version), 2000, 'x.sst'), corruptionMatching(new RegExp(`unsupported table format version ${version}$`)))
   }
 })
@@ -160,10 +160,11 @@ function footerWithVersion(version: number): Uint8Array {
   return f
 }
 
-test('tables of format version 1 (before compression) and 2 are both accepted', () => {
-  assert.equal(TABLE_FORMAT_VERSION, 2)
+test('tables of format version 1 (before compression), 2 and 3 (range deletions) are all accepted', () => {
+  assert.equal(TABLE_FORMAT_VERSION, 3)
   assert.deepEqual(decodeFooter(footerWithVersion(1), 2000, 'f.sst'), { ...sampleFooter, version: 1 })
   assert.deepEqual(decodeFooter(footerWithVersion(2), 2000, 'f.sst'), { ...sampleFooter, version: 2 })
+  assert.deepEqual(decodeFooter(footerWithVersion(3), 2000, 'f.sst'), { ...sampleFooter, version: 3 })
 })
 
 /** contents stored the way the table builder does: compressed when worthwhile, then the trailer. */
@@ -277,7 +278,8 @@ test('properties round-trip through a sorted block', () => {
 
 test('decodeProperties() skips unknown names and rejects missing or malformed ones', () => {
   const props = { entries: 1, deletions: 1, dataBlocks: 1, rawKeyBytes: 1, rawValueBytes: 1, smallestSeq: 1, largestSeq: 1 }
-  const names = Object.values(PropertyName).sort()
+  // The range-deletion properties are optional (absent before version 3, and without range deletions).
+  const names = Object.values(PropertyName).filter((n) => !/range/.test(n)).sort()
   const build = (skip: string | undefined, extra: [string, Uint8Array][] = [], bad?: string): Uint8Array => {
     const rows: [string, Uint8Array][] = names.filter((n) => n !== skip).map((n) => [n, n === bad ? Uint8Array.of(0x80) : Uint8Array.of(1)])
     rows.push(...extra)
@@ -289,4 +291,9 @@ test('decodeProperties() skips unknown names and rejects missing or malformed on
   assert.deepEqual(decodeProperties(new Block(build(undefined, [['shale.future.thing', Uint8Array.of(1, 2, 3)]]), 'p.sst', 0)), props)
   assert.throws(() => decodeProperties(new Block(build('shale.num.entries'), 'p.sst', 64)), corruptionMatching(/block at offset 64: property shale.num.entries is missing/))
   assert.throws(() => decodeProperties(new Block(build(undefined, [], 'shale.seq.largest'), 'p.sst', 64)), corruptionMatching(/property shale.seq.largest has a bad value/))
+  // The three range-deletion properties come together or not at all.
+  const withRange = build(undefined, [['shale.num.range.deletions', Uint8Array.of(2)], ['shale.range.deletions.offset', Uint8Array.of(9)], ['shale.range.deletions.size', Uint8Array.of(7)]])
+  assert.deepEqual(decodeProperties(new Block(withRange, 'p.sst', 0)), { ...props, rangeDeletions: 2, rangeDeletionOffset: 9, rangeDeletionSize: 7 })
+  const partial = build(undefined, [['shale.num.range.deletions', Uint8Array.of(2)]])
+  assert.throws(() => decodeProperties(new Block(partial, 'p.sst', 64)), corruptionMatching(/range-deletion properties are incomplete/))
 })

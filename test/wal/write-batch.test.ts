@@ -153,8 +153,21 @@ test('decode error: trailing garbage after the counted operations', () => {
 
 test('decode error: unknown operation kind', () => {
   const bytes = encodeBatch(1, [put('a', 'b')])
-  bytes[12] = 2
-  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/operation 0 at byte 12 has unknown kind 2/))
+  bytes[12] = 3
+  assert.throws(() => decodeBatch(bytes, WHERE), isCorruption(/operation 0 at byte 12 has unknown kind 3/))
+})
+
+test('a range deletion is kind 2 | start | end, the end stored like a value (the change feed reads it so)', () => {
+  const w = new ByteWriter()
+  writeBatch(w, 9, [{ kind: ValueKind.RangeDeletion, key: u('a'), value: u('cd') }, del('x')])
+  const bytes = w.finish()
+  assert.deepEqual([...bytes.subarray(12)], [2, 1, 0x61, 2, 0x63, 0x64, 0, 1, 0x78])
+  const back = decodeBatch(bytes, WHERE)
+  assert.equal(back.seq, 9)
+  assert.deepEqual(back.ops.map((o) => [o.kind, Buffer.from(o.key).toString(), o.value && Buffer.from(o.value).toString()]), [[2, 'a', 'cd'], [0, 'x', undefined]])
+  // Its end is required, as a put's value is; cut short it is corruption.
+  assert.throws(() => writeBatch(new ByteWriter(), 1, [{ kind: ValueKind.RangeDeletion, key: u('a'), value: undefined }]), /needs a value/)
+  assert.throws(() => decodeBatch(bytes.subarray(0, 15), WHERE), isCorruption(/range end/))
 })
 
 test('decode error: key length past the end', () => {

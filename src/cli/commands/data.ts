@@ -1,4 +1,4 @@
-// get, put, del, scan: reading and writing entries from the command line.
+// get, put, del, delete-range, scan: reading and writing entries from the command line.
 
 import type { Command } from 'commander'
 import { ShaleError, type IteratorOptions } from '../../index.js'
@@ -49,6 +49,17 @@ export function registerData(program: Command): void {
     .addOption(formatOption('how the key is written'))
     .action(async (location: string, key: string, o: FormatOptions) => {
       await withDb(location, (db) => db.delete(parseBytes(key, o.format), { sync: true }), 'write')
+    })
+
+  program
+    .command('delete-range')
+    .description('delete every key k with gte <= k < lt in one write, a range tombstone (synced to disk)')
+    .argument('<db>', 'database directory')
+    .argument('<gte>', 'first key of the range (included)')
+    .argument('<lt>', 'end of the range (excluded)')
+    .addOption(formatOption('how the bounds are written'))
+    .action(async (location: string, gte: string, lt: string, o: FormatOptions) => {
+      await withDb(location, (db) => db.deleteRange(parseBytes(gte, o.format), parseBytes(lt, o.format), { sync: true }), 'write')
     })
 
   program

@@ -32,7 +32,7 @@ interface DataBlockReport {
   damage?: string
 }
 
-const kindName = (k: number): string => (k === ValueKind.Value ? 'put' : 'del')
+const kindName = (k: number): string => (k === ValueKind.Value ? 'put' : k === ValueKind.RangeDeletion ? 'delRange' : 'del')
 
 /** A table ends with its magic number; read as a log it would be nothing but damage. */
 function refuseTable(file: RandomAccessFile, path: string, command: string): void {
@@ -123,6 +123,8 @@ export function registerDump(program: Command): void {
             properties: reader.properties(),
             filter: filter === undefined ? null : { bytes: filter.length, probes: filter[filter.length - 1] },
             dataBlocks: blocks,
+            // [start, end) at seq: the range-deletion block (version 3), fragmented as reads see it.
+            rangeDeletions: reader.rangeTombstones().tombstones().map((t) => ({ start: showBytes(t.start, o.format), end: showBytes(t.end, o.format), seq: t.seq })),
             ...(o.entries ? { entries } : {}),
           }
           if (o.json) printJson(report)
@@ -135,6 +137,7 @@ export function registerDump(program: Command): void {
               const sizes = b.compression === 'none' ? `${b.size} bytes, none` : `${b.size} bytes, ${b.compression}, ${b.uncompressedSize ?? '?'} uncompressed`
               process.stdout.write(`  block @${b.offset} (${sizes}) last key ${b.lastKey} @${b.lastSeq}${b.damage !== undefined ? ` DAMAGE: ${b.damage}` : ''}\n`)
             }
+            for (const t of report.rangeDeletions) process.stdout.write(`  range deletion [${t.start}, ${t.end}) @${t.seq}\n`)
             for (const e of entries) process.stdout.write(`${e.key} @${e.seq} ${e.kind} ${e.kind === 'put' ? e.value : ''}\n`)
           }
           // Damage is shown in place, then fails the command so the exit code says so too.
