@@ -74,7 +74,14 @@ export class WritePath {
     this.#mem = mem
     this.#log = log
     this.#visibleSequence = core.versions.lastSequence
+    this.#watch(log)
     commit.addLog(log)
+  }
+
+  /** The change feed reads the log files: feeds waiting at the end hear of every append. */
+  #watch(log: LogWriter): void {
+    const changes = this.#core.changes
+    log.onAppend = () => changes.notify()
   }
 
   /** The sequence of the newest write fully applied: what a read at the latest state sees. */
@@ -271,6 +278,28 @@ export class WritePath {
     await this.flush()
   }
 
+  /**
+   * For an ingest being installed (writes held, memtable flushed): logs and syncs the marker
+   * the change feed stops at, an empty batch numbered `sequence + 1` (docs/format.md), before
+   * the MANIFEST edit that makes the ingest real. A crash between the two leaves a marker for
+   * an ingest that did not happen, which only ends a feed early; never the reverse.
+   */
+  async logIngestMarker(sequence: number): Promise<void> {
+    const { errors } = this.#core
+    try {
+      this.#batchBuffer.reset()
+      writeBatch(this.#batchBuffer, sequence + 1, [])
+      this.#log.addRecord(this.#batchBuffer.view())
+    } catch (err) {
+      throw errors.fail('append to the write-ahead log', err)
+    }
+    try {
+      await this.#commit.sync()
+    } catch (err) {
+      throw errors.fail('sync the write-ahead log', err)
+    }
+  }
+
   /** The ingest's tables are in the current version: reads at the latest state see them. */
   publishIngest(sequence: number): void {
     this.#visibleSequence = sequence
@@ -350,6 +379,7 @@ export class WritePath {
     this.#imm = { memtable: this.#mem, log: this.#log }
     this.#mem = new Memtable(number)
     this.#log = log
+    this.#watch(log)
     this.#commit.addLog(log)
     void this.#flushes.push(async () => {
       if (errors.error) return
@@ -380,6 +410,8 @@ export class WritePath {
         work.flushes = 1
         work.flushBytes = meta.size
       }
+      // A log kept for the change feed must hold every record its table does, power cut or not.
+      if (this.#core.changes.retaining && imm.log.syncedSize < imm.log.size) await imm.log.sync()
       // The new table's directory entry, and the new log's: the edit names that log as live.
       await fs.syncDir(location)
       await versions.logAndApply(edit, work)
