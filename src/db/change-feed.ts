@@ -41,6 +41,8 @@ export interface ChangeSource {
   closed(): boolean
   /** Keeps logs from n on; undefined when this handle cannot (a read-only one). */
   pin(log: number): LogPin | undefined
+  /** Hands records still buffered in memory to the log file, so that reading the files sees every committed write. */
+  flushLog(): void
 }
 
 export interface ChangesOptions {
@@ -145,6 +147,7 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
     this.#source = source
     this.#next = since
     this.#signal = signal
+    source.flushLog()
     const range = changeRange(source.fs, source.dir, source.lastSequence())
     if (since < range.first) {
       throw new SequenceUnavailableError(

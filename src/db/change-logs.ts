@@ -21,6 +21,7 @@ export class ChangeLogs implements ChangeSource {
   readonly #liveLog: () => number
   readonly #lastSequence: () => number
   readonly #newestLog: () => number
+  readonly flushLog: () => void
   readonly #waiters = new Set<() => void>()
   readonly #pins = new Set<{ log: number }>()
   /** Sizes of flushed logs (they no longer change) and when each was first seen flushed. */
@@ -32,7 +33,7 @@ export class ChangeLogs implements ChangeSource {
     fs: FileSystem,
     dir: string,
     retention: ChangesRetention,
-    parts: { liveLog: () => number; lastSequence: () => number; newestLog: () => number },
+    parts: { liveLog: () => number; lastSequence: () => number; newestLog: () => number; flushLog: () => void },
   ) {
     this.fs = fs
     this.dir = dir
@@ -40,6 +41,7 @@ export class ChangeLogs implements ChangeSource {
     this.#liveLog = parts.liveLog
     this.#lastSequence = parts.lastSequence
     this.#newestLog = parts.newestLog
+    this.flushLog = parts.flushLog
   }
 
   /** Whether flushed logs are kept at all: then each is synced before it becomes one. */
@@ -77,6 +79,9 @@ export class ChangeLogs implements ChangeSource {
       }
       this.#waiters.add(wake)
       signal.addEventListener('abort', wake, { once: true })
+      // Writes may wait in the log writer's buffer for the next turn (on an unref'd timer):
+      // a feed at the end wants them in the file now, which wakes it.
+      this.flushLog()
     })
   }
 

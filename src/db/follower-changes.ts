@@ -49,6 +49,9 @@ export class FollowerChanges implements ChangeSource {
     })
   }
 
+  /** Nothing to flush: the writer's buffer is in another process. */
+  flushLog(): void {}
+
   pin(): LogPin | undefined {
     return undefined
   }

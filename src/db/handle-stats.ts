@@ -42,6 +42,7 @@ function changesStats(h: DbHandle): ChangesStats {
   const changes = h.writer?.changes
   const last = changes?.lastSequence() ?? h.reads.lastSequence
   const retained = changes?.retained() ?? { numbers: [], bytes: 0 }
+  changes?.flushLog()
   const source = changes ?? h.follower!
   const range = changeRange(source.fs, source.dir, last)
   return { lastSequence: last, firstSequence: range.first, retainedLogs: retained.numbers.length, retainedBytes: retained.bytes, feeds: changes?.feeds ?? 0 }

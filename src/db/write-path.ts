@@ -339,6 +339,16 @@ export class WritePath {
     await this.#flushes.idle()
   }
 
+  /** Hands the log writer's buffered records to the file now (for a change feed waiting at the end). */
+  flushLogBuffer(): void {
+    if (this.#log.pendingBytes === 0 || this.#core.isClosed() || this.#core.errors.error) return
+    try {
+      this.#log.flush()
+    } catch (err) {
+      this.#core.errors.fail('write the write-ahead log', err)
+    }
+  }
+
   /** For close: no more log flushes on the timer; the logs are closed next. */
   stopLogFlushTimer(): void {
     if (this.#flushTimer !== undefined) cancelLater(this.#flushTimer)

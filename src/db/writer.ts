@@ -48,6 +48,7 @@ export class Writer {
       liveLog: () => Math.min(versions.logNumber, this.writes.unflushedLog),
       lastSequence: () => versions.lastSequence,
       newestLog: () => this.writes.memtable.logNumber,
+      flushLog: () => this.writes.flushLogBuffer(),
     })
     // Flushed logs stay while the change feed keeps them (changesRetention, open feeds).
     this.#files = new ObsoleteFileCollector(fs, location, versions, tables, () => Math.min(this.writes.unflushedLog, this.changes.keepFrom()))
