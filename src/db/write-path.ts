@@ -282,10 +282,14 @@ export class WritePath {
    * For an ingest being installed (writes held, memtable flushed): logs and syncs the marker
    * the change feed stops at, an empty batch numbered `sequence + 1` (docs/format.md), before
    * the MANIFEST edit that makes the ingest real. A crash between the two leaves a marker for
-   * an ingest that did not happen, which only ends a feed early; never the reverse.
+   * an ingest that did not happen, which only ends a feed early; never the reverse. The
+   * ingest's own directory sync, which follows, makes a new log's entry durable. Without
+   * retention or an open feed nothing is logged: the flush before the ingest left no log a
+   * later feed could start in before it, so such a feed gets SEQUENCE_UNAVAILABLE anyway.
    */
   async logIngestMarker(sequence: number): Promise<void> {
-    const { errors } = this.#core
+    const { errors, changes } = this.#core
+    if (!changes.retaining && changes.feeds === 0) return
     try {
       this.#batchBuffer.reset()
       writeBatch(this.#batchBuffer, sequence + 1, [])
@@ -294,7 +298,7 @@ export class WritePath {
       throw errors.fail('append to the write-ahead log', err)
     }
     try {
-      await this.#commit.sync()
+      await this.#log.sync()
     } catch (err) {
       throw errors.fail('sync the write-ahead log', err)
     }
