@@ -4,6 +4,7 @@
 
 import { Command, CommanderError } from 'commander'
 import { registerBench } from './commands/bench.js'
+import { registerChanges } from './commands/changes.js'
 import { registerData } from './commands/data.js'
 import { registerDump } from './commands/dump.js'
 import { registerMaintenance } from './commands/maintenance.js'
@@ -16,6 +17,7 @@ registerData(program)
 registerMaintenance(program)
 registerDump(program)
 registerTransfer(program)
+registerChanges(program)
 registerBench(program)
 // Our own `help [command]`: Commander's prints the whole help for a command it does not know,
 // where `shale frob` prints one line; this one fails the same way.
