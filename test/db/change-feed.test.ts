@@ -247,3 +247,20 @@ test('changesRetention: validated at open', async () => {
     await assert.rejects(Shale.open(DIR, small({ changesRetention: bad as never })), (err: unknown) => err instanceof ShaleError && err.code === 'INVALID_ARGUMENT' && /changesRetention/.test(err.message))
   }
 })
+
+test('changes: repair does not replay retained logs, so a key deleted since (its tombstone compacted away) stays deleted', async () => {
+  const { repairDatabase } = await import('../../src/index.js')
+  const options = small({ changesRetention: KEEP_ALL })
+  const db = await Shale.open(DIR, options)
+  await db.put('gone', 'old value')
+  await db.flush()
+  await db.delete('gone')
+  await db.compactRange()
+  assert.ok(db.stats().changes.retainedLogs >= 2, 'the put is still in a retained log')
+  assert.equal(await db.get('gone'), undefined)
+  await db.close()
+  await repairDatabase(DIR, options)
+  const again = await Shale.open(DIR, options)
+  assert.equal(await again.get('gone'), undefined)
+  await again.close()
+})
