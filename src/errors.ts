@@ -11,6 +11,7 @@ export type ErrorCode =
   | 'NO_SPACE' // the disk is full (ENOSPC); writes fail until space returns
   | 'READ_ONLY' // a background failure stopped writes; reads still work
   | 'UNSUPPORTED' // the host lacks what this needs (the browser: OPFS, sync access handles in a worker)
+  | 'SEQUENCE_UNAVAILABLE' // the change feed no longer holds (or never held) the sequences asked for
 
 // A record, not a list, so that a code added above and forgotten here fails to compile.
 const ERROR_CODES: Record<ErrorCode, true> = {
@@ -23,6 +24,7 @@ const ERROR_CODES: Record<ErrorCode, true> = {
   NO_SPACE: true,
   READ_ONLY: true,
   UNSUPPORTED: true,
+  SEQUENCE_UNAVAILABLE: true,
 }
 
 /** Whether a value that crossed a boundary (a worker's message, say) is one of the codes above. */
@@ -43,6 +45,28 @@ export class ShaleError extends Error {
     this.name = 'ShaleError'
     this.code = code
     this.subject = options?.subject
+  }
+}
+
+/**
+ * The change feed (db.changes) cannot deliver from the sequence asked for. `reason`
+ * 'retention': the logs holding it were deleted (or never kept: see changesRetention);
+ * `available` is the range the feed holds now, from `first` (the lowest `since` it can serve)
+ * to `last` (the newest committed sequence). 'ingest': a db.ingest() at `sequence` wrote
+ * tables without the log, so the feed cannot carry it; resume from `sequence + 1` after
+ * copying the ingested data by other means (a checkpoint, an export).
+ */
+export class SequenceUnavailableError extends ShaleError {
+  readonly reason: 'retention' | 'ingest'
+  readonly available: { first: number; last: number }
+  /** With reason 'ingest': the ingest's sequence. */
+  readonly sequence: number | undefined
+
+  constructor(message: string, reason: 'retention' | 'ingest', available: { first: number; last: number }, sequence?: number) {
+    super('SEQUENCE_UNAVAILABLE', message)
+    this.reason = reason
+    this.available = available
+    this.sequence = sequence
   }
 }
 

@@ -86,8 +86,24 @@ export interface Options {
    * would bypass it.
    */
   compactionThread?: 'worker' | 'main'
+  /**
+   * Keeps write-ahead logs after their memtable is flushed, for the change feed
+   * (db.changes): the newest retained logs are kept while together they hold at most `bytes`
+   * and each was last written at most `ms` ago (give either or both). Default: none kept, so
+   * the feed reaches back only to the last flush. Checked after each flush and compaction,
+   * and at open.
+   */
+  changesRetention?: ChangesRetention
   /** Substitute file system (tests inject faults through it). */
   fileSystem?: FileSystem
+}
+
+/** How much history the change feed keeps (Options.changesRetention). */
+export interface ChangesRetention {
+  /** Total bytes of retained logs (file sizes, preallocated zeros included). */
+  bytes?: number
+  /** Age of a retained log, from its last write, in milliseconds. */
+  ms?: number
 }
 
 export type ResolvedOptions = Required<Omit<Options, 'fileSystem'>> & { fileSystem: FileSystem | undefined }
@@ -115,6 +131,7 @@ export const DEFAULT_OPTIONS: Omit<ResolvedOptions, 'fileSystem'> = {
   allowEmptyKeys: false,
   readOnly: false,
   compactionThread: 'worker',
+  changesRetention: {},
 }
 
 /** Every option Shale knows (the Level adapter separates these from Level's own). */
@@ -137,6 +154,19 @@ function checkInt(name: string, v: unknown, min: number, max: number): void {
 
 function checkBool(name: string, v: unknown): void {
   if (typeof v !== 'boolean') throw invalidArgument(`Invalid option ${name}: expected a boolean, got ${String(v)}`)
+}
+
+/** A copy of a valid changesRetention: an object with bytes and/or ms, non-negative integers. */
+function checkRetention(v: unknown): ChangesRetention {
+  if (typeof v !== 'object' || v === null || Array.isArray(v)) throw invalidArgument(`Invalid option changesRetention: expected an object { bytes?, ms? }, got ${String(v)}`)
+  const out: ChangesRetention = {}
+  for (const [k, x] of Object.entries(v)) {
+    if (k !== 'bytes' && k !== 'ms') throw invalidArgument(`Invalid option changesRetention.${k}: expected only bytes and ms`)
+    if (x === undefined) continue
+    checkInt(`changesRetention.${k}`, x, 0, Number.MAX_SAFE_INTEGER)
+    out[k] = x as number
+  }
+  return out
 }
 
 export function resolveOptions(options: Options | undefined): ResolvedOptions {
@@ -182,6 +212,7 @@ export function resolveOptions(options: Options | undefined): ResolvedOptions {
       throw invalidArgument("Invalid options: compactionThread 'worker' needs a fileSystem the worker can rebuild (forWorker); this one cannot cross threads, use 'main'")
     }
   }
+  o.changesRetention = checkRetention(o.changesRetention)
   if (o.blockSearch !== 'binary' && o.blockSearch !== 'linear') {
     throw invalidArgument(`Invalid option blockSearch: expected 'binary' or 'linear', got ${String(o.blockSearch)}`)
   }

@@ -5,6 +5,7 @@
 import { Command, CommanderError } from 'commander'
 import { registerBench } from './commands/bench.js'
 import { registerCheckpoint } from './commands/checkpoint.js'
+import { registerChanges } from './commands/changes.js'
 import { registerData } from './commands/data.js'
 import { registerDump } from './commands/dump.js'
 import { registerMaintenance } from './commands/maintenance.js'
@@ -18,6 +19,7 @@ registerMaintenance(program)
 registerCheckpoint(program)
 registerDump(program)
 registerTransfer(program)
+registerChanges(program)
 registerBench(program)
 // Our own `help [command]`: Commander's prints the whole help for a command it does not know,
 // where `shale frob` prints one line; this one fails the same way.

@@ -273,6 +273,8 @@ class ReplayOrder {
 
 function checkLog(fs: FileSystem, dir: string, name: string, isLive: boolean): LogCheck {
   const result: FileCheck = { name, kind: 'log', status: isLive ? 'ok' : 'orphan', items: 0 }
+  // Below the live log: flushed, and kept for the change feed (changesRetention) or by a crash.
+  if (!isLive) result.detail = 'flushed to a table; kept for the change feed or left by a crash'
   let sequences: LogCheck['sequences']
   let endsReplay = false
   const path = joinPath(dir, name)

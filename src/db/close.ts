@@ -10,6 +10,8 @@ import type { DbHandle } from './db-handle.js'
 export async function closeHandle(handle: DbHandle): Promise<void> {
   const { writer } = handle
   writer?.writes.stopLogFlushTimer()
+  // Feeds waiting for writes end (with CLOSED) rather than wait forever.
+  writer?.changes.close()
   handle.reads.closeIterators()
   handle.snapshots.releaseAll()
   let failure: unknown

@@ -6,6 +6,7 @@ import type { TableCache } from '../table/table-cache.js'
 import type { VersionSet } from '../version/version-set.js'
 import type { FileSystem } from '../vfs/file-system.js'
 import type { BackgroundError } from './background-error.js'
+import type { ChangeLogs } from './change-logs.js'
 import type { ObsoleteFileCollector } from './obsolete-files.js'
 import type { StatsCounters } from './stats.js'
 
@@ -19,6 +20,8 @@ export interface DbCore {
   readonly counters: StatsCounters
   readonly errors: BackgroundError
   readonly files: ObsoleteFileCollector
+  /** The change feed's side of the logs: retention, pins, and waking feeds on new bytes. */
+  readonly changes: ChangeLogs
   /** True once close() began: background work stops at its next step. */
   readonly isClosed: () => boolean
 }

@@ -104,6 +104,15 @@ export class Follower {
     return undefined
   }
 
+  /** The writer's directory and the file system it is read through (the change feed reads its logs). */
+  get dir(): string {
+    return this.#dir
+  }
+
+  get fs(): FileSystem {
+    return this.#fs
+  }
+
   get view(): ReadView {
     return this.#view
   }

@@ -4,7 +4,8 @@
 
 import { levelScores } from '../compaction/compaction-picker.js'
 import type { DbHandle } from './db-handle.js'
-import { databaseStats, spaceStats, type DbStats } from './stats.js'
+import { changeRange } from './change-feed.js'
+import { databaseStats, spaceStats, type ChangesStats, type DbStats } from './stats.js'
 
 /** `entries`, when given, are the live entries that measure space amplification (O(data)). */
 export function handleStats(h: DbHandle, entries: (() => Iterable<[Uint8Array, Uint8Array]>) | undefined): DbStats {
@@ -32,6 +33,17 @@ export function handleStats(h: DbHandle, entries: (() => Iterable<[Uint8Array, U
       blockCache: h.tables.blockCacheUsage(),
       backgroundError: h.errors.error?.message,
       compactionWarning: h.runner.warning,
+      changes: changesStats(h),
     },
   })
+}
+
+function changesStats(h: DbHandle): ChangesStats {
+  const changes = h.writer?.changes
+  const last = changes?.lastSequence() ?? h.reads.lastSequence
+  const retained = changes?.retained() ?? { numbers: [], bytes: 0 }
+  changes?.flushLog()
+  const source = changes ?? h.follower!
+  const range = changeRange(source.fs, source.dir, last)
+  return { lastSequence: last, firstSequence: range.first, retainedLogs: retained.numbers.length, retainedBytes: retained.bytes, feeds: changes?.feeds ?? 0 }
 }

@@ -127,6 +127,7 @@ export class Ingester {
     if (this.#core.isClosed()) throw closedError('database', 'Database is closed')
     if (errors.error) throw errors.error
     await this.#writes.holdForIngest()
+    await this.#writes.logIngestMarker(sequence)
     let tables = built.tables
     const level = ingestLevel(versions.current, tables[0]!.smallestKey, tables.at(-1)!.largestKey)
     // Level 0 is searched newest first, by file number: take numbers above the flush's.

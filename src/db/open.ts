@@ -89,6 +89,10 @@ async function recoverLogs(dir: string, opts: ResolvedOptions, fs: FileSystem, v
     work.flushes = 1
     work.flushBytes = meta.size
   }
+  // Logs replay did not reach hold writes that are not in the store, whose sequence numbers
+  // will be used again: the change feed must never read them, so they go before the edit that
+  // would leave them below the live log (a crash before it replays to the same point again).
+  for (const n of replay.unreplayed) fs.remove(logFileName(dir, n))
   const log = new LogWriter(fs.create(logFileName(dir, logNumber), { preallocate: opts.preallocateLogs }))
   try {
     await fs.syncDir(dir)
@@ -97,6 +101,7 @@ async function recoverLogs(dir: string, opts: ResolvedOptions, fs: FileSystem, v
     log.close()
     throw err
   }
+
   return { mem: new Memtable(logNumber), log, recoveredRecords: replay.records }
 }
 

@@ -39,14 +39,16 @@ export interface ReplayResult {
   logBytes: number
   /** Where replay stopped early, if it did. */
   damage: Damage | undefined
+  /** Logs not replayed at all (after a torn tail or a gap): not part of the history. */
+  unreplayed: number[]
 }
 
 /** Applies the records of the given logs, in order, to memtable. */
 export function replayLogs(fs: FileSystem, dir: string, logNumbers: number[], memtable: Memtable, startSequence: number, mode: WalRecovery): ReplayResult {
-  const result: ReplayResult = { lastSequence: startSequence, records: 0, logBytes: 0, damage: undefined }
+  const result: ReplayResult = { lastSequence: startSequence, records: 0, logBytes: 0, damage: undefined, unreplayed: [] }
   // The sequence the next record must carry; unknown until a record has been replayed.
   let expected: number | undefined
-  for (const number of logNumbers) {
+  for (const [i, number] of logNumbers.entries()) {
     const path = logFileName(dir, number)
     const file = fs.openRead(path)
     try {
@@ -60,6 +62,7 @@ export function replayLogs(fs: FileSystem, dir: string, logNumbers: number[], me
       if (log.gap !== undefined) {
         // The previous log lost records at its end: everything from here on is dropped.
         result.damage = { file: path, offset: log.firstOffset, reason: log.gap, truncated: true }
+        result.unreplayed = logNumbers.slice(i)
         return result
       }
       result.records += log.records
@@ -67,11 +70,17 @@ export function replayLogs(fs: FileSystem, dir: string, logNumbers: number[], me
       if (log.records > 0) expected = log.nextSequence
       result.damage ??= log.damage
       // Point-in-time recovery keeps the prefix before the first damage and nothing after.
-      if (log.damage !== undefined && mode === 'point-in-time') return result
+      if (log.damage !== undefined && mode === 'point-in-time') {
+        result.unreplayed = logNumbers.slice(i + 1)
+        return result
+      }
       // A torn tail was never synced, and a sync write is acknowledged only once every older
       // log is synced whole (group commit): no later log holds one, and replaying a later
       // log's surviving unsynced records would leave a hole in the history.
-      if (log.damage?.truncated) return result
+      if (log.damage?.truncated) {
+        result.unreplayed = logNumbers.slice(i + 1)
+        return result
+      }
     } finally {
       file.close()
     }

@@ -121,7 +121,11 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
     }
   }
 
-  for (const { parsed } of files.filter((f) => f.parsed?.kind === 'log').sort((a, b) => a.parsed!.number - b.parsed!.number)) {
+  // Logs below the MANIFEST's log number are flushed, kept only for the change feed: their
+  // entries are in tables already, and replaying them could bring back a key deleted since
+  // (once a compaction dropped its tombstone). Without a readable MANIFEST every log counts.
+  const flushedBelow = manifestLogNumber(dir, fs)
+  for (const { parsed } of files.filter((f) => f.parsed?.kind === 'log' && f.parsed.number >= flushedBelow).sort((a, b) => a.parsed!.number - b.parsed!.number)) {
     const path = logFileName(dir, parsed!.number)
     const file = fs.openRead(path)
     try {
@@ -195,4 +199,18 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
   }
   await fs.syncDir(dir)
   return report
+}
+
+/** The log number the MANIFEST records, or 0 when it cannot be read (then no log is known flushed). */
+function manifestLogNumber(dir: string, fs: FileSystem): number {
+  try {
+    const versions = VersionSet.openReadOnly(dir, fs)
+    try {
+      return versions.logNumber
+    } finally {
+      versions.close()
+    }
+  } catch {
+    return 0
+  }
 }

@@ -17,6 +17,8 @@ import { batchArg, binaryKey, boundArg, cacheFillArg, ingestSourceArg, iteratorR
 import type { BatchOperation, Bytes, IngestSource, IteratorOptions, PendingOp, ReadOptions, WriteOptions } from './arguments.js'
 import { BackgroundError } from './background-error.js'
 import { checkpoint, type CheckpointResult } from './checkpoint.js'
+import { ChangeFeed, changesArgs, type ChangesOptions } from './change-feed.js'
+import { FollowerChanges } from './follower-changes.js'
 import { closeHandle } from './close.js'
 import type { DbHandle } from './db-handle.js'
 import type { Follower } from './follower.js'
@@ -243,6 +245,23 @@ export class Shale {
     } catch (err) {
       return Promise.reject(err)
     }
+  }
+
+  /**
+   * The change feed: every committed write batch from sequence `since` on, in commit order,
+   * each whole as `{ sequence, operations }`, then new ones as they are committed, until the
+   * loop breaks or `signal` aborts (which ends it quietly). It reads the write-ahead logs, so
+   * it reaches back as far as they are kept (changesRetention); an older `since` throws
+   * SEQUENCE_UNAVAILABLE saying which sequences are available, and the feed ends with the same
+   * code at a db.ingest(), which writes no log. On a read-only handle it reads the writer's
+   * logs, looking for more every 50 ms. See docs/design.md#change-feed.
+   */
+  changes(options?: ChangesOptions): ChangeFeed {
+    this.#checkOpen()
+    const { writer, follower } = this.#handle
+    const source = writer?.changes ?? new FollowerChanges(follower!, () => this.#closed)
+    const { since, signal } = changesArgs(options, source.lastSequence())
+    return new ChangeFeed(source, since, signal)
   }
 
   /** True when opened with readOnly: true. */

@@ -45,6 +45,19 @@ export interface LifetimeStats {
   levels: { level: number; compactions: number; compactionBytesRead: number; compactionBytesWritten: number }[]
 }
 
+/** stats().changes: the range db.changes() can start from, and the logs kept for it. */
+export interface ChangesStats {
+  /** The newest committed sequence. */
+  lastSequence: number
+  /** The lowest `since` db.changes() accepts now (lastSequence + 1 when the logs hold no batch). */
+  firstSequence: number
+  /** Flushed logs kept by changesRetention, and their bytes (preallocated zeros included). */
+  retainedLogs: number
+  retainedBytes: number
+  /** Feeds open on this handle (each keeps the logs it has not read yet). */
+  feeds: number
+}
+
 /**
  * Sizes describe the store now; `lifetime` describes its whole life; every other counter is
  * per process: it counts what this handle did since it opened.
@@ -74,6 +87,8 @@ export interface DbStats {
   compactionWarning: string | undefined
   /** Counters over the store's life, unlike the per-process ones that follow. */
   lifetime: LifetimeStats
+  /** What the change feed (db.changes) can deliver now. */
+  changes: ChangesStats
   writes: number
   syncWrites: number
   gets: number
@@ -137,6 +152,7 @@ type Live = Pick<
   | 'compactionWarning'
   | 'space'
   | 'lifetime'
+  | 'changes'
 >
 
 /** What db.stats() reports besides the counters, gathered by the database from its parts. */
@@ -154,7 +170,7 @@ export interface StatsSources {
   ownsLogs: boolean
   lifetime: LifetimeCounters
   space: (() => DbStats['space']) | undefined
-  rest: Pick<DbStats, 'lastSequence' | 'snapshots' | 'openIterators' | 'fsyncs' | 'wal' | 'blockCache' | 'backgroundError' | 'compactionWarning'>
+  rest: Pick<DbStats, 'lastSequence' | 'snapshots' | 'openIterators' | 'fsyncs' | 'wal' | 'blockCache' | 'backgroundError' | 'compactionWarning' | 'changes'>
 }
 
 /** The object db.stats() returns. */

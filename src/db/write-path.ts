@@ -74,7 +74,14 @@ export class WritePath {
     this.#mem = mem
     this.#log = log
     this.#visibleSequence = core.versions.lastSequence
+    this.#watch(log)
     commit.addLog(log)
+  }
+
+  /** The change feed reads the log files: feeds waiting at the end hear of every append. */
+  #watch(log: LogWriter): void {
+    const changes = this.#core.changes
+    log.onAppend = () => changes.notify()
   }
 
   /** The sequence of the newest write fully applied: what a read at the latest state sees. */
@@ -282,6 +289,32 @@ export class WritePath {
     await this.flush()
   }
 
+  /**
+   * For an ingest being installed (writes held, memtable flushed): logs and syncs the marker
+   * the change feed stops at, an empty batch numbered `sequence + 1` (docs/format.md), before
+   * the MANIFEST edit that makes the ingest real. A crash between the two leaves a marker for
+   * an ingest that did not happen, which only ends a feed early; never the reverse. The
+   * ingest's own directory sync, which follows, makes a new log's entry durable. Without
+   * retention or an open feed nothing is logged: the flush before the ingest left no log a
+   * later feed could start in before it, so such a feed gets SEQUENCE_UNAVAILABLE anyway.
+   */
+  async logIngestMarker(sequence: number): Promise<void> {
+    const { errors, changes } = this.#core
+    if (!changes.retaining && changes.feeds === 0) return
+    try {
+      this.#batchBuffer.reset()
+      writeBatch(this.#batchBuffer, sequence + 1, [])
+      this.#log.addRecord(this.#batchBuffer.view())
+    } catch (err) {
+      throw errors.fail('append to the write-ahead log', err)
+    }
+    try {
+      await this.#log.sync()
+    } catch (err) {
+      throw errors.fail('sync the write-ahead log', err)
+    }
+  }
+
   /** The ingest's tables are in the current version: reads at the latest state see them. */
   publishIngest(sequence: number): void {
     this.#visibleSequence = sequence
@@ -319,6 +352,16 @@ export class WritePath {
   async idle(): Promise<void> {
     await this.#applied()
     await this.#flushes.idle()
+  }
+
+  /** Hands the log writer's buffered records to the file now (for a change feed waiting at the end). */
+  flushLogBuffer(): void {
+    if (this.#log.pendingBytes === 0 || this.#core.isClosed() || this.#core.errors.error) return
+    try {
+      this.#log.flush()
+    } catch (err) {
+      this.#core.errors.fail('write the write-ahead log', err)
+    }
   }
 
   /** For close: no more log flushes on the timer; the logs are closed next. */
@@ -361,6 +404,7 @@ export class WritePath {
     this.#imm = { memtable: this.#mem, log: this.#log }
     this.#mem = new Memtable(number)
     this.#log = log
+    this.#watch(log)
     this.#commit.addLog(log)
     void this.#flushes.push(async () => {
       if (errors.error) return
@@ -391,6 +435,8 @@ export class WritePath {
         work.flushes = 1
         work.flushBytes = meta.size
       }
+      // A log kept for the change feed must hold every record its table does, power cut or not.
+      if (this.#core.changes.retaining && imm.log.syncedSize < imm.log.size) await imm.log.sync()
       // The new table's directory entry, and the new log's: the edit names that log as live.
       await fs.syncDir(location)
       await versions.logAndApply(edit, work)

@@ -8,6 +8,7 @@ import type { CompactionRunner } from '../compaction/in-process-runner.js'
 import type { EventLoopGate } from '../util/event-loop-gate.js'
 import type { FileLock, FileSystem } from '../vfs/file-system.js'
 import type { BackgroundError } from './background-error.js'
+import { ChangeLogs } from './change-logs.js'
 import { CompactionScheduler } from './compaction-scheduler.js'
 import type { GroupCommit } from './group-commit.js'
 import { Ingester } from './ingest.js'
@@ -35,6 +36,7 @@ export class Writer {
   readonly writes: WritePath
   readonly compactions: CompactionScheduler
   readonly ingests: Ingester
+  readonly changes: ChangeLogs
   readonly #lock: FileLock
   readonly #files: ObsoleteFileCollector
 
@@ -42,8 +44,15 @@ export class Writer {
     const { location, fs, options, counters, errors, isClosed } = parts
     const { versions, tables } = recovered
     this.#lock = recovered.lock
-    this.#files = new ObsoleteFileCollector(fs, location, versions, tables, () => this.writes.unflushedLog)
-    const core = { location, fs, options, versions, tables, counters, errors, files: this.#files, isClosed }
+    this.changes = new ChangeLogs(fs, location, options.changesRetention, {
+      liveLog: () => Math.min(versions.logNumber, this.writes.unflushedLog),
+      lastSequence: () => versions.lastSequence,
+      newestLog: () => this.writes.memtable.logNumber,
+      flushLog: () => this.writes.flushLogBuffer(),
+    })
+    // Flushed logs stay while the change feed keeps them (changesRetention, open feeds).
+    this.#files = new ObsoleteFileCollector(fs, location, versions, tables, () => Math.min(this.writes.unflushedLog, this.changes.keepFrom()))
+    const core = { location, fs, options, versions, tables, counters, errors, files: this.#files, changes: this.changes, isClosed }
     this.compactions = new CompactionScheduler(core, parts.runner, parts.snapshots)
     this.writes = new WritePath(core, parts.commit, this.compactions, gate, recovered.mem, recovered.log)
     this.ingests = new Ingester(core, this.writes, this.compactions)

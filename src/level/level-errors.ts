@@ -17,6 +17,8 @@ const LEVEL_CODES: Record<ErrorCode, string> = {
   NOT_FOUND: 'LEVEL_NOT_FOUND',
   INVALID_ARGUMENT: 'LEVEL_INVALID_VALUE',
   UNSUPPORTED: 'LEVEL_NOT_SUPPORTED',
+  // The adapter does not offer the change feed; a Level code in case one crosses it.
+  SEQUENCE_UNAVAILABLE: 'LEVEL_NOT_FOUND',
 }
 
 const NOT_OPEN_CODES: Record<ClosedSubject, string> = {

@@ -65,6 +65,12 @@ export interface FileSystem {
   create(path: string, options?: CreateOptions): WritableFile
   openRead(path: string): RandomAccessFile
   readAll(path: string): Uint8Array
+  /**
+   * When the file was last written (milliseconds since the epoch), if this file system knows:
+   * how old a log kept for the change feed is (changesRetention.ms). Without it, a log's age
+   * counts from when this process first kept it.
+   */
+  mtimeMs?(path: string): number | undefined
   /** Renames a file, or (where the file system can: Node's) a directory. */
   rename(from: string, to: string): void
   remove(path: string): void

@@ -169,6 +169,15 @@ export class NodeFileSystem implements FileSystem {
     }
   }
 
+  mtimeMs(path: string): number | undefined {
+    try {
+      return fs.statSync(path).mtimeMs
+    } catch {
+      // Gone, or not statable: the caller falls back to when it first saw the file.
+      return undefined
+    }
+  }
+
   rename(from: string, to: string): void {
     try {
       fs.renameSync(from, to)

@@ -35,6 +35,8 @@ export class LogWriter {
   /** Set when an append or sync failed; every later call rethrows it. */
   #failure: unknown = undefined
   #closed = false
+  /** Called after bytes reach the file (each append): the change feed reads logs from their files. */
+  onAppend: (() => void) | undefined = undefined
 
   /**
    * Appends to `file` from its current size, so a writer can continue a log opened for
@@ -241,5 +243,6 @@ export class LogWriter {
     }
     this.#appended += this.#pending
     this.#pending = 0
+    this.onAppend?.()
   }
 }

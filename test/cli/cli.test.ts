@@ -363,3 +363,43 @@ test('cli: load --sorted bulk-loads sorted input all at once, and loads nothing 
     dir.remove()
   }
 })
+
+test('cli: changes prints the retained batches as JSON lines, refuses a since no longer kept, and --follow prints new writes', async () => {
+  const { Shale } = await import('../../src/index.js')
+  const { spawn } = await import('node:child_process')
+  const dir = tempDir()
+  const location = join(dir.path, 'db')
+  try {
+    let db = await Shale.open(location, { memtableSize: 4096, changesRetention: { bytes: 1 << 30 } })
+    for (let i = 0; i < 40; i++) await db.write([{ type: 'put', key: `k${i}`, value: `v${i}`.padEnd(200, '.') }, { type: 'del', key: Buffer.from([0xff, i]) }])
+    await db.close()
+    const all = shale('changes', location)
+    assert.equal(all.code, 0, all.err)
+    const lines = all.out.trim().split('\n').map((l) => JSON.parse(l))
+    assert.equal(lines.length, 40)
+    assert.deepEqual(lines[1], { sequence: 3, operations: [{ type: 'put', key: 'k1', value: 'v1'.padEnd(200, '.') }, { type: 'del', key: { hex: 'ff01' } }] })
+    assert.deepEqual(shale('changes', location, '--since', '78').out.trim().split('\n').map((l) => JSON.parse(l).sequence), [77, 79])
+    // Reopened without retention: the flushed logs go, and an old since is refused with the range.
+    db = await Shale.open(location, { memtableSize: 4096 })
+    await db.put('x', 'y')
+    const refused = shale('changes', location, '--since', '1')
+    assert.equal(refused.code, 1)
+    assert.match(refused.err, /^shale: SEQUENCE_UNAVAILABLE: .*hold sequences \d+ to \d+/)
+    // --follow beside the writer (a read-only handle in the child) prints what it writes next.
+    const child = spawn(process.execPath, [MAIN, 'changes', location, '--follow'], { stdio: ['ignore', 'pipe', 'pipe'] })
+    let out = ''
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()))
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    await new Promise((resolve) => setTimeout(resolve, 500))
+    await db.write([{ type: 'put', key: 'f1', value: 'one' }], { sync: true })
+    await db.write([{ type: 'del', key: 'f1' }], { sync: true })
+    for (let i = 0; i < 100 && out.split('\n').length < 4; i++) await new Promise((resolve) => setTimeout(resolve, 50))
+    child.kill('SIGTERM')
+    assert.equal(await exited, 0)
+    const followed = out.trim().split('\n').map((l) => JSON.parse(l))
+    assert.deepEqual(followed.map((b) => b.operations[0]), [{ type: 'put', key: 'x', value: 'y' }, { type: 'put', key: 'f1', value: 'one' }, { type: 'del', key: 'f1' }])
+    await db.close()
+  } finally {
+    dir.remove()
+  }
+})

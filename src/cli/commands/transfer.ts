@@ -25,7 +25,7 @@ function fromJson(x: unknown, what: string, line: number): Buffer {
   throw new ShaleError('INVALID_ARGUMENT', `Line ${line}: ${what} must be a string or {"hex": "..."}`)
 }
 
-function toJson(b: Buffer): JsonBytes {
+export function toJson(b: Buffer): JsonBytes {
   const text = b.toString('utf8')
   return Buffer.from(text, 'utf8').equals(b) ? text : { hex: b.toString('hex') }
 }
