@@ -87,14 +87,16 @@ export function pendingOp(kind: ValueKind, key: unknown, value: unknown, allowEm
 /**
  * A range deletion [gte, lt) as an operation (key = gte, value = lt, as the log stores it),
  * or undefined for an empty range (gte equal to lt), which deletes nothing. Bounds are
- * positions, so the empty bound is allowed; each is at most MAX_KEY_SIZE bytes.
+ * positions, so the empty bound is allowed; gte is at most MAX_KEY_SIZE bytes, and lt one
+ * more (the successor of the longest key). With `openEnd`, lt may be undefined: the value
+ * stays undefined until the write path fixes the end (open-range-end.ts).
  */
-export function rangeDeletionOp(gte: unknown, lt: unknown, what = 'range'): PendingOp | undefined {
+export function rangeDeletionOp(gte: unknown, lt: unknown, what = 'range', openEnd = false): PendingOp | undefined {
   const start = boundArg(gte, `gte of ${what}`)
+  if (start.length > MAX_KEY_SIZE) throw invalidArgument(`Invalid gte of ${what}: ${start.length} bytes exceeds the limit of ${MAX_KEY_SIZE}`)
+  if (lt === undefined && openEnd) return { kind: ValueKind.RangeDeletion, key: start, value: undefined, skey: '' }
   const end = boundArg(lt, `lt of ${what}`)
-  for (const [b, name] of [[start, 'gte'], [end, 'lt']] as const) {
-    if (b.length > MAX_KEY_SIZE) throw invalidArgument(`Invalid ${name} of ${what}: ${b.length} bytes exceeds the limit of ${MAX_KEY_SIZE}`)
-  }
+  if (end.length > MAX_KEY_SIZE + 1) throw invalidArgument(`Invalid lt of ${what}: ${end.length} bytes exceeds the limit of ${MAX_KEY_SIZE + 1}`)
   const c = compareBytes(start, end)
   if (c > 0) throw invalidArgument(`Invalid ${what}: gte sorts after lt`)
   if (c === 0) return undefined

@@ -102,10 +102,12 @@ export class Shale {
    * not depend on how many keys the range holds (compactions reclaim their space later).
    * Keys written after it are unaffected, and snapshots taken before still see the range.
    * gte equal to lt deletes nothing (the call still succeeds); gte after lt is INVALID_ARGUMENT.
+   * Without lt, every key from gte on: the end is fixed as the write is numbered, just past
+   * the largest key then stored, and that is what the log and the change feed record.
    */
-  deleteRange(gte: Bytes, lt: Bytes, options?: WriteOptions): Promise<void> {
+  deleteRange(gte: Bytes, lt?: Bytes, options?: WriteOptions): Promise<void> {
     return this.#write(() => {
-      const op = rangeDeletionOp(gte, lt)
+      const op = rangeDeletionOp(gte, lt, 'range', true)
       return op === undefined ? [] : [op]
     }, options)
   }

@@ -13,13 +13,14 @@ import { closedError } from '../errors.js'
 import { logFileName } from '../base/file-names.js'
 import { Memtable } from '../memtable/memtable.js'
 import { ByteWriter } from '../util/coding.js'
-import { copyBytes, EMPTY_BYTES } from '../util/bytes.js'
+import { compareBytes, copyBytes, EMPTY_BYTES } from '../util/bytes.js'
 import { SerialQueue } from '../util/serial-queue.js'
 import type { EventLoopGate } from '../util/event-loop-gate.js'
 import { emptyEdit } from '../version/version-edit.js'
 import { LogWriter } from '../wal/log-writer.js'
 import { writeBatch } from '../wal/write-batch.js'
 import type { PendingOp } from './arguments.js'
+import { hasOpenRangeEnd, resolveOpenRangeEnds } from './open-range-end.js'
 import type { CompactionScheduler } from './compaction-scheduler.js'
 import type { DbCore } from './db-core.js'
 import { writeLevel0Table } from './flush.js'
@@ -128,6 +129,7 @@ export class WritePath {
   }
 
   async write(ops: PendingOp[], sync: boolean): Promise<void> {
+    const openRangeEnd = hasOpenRangeEnd(ops)
     const { versions, options, counters, errors } = this.#core
     if (errors.resumable && errors.error && !this.#core.isClosed()) {
       ownBuffers(ops)
@@ -165,6 +167,14 @@ export class WritePath {
         if (again) return again
         continue
       }
+      // An open range end is fixed from the memtable's keys: every earlier write must be in it.
+      if (openRangeEnd && this.#applying !== undefined) {
+        ownBuffers(ops)
+        await this.#applied()
+        const again = this.checkWritable()
+        if (again) return again
+        continue
+      }
       if (this.#mem.approximateBytes < options.memtableSize) break
       if (this.#applying !== undefined) {
         ownBuffers(ops)
@@ -182,6 +192,12 @@ export class WritePath {
       await this.#flushes.idle()
       const again = this.checkWritable()
       if (again) return again
+    }
+    if (openRangeEnd) {
+      // Nothing can run between this and the numbering below: the end covers every key
+      // written before, and none after.
+      ops = resolveOpenRangeEnds(ops, this.#largestStoredKey())
+      if (ops.length === 0) return
     }
     const seq = versions.lastSequence + 1
     try {
@@ -325,6 +341,21 @@ export class WritePath {
     const ingest = this.#ingest
     this.#ingest = undefined
     ingest?.end()
+  }
+
+  /** The largest user key in the memtables and tables (bounds of tables, so perhaps a little past it). */
+  #largestStoredKey(): Uint8Array | undefined {
+    let largest: Uint8Array | undefined
+    const consider = (k: Uint8Array | undefined): void => {
+      if (k !== undefined && (largest === undefined || compareBytes(k, largest) > 0)) largest = k
+    }
+    consider(this.#mem.largestUserKey())
+    consider(this.#imm?.memtable.largestUserKey())
+    // Level 0's tables overlap; in deeper levels they are sorted, so the last one ends last.
+    const levels = this.#core.versions.current.levels
+    for (const f of levels[0]!) consider(f.largestKey)
+    for (let level = 1; level < levels.length; level++) consider(levels[level]!.at(-1)?.largestKey)
+    return largest
   }
 
   /** Settles (never rejects) once every write logged so far is applied. */

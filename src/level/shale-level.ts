@@ -7,6 +7,7 @@ import { AbstractIterator, AbstractLevel, AbstractSnapshot } from 'abstract-leve
 import type { AbstractDatabaseOptions, AbstractOpenOptions } from 'abstract-level'
 import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type CheckpointResult, type IteratorOptions, type Options, type Snapshot } from '../index.js'
 import { nativeBuffer, utf8Decode, utf8Length } from '#runtime'
+import { compareBytes } from '../util/bytes.js'
 import { levelError } from './level-errors.js'
 import { misspeltOption } from './misspelt-option.js'
 
@@ -137,31 +138,15 @@ function successor(k: Uint8Array): Uint8Array {
   return out
 }
 
-function compareKeys(a: Uint8Array, b: Uint8Array): number {
-  const n = Math.min(a.length, b.length)
-  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
-  return a.length - b.length
-}
-
 /**
- * A clear's range as [gte, lt) for deleteRange, or undefined when it holds nothing. Without
- * an upper bound, lt is just past the last key in the range now (the empty key is the lowest
- * one, so a missing lower bound needs nothing of the kind).
+ * A clear's range as [gte, lt) for deleteRange; lt undefined when the range has no upper
+ * bound (deleteRange then ends it past the last key present). The empty key is the lowest
+ * one, so a missing lower bound needs nothing of the kind.
  */
-async function clearRange(db: Shale, o: PrivateIteratorOptions): Promise<{ gte: Uint8Array; lt: Uint8Array } | undefined> {
+function clearRange(o: PrivateIteratorOptions): { gte: Uint8Array; lt: Uint8Array | undefined } {
   const gte = o.gte !== undefined ? asBytes(o.gte) : o.gt !== undefined ? successor(asBytes(o.gt)) : new Uint8Array(0)
-  let lt = o.lt !== undefined ? asBytes(o.lt) : o.lte !== undefined ? successor(asBytes(o.lte)) : undefined
-  if (lt === undefined) {
-    const it = db.iterator({ gte, reverse: true, limit: 1, fillCache: false })
-    try {
-      const [last] = await it.nextv(1)
-      if (last === undefined) return undefined
-      lt = successor(last[0])
-    } finally {
-      it.close()
-    }
-  }
-  return compareKeys(gte, lt) < 0 ? { gte, lt } : undefined
+  const lt = o.lt !== undefined ? asBytes(o.lt) : o.lte !== undefined ? successor(asBytes(o.lte)) : undefined
+  return { gte, lt }
 }
 
 export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K, V> {
@@ -325,17 +310,23 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
   }
 
   /**
-   * Deletes a range: without a limit, by one range tombstone (db.deleteRange), whatever the
-   * number of keys; with one, which needs counting, on a snapshot of it, in batches. Either
-   * way later writes are unaffected.
+   * Deletes a range: without a limit or a snapshot, by one range tombstone (db.deleteRange),
+   * whatever the number of keys; otherwise (a limit needs counting, a snapshot's view of the
+   * range is not what a tombstone deletes) in batches, iterating a snapshot. Either way later
+   * writes are unaffected.
    */
   async _clear(options: PrivateIteratorOptions): Promise<void> {
     // Refused even when the range is empty, as every other write of a read-only handle is.
     if (this.#engine.readOnly) throw levelError(new ShaleError('READ_ONLY', `Cannot clear ${this.location}: it is open read-only`))
-    if (options.limit === -1 || options.limit === Infinity || options.limit === undefined) {
+    const unlimited = options.limit === -1 || options.limit === Infinity || options.limit === undefined
+    if (unlimited && options.snapshot === undefined) {
+      // Called at once, with nothing awaited first: the range deletion is numbered before any
+      // write made after clear() was called, so none of those is deleted.
+      const { gte, lt } = clearRange(options)
+      // A range that sorts backwards (gt: 'b', lt: 'a') holds nothing; deleteRange would refuse it.
+      if (lt !== undefined && compareBytes(gte, lt) >= 0) return
       try {
-        const range = await clearRange(this.#engine, options)
-        if (range !== undefined) await this.#engine.deleteRange(range.gte, range.lt)
+        await this.#engine.deleteRange(gte, lt)
       } catch (err) {
         throw levelError(err)
       }

@@ -98,6 +98,12 @@ export class Memtable {
     return { seq: list.seq(n), kind: list.kind(n), value: list.value(n) }
   }
 
+  /** The largest user key added (a view), range tombstones aside; undefined when there is none. */
+  largestUserKey(): Uint8Array | undefined {
+    const last = this.#list.seekLT()
+    return last === NONE ? undefined : this.#list.key(last)
+  }
+
   iterator(): InternalIterator {
     return new MemtableCursor(this.#list)
   }

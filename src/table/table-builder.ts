@@ -224,16 +224,21 @@ export class TableBuilder {
       this.#state = 'failed'
       throw err
     }
-    // Bounds cover the tombstones too. A tombstone's end is exclusive, but is recorded as the
-    // (inclusive) largest key: the table then looks one key wider than it is, which every use
-    // of bounds (overlap tests) tolerates (docs/format.md#applying-a-version-edit).
+    // Bounds cover the tombstones too. A tombstone's end is exclusive: when it is some key's
+    // successor (that key and a zero byte, as compactions cut tombstones between two output
+    // tables) the largest key it covers is exactly that key, so it is recorded; otherwise the
+    // end itself is, and the table looks one key wider than it is, which every use of bounds
+    // (overlap tests) tolerates (docs/format.md#applying-a-version-edit). Exactness matters
+    // at a cut: the next table starts at the successor, and two tables of one level must not
+    // share a bound, or a get of that key would search only the first.
     let smallestKey: Uint8Array | undefined = this.#smallestKey
     let smallestSeq = this.#smallestSeq
     let largestKey: Uint8Array | undefined = this.#entries > 0 ? this.#prevKey.slice(0, this.#prevUserKeyLength) : undefined
     let largestSeq = this.#prevSeq
     for (const t of tombstones) {
       if (smallestKey === undefined || compareBytes(t.start, smallestKey) < 0) [smallestKey, smallestSeq] = [t.start, t.seq]
-      if (largestKey === undefined || compareBytes(t.end, largestKey) > 0) [largestKey, largestSeq] = [t.end, t.seq]
+      const last = largestCoveredBound(t.end)
+      if (largestKey === undefined || compareBytes(last, largestKey) > 0) [largestKey, largestSeq] = [last, t.seq]
     }
     return {
       fileSize: this.#flushedTo,
@@ -328,4 +333,9 @@ export class TableBuilder {
       largestSeq: this.#maxSeq,
     })
   }
+}
+
+/** The inclusive bound recorded for a tombstone ending (exclusively) at end; see finish(). */
+function largestCoveredBound(end: Uint8Array): Uint8Array {
+  return end.length > 0 && end[end.length - 1] === 0 ? end.subarray(0, end.length - 1) : end
 }
