@@ -145,7 +145,8 @@ function successor(k: Uint8Array): Uint8Array {
  */
 function clearRange(o: PrivateIteratorOptions): { gte: Uint8Array; lt: Uint8Array | undefined } {
   const gte = o.gte !== undefined ? asBytes(o.gte) : o.gt !== undefined ? successor(asBytes(o.gt)) : new Uint8Array(0)
-  const lt = o.lt !== undefined ? asBytes(o.lt) : o.lte !== undefined ? successor(asBytes(o.lte)) : undefined
+  // As for iterators, gte wins over gt and lte over lt when both are given.
+  const lt = o.lte !== undefined ? successor(asBytes(o.lte)) : o.lt !== undefined ? asBytes(o.lt) : undefined
   return { gte, lt }
 }
 
