@@ -66,10 +66,16 @@ export class RangeTombstoneSet {
 
   /** The fragment holding key, or undefined. */
   fragmentAt(key: Uint8Array): TombstoneFragment | undefined {
+    const at = this.indexAt(key)
+    return at < 0 ? undefined : this.fragments[at]
+  }
+
+  /** The index of the fragment holding key, or -1. */
+  indexAt(key: Uint8Array): number {
     const f = this.fragments
-    if (f.length === 0) return undefined
+    if (f.length === 0) return -1
     const h = f[this.#hint]
-    if (h !== undefined && compareBytes(key, h.start) >= 0 && compareBytes(key, h.end) < 0) return h
+    if (h !== undefined && compareBytes(key, h.start) >= 0 && compareBytes(key, h.end) < 0) return this.#hint
     // The last fragment starting at or before key.
     let lo = 0
     let hi = f.length
@@ -78,11 +84,9 @@ export class RangeTombstoneSet {
       if (compareBytes(f[mid]!.start, key) <= 0) lo = mid + 1
       else hi = mid
     }
-    if (lo === 0) return undefined
-    const frag = f[lo - 1]!
-    if (compareBytes(key, frag.end) >= 0) return undefined
+    if (lo === 0 || compareBytes(key, f[lo - 1]!.end) >= 0) return -1
     this.#hint = lo - 1
-    return frag
+    return lo - 1
   }
 
   /** The newest tombstone sequence <= readSeq covering key; 0 when none does. */

@@ -7,7 +7,9 @@
 
 import { bottomLevelTask, manualTask, outputNumberBudget, pickCompaction, type CompactionTask } from '../compaction/compaction-picker.js'
 import type { CompactionRunner } from '../compaction/in-process-runner.js'
+import { coveredTables, type CoveredTable } from '../compaction/delete-only.js'
 import { reservedNumbers } from '../compaction/reserved-numbers.js'
+import { emptyEdit } from '../version/version-edit.js'
 import { SerialQueue } from '../util/serial-queue.js'
 import { NUM_LEVELS } from '../base/levels.js'
 import type { DbCore } from './db-core.js'
@@ -38,6 +40,13 @@ export class CompactionScheduler {
       try {
         for (;;) {
           if (errors.error || this.#core.isClosed()) return
+          // Tables range tombstones hide go first: dropping them costs no I/O and may
+          // leave nothing for the merge below to do.
+          const covered = coveredTables(versions.current, this.#core.tables, this.#snapshots.sequences())
+          if (covered.length > 0) {
+            await this.#dropCovered(covered)
+            continue
+          }
           const task = pickCompaction(versions.current, options, versions.compactPointers)
           if (task === undefined) return
           await this.#compact(task)
@@ -75,6 +84,9 @@ export class CompactionScheduler {
   async compactRange(start: Uint8Array | undefined, end: Uint8Array | undefined, onProgress?: (done: number, total: number) => void): Promise<void> {
     const { versions, options, errors } = this.#core
     const run = this.#queue.push(async () => {
+      // What range tombstones hide needs no merging (the caller's flush put them in tables).
+      const covered = coveredTables(versions.current, this.#core.tables, this.#snapshots.sequences())
+      if (covered.length > 0) await this.#dropCovered(covered)
       const levels = versions.current.levels
       let bottom = 1
       for (let l = 1; l < NUM_LEVELS; l++) if (levels[l]!.length > 0) bottom = l
@@ -97,6 +109,17 @@ export class CompactionScheduler {
     }
     if (errors.error) throw errors.error
     void this.schedule()
+  }
+
+  /** A delete-only compaction: one MANIFEST edit removes the tables; their files become obsolete. */
+  async #dropCovered(covered: readonly CoveredTable[]): Promise<void> {
+    const { versions, counters, files } = this.#core
+    const edit = emptyEdit()
+    edit.deletedFiles = covered.map(({ level, file }) => ({ level, number: file.number }))
+    await versions.logAndApply(edit)
+    counters.deleteOnlyTables += covered.length
+    for (const { file } of covered) counters.deleteOnlyBytes += file.size
+    files.collect()
   }
 
   /** Runs one compaction task and installs its result. */

@@ -100,6 +100,9 @@ export interface DbStats {
   compactionBytesRead: number
   compactionBytesWritten: number
   trivialMoves: number
+  /** Tables dropped whole, unread, because range tombstones hide all they hold (delete-only compactions), and their bytes. */
+  deleteOnlyTables: number
+  deleteOnlyBytes: number
   droppedShadowed: number
   droppedTombstones: number
   /** (WAL + flush + ingest + compaction bytes written) / user bytes written (ingested ones included), by this process; see lifetime.writeAmplification. */
@@ -266,6 +269,8 @@ export class StatsCounters {
   flushBytes = 0
   flushMillis = 0
   trivialMoves = 0
+  deleteOnlyTables = 0
+  deleteOnlyBytes = 0
   droppedShadowed = 0
   droppedTombstones = 0
   writeStalls = 0
@@ -338,6 +343,8 @@ export class StatsCounters {
       compactionBytesRead,
       compactionBytesWritten,
       trivialMoves: this.trivialMoves,
+      deleteOnlyTables: this.deleteOnlyTables,
+      deleteOnlyBytes: this.deleteOnlyBytes,
       droppedShadowed: this.droppedShadowed,
       droppedTombstones: this.droppedTombstones,
       writeAmplification: this.userBytes === 0 ? 0 : written / this.userBytes,

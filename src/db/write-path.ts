@@ -11,6 +11,8 @@
 import { cancelLater, later, yieldToLoop, type Later } from '#runtime'
 import { closedError } from '../errors.js'
 import { logFileName } from '../base/file-names.js'
+import { ValueKind } from '../base/internal-key.js'
+import { coversTableBytes } from '../compaction/delete-only.js'
 import { Memtable } from '../memtable/memtable.js'
 import { ByteWriter } from '../util/coding.js'
 import { compareBytes, copyBytes, EMPTY_BYTES } from '../util/bytes.js'
@@ -212,6 +214,7 @@ export class WritePath {
     for (const op of ops) counters.userBytes += op.key.length + (op.value?.length ?? 0)
     counters.writes += ops.length
     const applying = this.#apply(this.#mem, ops, seq)
+    this.#flushForRangeDeletions(ops)
     if (sync) {
       counters.syncWrites++
       try {
@@ -356,6 +359,23 @@ export class WritePath {
     for (const f of levels[0]!) consider(f.largestKey)
     for (let level = 1; level < levels.length; level++) consider(levels[level]!.at(-1)?.largestKey)
     return largest
+  }
+
+  /**
+   * A range deletion over tables holding more than the memtable does is flushed at once:
+   * once in a table it lets a delete-only compaction drop them (compaction/delete-only.ts),
+   * freeing their space and sparing iterators the walk over what they hide. A failure is
+   * the background error's to report.
+   */
+  #flushForRangeDeletions(ops: readonly PendingOp[]): void {
+    const version = this.#core.versions.current
+    for (const op of ops) {
+      if (op.kind !== ValueKind.RangeDeletion) continue
+      if (coversTableBytes(version, op.key, op.value!, Math.max(1, this.#mem.approximateBytes))) {
+        this.flush().catch(() => {})
+        return
+      }
+    }
   }
 
   /** Settles (never rejects) once every write logged so far is applied. */

@@ -7,7 +7,6 @@ import { AbstractIterator, AbstractLevel, AbstractSnapshot } from 'abstract-leve
 import type { AbstractDatabaseOptions, AbstractOpenOptions } from 'abstract-level'
 import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type CheckpointResult, type IteratorOptions, type Options, type Snapshot } from '../index.js'
 import { nativeBuffer, utf8Decode, utf8Length } from '#runtime'
-import { compareBytes } from '../util/bytes.js'
 import { levelError } from './level-errors.js'
 import { misspeltOption } from './misspelt-option.js'
 
@@ -136,6 +135,13 @@ function successor(k: Uint8Array): Uint8Array {
   const out = new Uint8Array(k.length + 1)
   out.set(k)
   return out
+}
+
+/** Bytewise order, the engine's (the adapter uses only the engine's public API). */
+function compareKeys(a: Uint8Array, b: Uint8Array): number {
+  const n = Math.min(a.length, b.length)
+  for (let i = 0; i < n; i++) if (a[i] !== b[i]) return a[i]! - b[i]!
+  return a.length - b.length
 }
 
 /**
@@ -325,7 +331,7 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
       // write made after clear() was called, so none of those is deleted.
       const { gte, lt } = clearRange(options)
       // A range that sorts backwards (gt: 'b', lt: 'a') holds nothing; deleteRange would refuse it.
-      if (lt !== undefined && compareBytes(gte, lt) >= 0) return
+      if (lt !== undefined && compareKeys(gte, lt) >= 0) return
       try {
         await this.#engine.deleteRange(gte, lt)
       } catch (err) {
