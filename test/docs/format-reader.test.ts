@@ -384,7 +384,8 @@ function logEntries(file: Buffer): { key: string; seq: number; kind: number; val
       const key = record.subarray(p, p + n).toString()
       p += n
       let value = ''
-      if (kind === 1) {
+      // A Value carries its value, a RangeDeletion its exclusive end.
+      if (kind === 1 || kind === 2) {
         ;[n, p] = varint(record, p)
         value = record.subarray(p, p + n).toString()
         p += n
@@ -579,5 +580,62 @@ test('open applies the documented rule to damage in a log and in the MANIFEST', 
   } finally {
     for (const d of scratch) d.remove()
     base.remove()
+  }
+})
+
+test('range deletions as docs/format.md says: kind 2 in the log with a concrete end, table bounds, tag 8195, a table with no entries', async () => {
+  const dir = tempDir()
+  try {
+    let db = await Shale.open(dir.path)
+    await db.put('m1', 'v') // 1
+    await db.deleteRange('b', 'c') // 2
+    await db.deleteRange('m') // 3: no end given; logged as the successor of 'm1'
+    await db.close()
+    const logs = (): string[] => readdirSync(dir.path).filter((n) => n.endsWith('.log')).sort()
+    assert.deepEqual(logs().flatMap((n) => logEntries(readFileSync(join(dir.path, n)))), [
+      { key: 'm1', seq: 1, kind: 1, value: 'v' },
+      { key: 'b', seq: 2, kind: 2, value: 'c' },
+      { key: 'm', seq: 3, kind: 2, value: 'm1\0' },
+    ])
+    db = await Shale.open(dir.path) // recovery writes the log into a table
+    await db.deleteRange('x', 'y') // 4, alone in its memtable
+    await db.flush()
+    await db.deleteRange('zz') // nothing stored at or after 'zz': nothing is written
+    await db.put('q', 'v') // so this is 5
+    await db.close()
+    assert.deepEqual(logs().flatMap((n) => logEntries(readFileSync(join(dir.path, n)))).at(-1), { key: 'q', seq: 5, kind: 1, value: 'v' })
+
+    const state = replayManifest(dir.path)
+    const manifest = readFileSync(join(dir.path, readFileSync(join(dir.path, 'CURRENT'), 'utf8').trim()))
+    const counts = new Map<number, number>()
+    for (const f of readLogRecords(manifest).flatMap((r) => editFields(r)).filter((f) => f.tag === 8195)) {
+      const value = (f as { value: Buffer }).value
+      const [number, p] = varint(value, 0)
+      counts.set(number, varint(value, p)[0])
+    }
+    const tables = [...state.levels].sort(([a], [b]) => a - b)
+    assert.equal(tables.length, 2)
+    const [withEntries, a] = tables[0]!
+    const [onlyRange, b] = tables[1]!
+    assert.deepEqual(counts, new Map([[withEntries, 2], [onlyRange, 1]]), 'tag 8195: file number and count')
+
+    const first = readTable(join(dir.path, `${String(withEntries).padStart(6, '0')}.sst`))
+    assert.deepEqual(first.rows, [{ key: 'm1', seq: 1, kind: 1, value: 'v' }])
+    assert.deepEqual(first.rangeDeletions, [
+      { start: 'b', end: 'c', seq: 2, kind: 2 },
+      { start: 'm', end: 'm1\0', seq: 3, kind: 2 },
+    ])
+    // Smallest: the range deletion start 'b' sorts first. Largest: 'm1\0' without its 00 ties
+    // the last entry's key, and the entry is kept.
+    assert.deepEqual([boundOf(a.smallest), boundOf(a.largest)], [{ key: 'b', kind: 1, seq: 2 }, { key: 'm1', kind: 1, seq: 1 }])
+
+    const second = readTable(join(dir.path, `${String(onlyRange).padStart(6, '0')}.sst`))
+    assert.deepEqual(second.rows, [], 'no entries')
+    assert.deepEqual(second.dataBlockTypes, [], 'no data block: the index block has no entry')
+    assert.deepEqual(second.rangeDeletions, [{ start: 'x', end: 'y', seq: 4, kind: 2 }])
+    // An end not ending in 00 is recorded as it is.
+    assert.deepEqual([boundOf(b.smallest), boundOf(b.largest)], [{ key: 'x', kind: 1, seq: 4 }, { key: 'y', kind: 1, seq: 4 }])
+  } finally {
+    dir.remove()
   }
 })
