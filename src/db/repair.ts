@@ -9,8 +9,9 @@ import { joinPath } from '#runtime'
 import { ShaleError } from '../errors.js'
 import { lockFileName, logFileName, parseFileName } from '../base/file-names.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
-import { ValueKind } from '../base/internal-key.js'
+import { MAX_SEQUENCE, ValueKind } from '../base/internal-key.js'
 import { NUM_LEVELS } from '../base/levels.js'
+import { RangeTombstoneSet } from '../base/range-tombstones.js'
 import { resolveOptions, type Options } from '../base/options.js'
 import { OutputSplitter } from '../compaction/output-splitter.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
@@ -94,6 +95,7 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
       } finally {
         it.close()
       }
+      for (const t of reader.rangeTombstones().tombstones()) if (t.seq > lastSequence) lastSequence = t.seq
       intact.push(reader)
       report.tablesIntact++
     } catch {
@@ -148,7 +150,10 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
   }
 
   // Merge everything; keep the newest version of each key, and drop tombstones (nothing
-  // lies below the last level, and no snapshot can exist during a repair).
+  // lies below the last level, and no snapshot can exist during a repair). A key whose newest
+  // version lies under a newer range tombstone (of an intact table, a salvaged block or a
+  // log) is deleted, so the tombstones are applied here and need not be written out.
+  const rangeTombstones = RangeTombstoneSet.build([...recovered.rawRangeTombstones(), ...intact.flatMap((t) => t.rangeTombstones().tombstones())])
   const sources: InternalIterator[] = [recovered.iterator(), ...intact.map((t) => t.iterator())]
   const merged = new MergingIterator(sources)
   const splitter = new OutputSplitter(fs, dir, opts, () => nextNumber++)
@@ -160,6 +165,7 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
       if (previous !== undefined && bytesEqual(key, previous)) continue
       previous = copyBytes(key)
       if (merged.kind() === ValueKind.Deletion) continue
+      if (rangeTombstones.maxCovering(key, MAX_SEQUENCE) > merged.seq()) continue
       if (splitter.full) await splitter.cut()
       splitter.add(key, merged.seq(), merged.kind(), merged.value())
       report.keys++

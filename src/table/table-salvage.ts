@@ -35,14 +35,16 @@ export interface SalvageResult {
   lostBytes: number
   /** Why the footer or index could not be used, so the table was scanned for its blocks. */
   unreadable: string | undefined
+  /** Range tombstones recovered (passed to onEntry with kind RangeDeletion: key = start, value = end). */
+  rangeDeletions: number
 }
 
 type Row = [Uint8Array, number, ValueKind, Uint8Array]
 
-/** Calls onEntry for every entry of every intact data block, in file order. */
+/** Calls onEntry for every entry of every intact data block, in file order, and for every range tombstone of an intact range-deletion block. */
 export function salvageTable(file: RandomAccessFile, fileName: string, onEntry: (key: Uint8Array, seq: number, kind: ValueKind, value: Uint8Array) => void): SalvageResult {
   const bytes = file.read(0, file.size)
-  const result: SalvageResult = { entries: 0, blocks: 0, lostBlocks: undefined, lostEntries: undefined, lostBytes: 0, unreadable: undefined }
+  const result: SalvageResult = { entries: 0, blocks: 0, lostBlocks: undefined, lostEntries: undefined, lostBytes: 0, unreadable: undefined, rangeDeletions: 0 }
   let footer: Footer | undefined
   try {
     footer = readFooter(file, fileName)
@@ -82,12 +84,20 @@ export function salvageTable(file: RandomAccessFile, fileName: string, onEntry: 
     }
     expectedBlocks = properties?.dataBlocks ?? expectedBlocks
   }
+  const emitRangeDeletions = (rows: Row[]): void => {
+    for (const [k, seq, kind, v] of rows) onEntry(k, seq, kind, v)
+    result.rangeDeletions += rows.length
+  }
   for (const h of handles) {
-    const rows = attempt(() => dataBlockRows(readBlock(bytes, h, fileName, version)))
+    const rows = attempt(() => blockRows(readBlock(bytes, h, fileName, version), false))
     if (rows === undefined) {
-      // A scanned block's checksum verified, so if it is not a data block it is the filter;
-      // a block the index lists is a damaged data block.
-      if (scanned) continue
+      // A scanned block's checksum verified, so if it is not a data block it is the filter
+      // or the range deletions; a block the index lists is a damaged data block.
+      if (scanned) {
+        const tombstones = attempt(() => blockRows(readBlock(bytes, h, fileName, version), true))
+        if (tombstones !== undefined) emitRangeDeletions(tombstones)
+        continue
+      }
       result.lostBytes += h.size + BLOCK_TRAILER_SIZE
       continue
     }
@@ -95,6 +105,14 @@ export function salvageTable(file: RandomAccessFile, fileName: string, onEntry: 
     for (const [k, seq, kind, v] of rows) onEntry(k, seq, kind, v)
     result.entries += rows.length
     result.blocks++
+  }
+  // With the index, the range-deletion block is found through the properties. Losing it
+  // would bring deleted keys back, so its damage counts as lost bytes like a data block's.
+  if (!scanned && properties?.rangeDeletions !== undefined) {
+    const h = { offset: properties.rangeDeletionOffset!, size: properties.rangeDeletionSize! }
+    const rows = attempt(() => blockRows(readBlock(bytes, h, fileName, version), true))
+    if (rows === undefined) result.lostBytes += h.size + BLOCK_TRAILER_SIZE
+    else emitRangeDeletions(rows)
   }
   if (expectedBlocks !== undefined) result.lostBlocks = Math.max(0, expectedBlocks - result.blocks)
   if (properties !== undefined) result.lostEntries = Math.max(0, properties.entries - result.entries)
@@ -129,18 +147,19 @@ function indexHandles(index: Block): BlockHandle[] {
   return handles
 }
 
-/** A data block's entries; throws if the block does not decode as one. */
-function dataBlockRows(block: Block): Row[] {
+/** A data block's entries, or a range-deletion block's; throws if the block does not decode as one. */
+function blockRows(block: Block, rangeDeletions: boolean): Row[] {
   const rows: Row[] = []
   const c = new BlockCursor(block, compareInternalKeys)
   let previous: Uint8Array | undefined
   for (c.seekToFirst(); c.valid(); c.next()) {
     const ikey = copyBytes(c.key())
     const kind = ikey.length >= TRAILER_SIZE ? kindOf(ikey) : -1
-    if (kind !== ValueKind.Value && kind !== ValueKind.Deletion) throw new Error('not an internal key')
+    const expected = rangeDeletions ? kind === ValueKind.RangeDeletion : kind === ValueKind.Value || kind === ValueKind.Deletion
+    if (!expected) throw new Error('not an internal key of this block')
     if (previous !== undefined && compareInternalKeys(previous, ikey) >= 0) throw new Error('keys out of order')
     previous = ikey
-    rows.push([userKeyOf(ikey), sequenceOf(ikey), kind, copyBytes(c.value())])
+    rows.push([userKeyOf(ikey), sequenceOf(ikey), kind as ValueKind, copyBytes(c.value())])
   }
   return rows
 }

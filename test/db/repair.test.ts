@@ -126,3 +126,36 @@ test('repair reports the loss of a table it cannot size as uncounted, never as 0
   assert.ok(damaged!.lostBytes > 0)
   assert.ok(damaged!.entries > 2800 && damaged!.entries < 3002, `${damaged!.entries} entries`)
 })
+
+test('repair applies range deletions from intact tables, damaged tables and logs: deleted keys stay deleted', async () => {
+  const fs = new MemoryFileSystem()
+  const options = { fileSystem: fs, memtableSize: 64 * 1024, blockSize: 256 }
+  const db = await Shale.open('/db', options)
+  const k = (i: number): string => `k${String(i).padStart(3, '0')}`
+  for (let i = 0; i < 300; i++) await db.put(k(i), `v${i}`)
+  await db.flush()
+  // In a table: one holding the tombstone and a data block, which the second case damages.
+  await db.put('a-marker', 'x')
+  await db.deleteRange(k(20), k(50))
+  await db.flush()
+  // In the log only.
+  await db.deleteRange(k(100), k(150), { sync: true })
+  await db.close()
+  const expected = (i: number): boolean => !((i >= 20 && i < 50) || (i >= 100 && i < 150))
+
+  for (const damage of [false, true]) {
+    // A copy of the closed store (everything in it is synced).
+    const copy = fs.crash()
+    copy.remove('/db/CURRENT')
+    if (damage) {
+      // The newest table holds the range deletion and 'a-marker': damage its one data block.
+      const newest = tables(copy).at(-1)!
+      copy.bytesOf(newest)[3]! ^= 0xff
+    }
+    const report = await repairDatabase('/db', { ...options, fileSystem: copy })
+    if (damage) assert.equal(report.tablesDamaged, 1)
+    const again = await Shale.open('/db', { ...options, fileSystem: copy })
+    for (let i = 0; i < 300; i++) assert.equal((await again.get(k(i)))?.toString(), expected(i) ? `v${i}` : undefined, `${k(i)} (damaged table: ${damage})`)
+    await again.close()
+  }
+})
