@@ -64,6 +64,33 @@ export class RangeTombstoneSet {
     return new RangeTombstoneSet(fragments, tombstones.length)
   }
 
+  /**
+   * This set with one more tombstone, in time linear in the fragments: only those it
+   * overlaps are split or gain its sequence. For a memtable, which gains one at a time.
+   */
+  with(t: RangeTombstone): RangeTombstoneSet {
+    if (compareBytes(t.start, t.end) >= 0) return new RangeTombstoneSet([...this.fragments], this.count + 1)
+    const f = this.fragments
+    const out: TombstoneFragment[] = []
+    let i = 0
+    while (i < f.length && compareBytes(f[i]!.end, t.start) <= 0) out.push(f[i++]!)
+    // The start of the part of t no fragment seen so far covers.
+    let uncovered = t.start
+    for (; i < f.length && compareBytes(f[i]!.start, t.end) < 0; i++) {
+      const g = f[i]!
+      if (compareBytes(uncovered, g.start) < 0) out.push({ start: uncovered, end: g.start, seqs: [t.seq] })
+      const lo = compareBytes(g.start, t.start) < 0 ? t.start : g.start
+      if (lo !== g.start) out.push({ start: g.start, end: lo, seqs: g.seqs })
+      const hi = compareBytes(g.end, t.end) > 0 ? t.end : g.end
+      out.push({ start: lo, end: hi, seqs: withSeq(g.seqs, t.seq) })
+      if (hi !== g.end) out.push({ start: hi, end: g.end, seqs: g.seqs })
+      uncovered = hi
+    }
+    if (compareBytes(uncovered, t.end) < 0) out.push({ start: uncovered, end: t.end, seqs: [t.seq] })
+    while (i < f.length) out.push(f[i++]!)
+    return new RangeTombstoneSet(out, this.count + 1)
+  }
+
   /** The fragment holding key, or undefined. */
   fragmentAt(key: Uint8Array): TombstoneFragment | undefined {
     const at = this.indexAt(key)
@@ -115,6 +142,21 @@ export class RangeTombstoneSet {
     for (const f of this.fragments) for (const seq of f.seqs) out.push({ start: f.start, end: f.end, seq })
     return out
   }
+}
+
+/** seqs (descending, distinct) with seq added in its place. */
+function withSeq(seqs: readonly number[], seq: number): number[] {
+  const out: number[] = []
+  let placed = false
+  for (const s of seqs) {
+    if (!placed && seq >= s) {
+      if (seq !== s) out.push(seq)
+      placed = true
+    }
+    out.push(s)
+  }
+  if (!placed) out.push(seq)
+  return out
 }
 
 /** The tombstones of `list` cut to [lower, upper) (undefined: unbounded), empty pieces dropped. */

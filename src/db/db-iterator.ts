@@ -30,10 +30,10 @@ export class DbIterator {
   #returned = 0
   /** In forward mode: the user key last returned (or skipped), whose older versions must be passed over. */
   #skipKey: Uint8Array | undefined
-  /** Range tombstones at or below the read sequence, from every source; undefined when there are none. */
-  readonly #tombstones: RangeTombstoneSet | undefined
+  /** The range tombstones of every source that has some (each set applies the read sequence itself); empty when none. */
+  readonly #tombstones: readonly RangeTombstoneSet[]
 
-  constructor(iter: InternalIterator, seq: number, range: RangeOptions, tombstones?: RangeTombstoneSet) {
+  constructor(iter: InternalIterator, seq: number, range: RangeOptions, tombstones: readonly RangeTombstoneSet[] = []) {
     this.#iter = iter
     this.#seq = seq
     this.#range = range
@@ -44,7 +44,11 @@ export class DbIterator {
   #deleted(key: Uint8Array): boolean {
     const it = this.#iter
     if (it.kind() === ValueKind.Deletion) return true
-    return this.#tombstones !== undefined && this.#tombstones.maxCovering(key, this.#seq) > it.seq()
+    const sets = this.#tombstones
+    if (sets.length === 0) return false
+    const seq = it.seq()
+    for (let i = 0; i < sets.length; i++) if (sets[i]!.maxCovering(key, this.#seq) > seq) return true
+    return false
   }
 
   /**

@@ -96,13 +96,16 @@ export class ReadPath {
     return max
   }
 
-  /** The range tombstones an iterator over [lower, upper] at seq must apply; undefined when none. */
-  #iteratorTombstones(view: ReadView, seq: number, range: RangeOptions): RangeTombstoneSet | undefined {
-    if (!hasRangeDeletions(view)) return undefined
-    const list = view.version.rangeDeletionFiles.length > 0 ? view.version.rangeTombstones(this.#tables, range.lower?.key, range.upper?.key) : []
-    for (const m of view.memtables) if (m.rangeDeletionCount > 0) list.push(...m.rawRangeTombstones())
-    const visible = list.filter((t) => t.seq <= seq)
-    return visible.length === 0 ? undefined : RangeTombstoneSet.build(visible)
+  /**
+   * The range tombstone sets an iterator over [lower, upper] must apply: those of the
+   * memtables and tables that have any, as they are (cached, and never merged per iterator:
+   * each applies the read sequence itself).
+   */
+  #iteratorTombstones(view: ReadView, range: RangeOptions): RangeTombstoneSet[] {
+    if (!hasRangeDeletions(view)) return []
+    const sets = view.version.rangeDeletionFiles.length > 0 ? view.version.rangeTombstoneSets(this.#tables, range.lower?.key, range.upper?.key) : []
+    for (const m of view.memtables) if (m.rangeDeletionCount > 0) sets.push(m.rangeTombstones())
+    return sets
   }
 
   /** A consistent view as of now. A read-only handle's snapshot also pins the view it was taken on. */
@@ -124,7 +127,7 @@ export class ReadPath {
     const sources: InternalIterator[] = view.memtables.map((m) => m.iterator())
     sources.push(...version.iterators(this.#tables, fill))
     const it = new ShaleIterator(
-      new DbIterator(new MergingIterator(sources), seq, range, this.#iteratorTombstones(view, seq, range)),
+      new DbIterator(new MergingIterator(sources), seq, range, this.#iteratorTombstones(view, range)),
       () => {
         this.#iterators.delete(it)
         version.unref()

@@ -11,6 +11,9 @@ import { NONE, SkipList } from './skip-list.js'
 /** Rough per-entry bookkeeping cost (node arrays, key string, hash entry), so size tracks real memory. */
 const ENTRY_OVERHEAD = 96
 
+/** Up to this many range tombstones added since the last read join the set one at a time. */
+const INCREMENTAL_LIMIT = 16
+
 export class Memtable {
   readonly #list = new SkipList()
   /**
@@ -20,8 +23,8 @@ export class Memtable {
   readonly #newest = new Map<string, number>()
   /** Range deletions, kept apart from the skip list: most memtables have none. */
   readonly #rangeTombstones: RangeTombstone[] = []
-  /** The fragmented set of #rangeTombstones, built when first asked for after a change. */
-  #rangeSet: RangeTombstoneSet | undefined = RangeTombstoneSet.EMPTY
+  /** The fragmented set of the first `#rangeSet.count` of #rangeTombstones; brought up to date when asked for. */
+  #rangeSet = RangeTombstoneSet.EMPTY
   #bytes = 0
   #userBytes = 0
   /** Number of the write-ahead log file that holds this memtable's writes. */
@@ -53,7 +56,19 @@ export class Memtable {
 
   /** The range tombstones as a set; the same object until the next one is added. */
   rangeTombstones(): RangeTombstoneSet {
-    return (this.#rangeSet ??= RangeTombstoneSet.build(this.#rangeTombstones))
+    const all = this.#rangeTombstones
+    const missing = all.length - this.#rangeSet.count
+    if (missing === 0) return this.#rangeSet
+    // A few new ones (reads between range deletions) go in one by one, each in linear time;
+    // many (a batch of them) are cheaper fragmented together from scratch.
+    if (missing <= INCREMENTAL_LIMIT) {
+      let set = this.#rangeSet
+      for (let i = set.count; i < all.length; i++) set = set.with(all[i]!)
+      this.#rangeSet = set
+    } else {
+      this.#rangeSet = RangeTombstoneSet.build(all)
+    }
+    return this.#rangeSet
   }
 
   /** The range tombstones as added, for a flush. */
@@ -80,7 +95,6 @@ export class Memtable {
   /** A range deletion [start, end) at seq; both are copied. */
   #addRangeTombstone(start: Uint8Array, seq: number, end: Uint8Array): void {
     this.#rangeTombstones.push({ start: start.slice(), end: end.slice(), seq })
-    this.#rangeSet = undefined
     this.#bytes += start.length + end.length + ENTRY_OVERHEAD
     this.#userBytes += start.length + end.length
     if (seq > this.largestSeq) this.largestSeq = seq

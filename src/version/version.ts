@@ -7,7 +7,7 @@
 import type { InternalIterator } from '../base/internal-iterator.js'
 import type { FoundEntry } from '../base/found-entry.js'
 import { NUM_LEVELS } from '../base/levels.js'
-import type { RangeTombstone } from '../base/range-tombstones.js'
+import type { RangeTombstoneSet } from '../base/range-tombstones.js'
 import { compareBytes } from '../util/bytes.js'
 import { bloomHash } from '../table/bloom.js'
 import type { TableCache } from '../table/table-cache.js'
@@ -50,12 +50,10 @@ export class Version {
     return max
   }
 
-  /** The range tombstones of every table overlapping [lower, upper] (either open), for an iterator. */
-  rangeTombstones(tables: TableCache, lower: Uint8Array | undefined, upper: Uint8Array | undefined): RangeTombstone[] {
-    const out: RangeTombstone[] = []
-    for (const f of this.rangeDeletionFiles) {
-      if (fileOverlaps(f, lower, upper)) out.push(...tables.rangeTombstones(f.number).tombstones())
-    }
+  /** The range tombstone sets of the tables overlapping [lower, upper] (either open), for an iterator. */
+  rangeTombstoneSets(tables: TableCache, lower: Uint8Array | undefined, upper: Uint8Array | undefined): RangeTombstoneSet[] {
+    const out: RangeTombstoneSet[] = []
+    for (const f of this.rangeDeletionFiles) if (fileOverlaps(f, lower, upper)) out.push(tables.rangeTombstones(f.number))
     return out
   }
 
