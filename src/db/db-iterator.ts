@@ -8,6 +8,9 @@ import { bytesEqual, compareBytes, copyBytes, toBuffer } from '../util/bytes.js'
 import type { RangeTombstoneSet } from '../base/range-tombstones.js'
 import { sharedEntrySlab } from './entry-slab.js'
 
+/** What DbIterator.next() returns when its budget ran out before a visible entry. */
+export const PAUSED: unique symbol = Symbol('paused')
+
 export interface Bound {
   key: Uint8Array
   inclusive: boolean
@@ -28,6 +31,9 @@ export class DbIterator {
   #started = false
   #done = false
   #returned = 0
+  /** In reverse, across a pause: the user key being read, and its newest visible value so far. */
+  #savedKey: Uint8Array | undefined
+  #savedValue: Uint8Array | undefined
   /** In forward mode: the user key last returned (or skipped), whose older versions must be passed over. */
   #skipKey: Uint8Array | undefined
   /** The range tombstones of every source that has some (each set applies the read sequence itself); empty when none. */
@@ -60,6 +66,7 @@ export class DbIterator {
     this.#started = true
     this.#done = false
     this.#skipKey = undefined
+    this.#savedKey = this.#savedValue = undefined
     if (!this.#inRange(target)) {
       this.#done = true
       return
@@ -94,15 +101,23 @@ export class DbIterator {
     else this.#iter.seekForPrev(upper.key, MAX_SEQUENCE)
   }
 
-  /** The next visible entry as fresh copies, or undefined at the end. */
-  next(): [Buffer, Buffer] | undefined {
+  /**
+   * The next visible entry as fresh copies, or undefined at the end. After passing over
+   * `budget` invisible versions (deleted, shadowed, too new) without finding one it returns
+   * PAUSED instead, positioned to go on: a range deletion can hide millions of entries, and
+   * an asynchronous caller lets the event loop turn between the pieces of such a walk.
+   */
+  next(): [Buffer, Buffer] | undefined
+  next(budget: number): [Buffer, Buffer] | undefined | typeof PAUSED
+  next(budget = Infinity): [Buffer, Buffer] | undefined | typeof PAUSED {
     if (this.#done) return undefined
     if (!this.#started) {
       this.#started = true
       this.#seekStart()
     }
     if (this.#returned >= this.#range.limit) return this.#finish()
-    const entry = this.#range.reverse ? this.#prevVisible() : this.#nextVisible()
+    const entry = this.#range.reverse ? this.#prevVisible(budget) : this.#nextVisible(budget)
+    if (entry === PAUSED) return PAUSED
     if (entry === undefined) return this.#finish()
     this.#returned++
     return entry
@@ -121,10 +136,12 @@ export class DbIterator {
     return undefined
   }
 
-  #nextVisible(): [Buffer, Buffer] | undefined {
+  #nextVisible(budget: number): [Buffer, Buffer] | undefined | typeof PAUSED {
     const it = this.#iter
     const upper = this.#range.upper
-    for (; it.valid(); it.next()) {
+    // Stops only between versions, before looking at one: the next call starts there.
+    for (let passed = 0; it.valid(); it.next(), passed++) {
+      if (passed >= budget) return PAUSED
       if (it.seq() > this.#seq) continue
       const key = it.key()
       if (this.#skipKey !== undefined && bytesEqual(key, this.#skipKey)) continue
@@ -146,12 +163,19 @@ export class DbIterator {
 
   // In reverse, a user key's versions arrive oldest first; the newest visible one is the
   // last seen before the key changes.
-  #prevVisible(): [Buffer, Buffer] | undefined {
+  #prevVisible(budget: number): [Buffer, Buffer] | undefined | typeof PAUSED {
     const it = this.#iter
     const lower = this.#range.lower
-    let savedKey: Uint8Array | undefined
-    let savedValue: Uint8Array | undefined
-    for (; it.valid(); it.prev()) {
+    // Kept across a pause: the key being read and its newest visible value so far.
+    let savedKey = this.#savedKey
+    let savedValue = this.#savedValue
+    this.#savedKey = this.#savedValue = undefined
+    for (let passed = 0; it.valid(); it.prev(), passed++) {
+      if (passed >= budget) {
+        this.#savedKey = savedKey
+        this.#savedValue = savedValue
+        return PAUSED
+      }
       if (it.seq() > this.#seq) continue
       const key = it.key()
       if (savedKey !== undefined && !bytesEqual(key, savedKey)) {

@@ -13,7 +13,8 @@
 import { closedError, invalidArgument } from '../errors.js'
 import type { Bytes } from './arguments.js'
 import { boundArg } from './arguments.js'
-import type { DbIterator } from './db-iterator.js'
+import { yieldToLoop } from '#runtime'
+import { PAUSED, type DbIterator } from './db-iterator.js'
 import type { EventLoopGate } from '../util/event-loop-gate.js'
 
 export type { IteratorOptions } from './arguments.js'
@@ -30,6 +31,11 @@ const MAX_CHUNK = 256
 const CHUNK_BUDGET_MS = 0.25
 /** Entries between clock reads while filling a chunk. */
 const ENTRIES_PER_CLOCK_READ = 16
+/**
+ * Invisible versions (under a range deletion, deleted, shadowed) an async read passes over
+ * before it looks at the clock: a range deletion can hide millions in one stretch.
+ */
+const SKIP_BUDGET = 64
 
 export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Entry> {
   readonly #inner: DbIterator
@@ -46,6 +52,8 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   /** What the read after the buffered entries threw: raised once they are handed out. */
   #aheadFailure: { error: unknown } | undefined
   #chunk = FIRST_CHUNK
+  /** The last read-ahead stopped in a stretch of invisible versions, its time used up. */
+  #aheadPaused = false
 
   /** @internal */
   constructor(inner: DbIterator, onClose: () => void, gate: EventLoopGate) {
@@ -82,6 +90,17 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
     }
   }
 
+  /** As nextSync(), but PAUSED after SKIP_BUDGET invisible versions: the async reads' step. */
+  #step(): Entry | undefined | typeof PAUSED {
+    if (this.#closed || this.#aheadAt < this.#ahead.length || this.#aheadFailure !== undefined) return this.nextSync()
+    try {
+      return this.#inner.next(SKIP_BUDGET)
+    } catch (err) {
+      this.close()
+      throw err
+    }
+  }
+
   /** Up to `size` entries at once, without yielding; fewer only at the end. */
   nextvSync(size: number): Entry[] {
     checkSize(size)
@@ -110,9 +129,9 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
     const out: Entry[] = []
     try {
       while (out.length < size && !this.#closed) {
-        const e = this.nextSync()
+        const e = this.#step()
         if (e === undefined) break
-        out.push(e)
+        if (e !== PAUSED) out.push(e)
         const turn = this.#gate.pass()
         if (turn !== undefined) return this.#serialize(() => turn.then(() => this.#readv(size, out)))
       }
@@ -125,9 +144,9 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   /** Reads into `out` until it holds `size` entries or the end, letting the loop turn when the gate closes. */
   async #readv(size: number, out: Entry[]): Promise<Entry[]> {
     while (out.length < size && !this.#closed) {
-      const e = this.nextSync()
+      const e = this.#step()
       if (e === undefined) break
-      out.push(e)
+      if (e !== PAUSED) out.push(e)
       const turn = this.#gate.pass()
       if (turn !== undefined) await turn
     }
@@ -146,13 +165,28 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   }
 
   next(): Promise<IteratorResult<Entry>> {
-    return this.#pending === undefined ? this.#readNext() : this.#serialize(() => this.#readNext())
+    if (this.#pending !== undefined) return this.#serialize(() => this.#readNext())
+    const now = this.#readNextNow()
+    // A stretch of invisible versions longer than one turn: go on after the loop turns.
+    return now !== PAUSED ? now : this.#serialize(() => yieldToLoop().then(() => this.#readNext()))
   }
 
-  #readNext(): Promise<IteratorResult<Entry>> {
+  async #readNext(): Promise<IteratorResult<Entry>> {
+    for (;;) {
+      const now = this.#readNextNow()
+      if (now !== PAUSED) return now
+      await yieldToLoop()
+    }
+  }
+
+  /** One step of next(): the result, or PAUSED when the read-ahead ran out of time in a stretch of invisible versions. */
+  #readNextNow(): Promise<IteratorResult<Entry>> | typeof PAUSED {
     try {
       if (this.#closed) return Promise.resolve({ done: true, value: undefined })
-      if (this.#aheadAt >= this.#ahead.length && this.#aheadFailure === undefined) this.#readAhead()
+      if (this.#aheadAt >= this.#ahead.length && this.#aheadFailure === undefined) {
+        this.#readAhead()
+        if (this.#ahead.length === 0 && this.#aheadPaused) return PAUSED
+      }
       const e = this.nextSync()
       if (e === undefined) this.#closeAtEnd()
       return this.#gate.settle(e === undefined ? { done: true, value: undefined } : { done: false, value: e })
@@ -167,12 +201,22 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
     const max = this.#chunk
     if (max < MAX_CHUNK) this.#chunk = max * 2
     const start = performance.now()
+    this.#aheadPaused = false
     try {
-      for (let i = 1; i <= max; i++) {
-        const e = this.#inner.next()
+      for (let i = 1; i <= max; ) {
+        const e = this.#inner.next(SKIP_BUDGET)
         if (e === undefined) break
+        if (e === PAUSED) {
+          // Nothing visible yet: stop once the chunk's time is used, found entries or not.
+          if (performance.now() - start > CHUNK_BUDGET_MS) {
+            this.#aheadPaused = true
+            break
+          }
+          continue
+        }
         out.push(e)
         if (i % ENTRIES_PER_CLOCK_READ === 0 && performance.now() - start > CHUNK_BUDGET_MS) break
+        i++
       }
     } catch (error) {
       // The entries before the failure are good; the error comes when a read reaches it.
@@ -185,6 +229,7 @@ export class ShaleIterator implements AsyncIterableIterator<Entry>, Iterable<Ent
   #dropAhead(): void {
     this.#ahead = []
     this.#aheadAt = 0
+    this.#aheadPaused = false
     this.#aheadFailure = undefined
   }
 
