@@ -9,7 +9,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { parseFileName } from '../../src/base/file-names.js'
 import type { RangeTombstone } from '../../src/base/range-tombstones.js'
-import { Shale, type IteratorOptions, type Options } from '../../src/index.js'
+import { checkDatabase, Shale, type IteratorOptions, type Options } from '../../src/index.js'
 import { openUncachedTable } from '../../src/table/uncached-table.js'
 import { MemoryFileSystem } from '../helpers/memory-file-system.js'
 import { Random } from '../helpers/random.js'
@@ -348,6 +348,9 @@ test('a tombstone spanning several output tables: each holds its piece, none los
     assert.deepEqual(scan(db, { reverse: true }).map((e) => e.split('=')[0]), [...want].reverse())
   }
   check()
+  // Each piece lies inside the key range the MANIFEST records for its table.
+  const report = checkDatabase('/db', { fileSystem: fs })
+  assert.ok(report.ok, JSON.stringify(report.files.filter((f) => f.status !== 'ok')))
   for (let i = 0; i < 400; i++) assert.equal(await db.has(key(i)), want.includes(key(i)), key(i))
   assert.equal(scan(db, { snapshot: snap }).length, 400)
   snap.release()
@@ -380,6 +383,8 @@ test("keys differing by a trailing 0x00 byte around a tombstone's ends and a tab
     for (const n of [...names, 'k\0\0']) assert.equal(await db.has(n), all.has(n), `${where}: ${JSON.stringify(n)}`)
     assert.deepEqual(scan(db, { gt: 'k', lt: 'k\0\0' }), [], where)
     assert.deepEqual(scan(db, { gte: 'k', lte: 'k\0' }).map((e) => e.split('=')[0]), ['k'], where)
+    const report = checkDatabase('/db', { fileSystem: fs })
+    assert.ok(report.ok, `${where}: ${JSON.stringify(report.files.filter((f) => f.status !== 'ok'))}`)
   }
   await check('memtable')
   await db.flush()
@@ -428,7 +433,47 @@ test('random puts, deletes and range deletions with flushes and compactions matc
       }
     }
     await db.waitForCompactions()
+    const report = checkDatabase('/db', { fileSystem: fs })
+    assert.ok(report.ok, `seed ${seed}: ${JSON.stringify(report.files.filter((f) => f.status !== 'ok'))}`)
     for (let i = 0; i < 210; i++) assert.equal(text(await db.get(key(i))), model.get(key(i)), `seed ${seed} ${key(i)}`)
     await db.close()
   }
+})
+
+test('an iterator opened before a range deletion keeps reading the range; one opened after does not', async () => {
+  const fs = new MemoryFileSystem()
+  const db = await Shale.open('/db', opts(fs))
+  for (let i = 0; i < 100; i++) await db.put(key(i), 'v'.repeat(30))
+  await db.flush()
+  const early = db.iterator({ gte: key(10) })
+  const first = early.nextSync()
+  assert.equal(first?.[0].toString(), key(10))
+  await db.deleteRange(key(0), key(90))
+  await db.flush()
+  await db.compactRange()
+  const rest: string[] = []
+  for (const [k] of early) rest.push(k.toString())
+  assert.equal(rest.length, 89, 'the early iterator reads its point in time')
+  assert.deepEqual(scan(db).length, 10)
+  await db.close()
+})
+
+test('entries ingested after a range deletion over their keys are visible; the range still hides older ones', async () => {
+  const fs = new MemoryFileSystem()
+  const db = await Shale.open('/db', opts(fs))
+  for (let i = 0; i < 100; i++) await db.put(key(i), 'old')
+  await db.flush()
+  await db.deleteRange(key(0), key(100))
+  await db.ingest([
+    { key: key(10), value: 'ingested' },
+    { key: key(20), value: 'ingested' },
+  ])
+  assert.deepEqual(scan(db), [`${key(10)}=ingested`, `${key(20)}=ingested`])
+  assert.equal(await db.get(key(30)), undefined)
+  await db.compactRange()
+  assert.deepEqual(scan(db, { reverse: true }), [`${key(20)}=ingested`, `${key(10)}=ingested`])
+  await db.close()
+  const again = await Shale.open('/db', opts(fs))
+  assert.deepEqual(scan(again), [`${key(10)}=ingested`, `${key(20)}=ingested`])
+  await again.close()
 })
