@@ -397,13 +397,19 @@ test("keys differing by a trailing 0x00 byte around a tombstone's ends and a tab
   await db.close()
 })
 
-test('random puts, deletes and range deletions with flushes and compactions match a model', async () => {
+test('random puts, deletes and range deletions with flushes, compactions and snapshots match a model', async () => {
   for (let seed = 1; seed <= 6; seed++) {
     const r = new Random(seed)
     const fs = new MemoryFileSystem()
     const db = await Shale.open('/db', opts(fs, { targetFileSize: 2048, blockSize: 128 }))
     const model = new Map<string, string>()
+    // Snapshots held across flushes and compactions, each with the model as it was.
+    let snaps: { snap: ReturnType<Shale['snapshot']>; model: Map<string, string> }[] = []
     for (let step = 0; step < 600; step++) {
+      if (r.bool(0.02)) {
+        if (snaps.length < 3) snaps.push({ snap: db.snapshot(), model: new Map(model) })
+        else snaps.shift()!.snap.release()
+      }
       const p = r.float()
       if (p < 0.7) {
         const k = key(r.int(200))
@@ -423,15 +429,23 @@ test('random puts, deletes and range deletions with flushes and compactions matc
       } else if (p < 0.91) {
         await db.compactRange()
       }
-      if (step % 100 === 99) {
+      if (step % 50 === 49) {
         const lo = key(r.int(200))
         const hi = key(r.int(200))
         for (const reverse of [false, true]) {
           assert.deepEqual(scan(db, { reverse }), modelScan(model, { reverse }), `seed ${seed} step ${step}`)
           assert.deepEqual(scan(db, { gte: lo, lt: hi, reverse }), modelScan(model, { gte: lo, lt: hi, reverse }), `seed ${seed} step ${step}`)
+          for (const [n, s] of snaps.entries()) {
+            assert.deepEqual(scan(db, { snapshot: s.snap, reverse }), modelScan(s.model, { reverse }), `seed ${seed} step ${step} snapshot ${n}`)
+            assert.deepEqual(scan(db, { snapshot: s.snap, gte: lo, lt: hi, reverse }), modelScan(s.model, { gte: lo, lt: hi, reverse }), `seed ${seed} step ${step} snapshot ${n}`)
+          }
         }
+        const k = key(r.int(200))
+        for (const s of snaps) assert.equal(text(await db.get(k, { snapshot: s.snap })), s.model.get(k), `seed ${seed} step ${step} snapshot get ${k}`)
       }
     }
+    for (const s of snaps) s.snap.release()
+    snaps = []
     await db.waitForCompactions()
     const report = checkDatabase('/db', { fileSystem: fs })
     assert.ok(report.ok, `seed ${seed}: ${JSON.stringify(report.files.filter((f) => f.status !== 'ok'))}`)
