@@ -398,40 +398,49 @@ test("keys differing by a trailing 0x00 byte around a tombstone's ends and a tab
 })
 
 test('random puts, deletes and range deletions with flushes, compactions and snapshots match a model', async () => {
-  for (let seed = 1; seed <= 6; seed++) {
+  // Small key spaces on few levels, then a larger one spread over several levels (small
+  // level targets), where tombstones meet data deeper down than the compaction's output.
+  const runs = [
+    ...[1, 2, 3, 4, 5, 6].map((seed) => ({ seed, keys: 200, steps: 600, extra: { targetFileSize: 2048, blockSize: 128 } })),
+    ...[7, 8].map((seed) => ({ seed, keys: 900, steps: 2500, extra: { targetFileSize: 1024, blockSize: 128, l1TargetSize: 2048, levelMultiplier: 2 } })),
+  ]
+  for (const { seed, keys: KEYS, steps, extra } of runs) {
     const r = new Random(seed)
     const fs = new MemoryFileSystem()
-    const db = await Shale.open('/db', opts(fs, { targetFileSize: 2048, blockSize: 128 }))
+    const db = await Shale.open('/db', opts(fs, extra))
     const model = new Map<string, string>()
     // Snapshots held across flushes and compactions, each with the model as it was.
     let snaps: { snap: ReturnType<Shale['snapshot']>; model: Map<string, string> }[] = []
-    for (let step = 0; step < 600; step++) {
+    let maxLevels = 0
+    for (let step = 0; step < steps; step++) {
       if (r.bool(0.02)) {
         if (snaps.length < 3) snaps.push({ snap: db.snapshot(), model: new Map(model) })
         else snaps.shift()!.snap.release()
       }
       const p = r.float()
       if (p < 0.7) {
-        const k = key(r.int(200))
+        const k = key(r.int(KEYS))
         const v = `${step}`.padEnd(r.int(40), '.')
         await db.put(k, v)
         model.set(k, v)
       } else if (p < 0.8) {
-        const k = key(r.int(200))
+        const k = key(r.int(KEYS))
         await db.delete(k)
         model.delete(k)
       } else if (p < 0.85) {
-        const [a, b] = [r.int(210), r.int(210)].sort((x, y) => x - y)
-        await db.deleteRange(key(a!), key(b!))
-        for (let i = a!; i < b!; i++) model.delete(key(i))
+        const a = r.int(KEYS)
+        const b = Math.min(KEYS + 10, a + r.int(KEYS > 200 ? 60 : 120))
+        await db.deleteRange(key(a), key(b))
+        for (let i = a; i < b; i++) model.delete(key(i))
       } else if (p < 0.9) {
         await db.flush()
       } else if (p < 0.91) {
         await db.compactRange()
       }
       if (step % 50 === 49) {
-        const lo = key(r.int(200))
-        const hi = key(r.int(200))
+        maxLevels = Math.max(maxLevels, db.stats().levels.filter((l) => l.files > 0).length)
+        const lo = key(r.int(KEYS))
+        const hi = key(r.int(KEYS))
         for (const reverse of [false, true]) {
           assert.deepEqual(scan(db, { reverse }), modelScan(model, { reverse }), `seed ${seed} step ${step}`)
           assert.deepEqual(scan(db, { gte: lo, lt: hi, reverse }), modelScan(model, { gte: lo, lt: hi, reverse }), `seed ${seed} step ${step}`)
@@ -440,16 +449,17 @@ test('random puts, deletes and range deletions with flushes, compactions and sna
             assert.deepEqual(scan(db, { snapshot: s.snap, gte: lo, lt: hi, reverse }), modelScan(s.model, { gte: lo, lt: hi, reverse }), `seed ${seed} step ${step} snapshot ${n}`)
           }
         }
-        const k = key(r.int(200))
+        const k = key(r.int(KEYS))
         for (const s of snaps) assert.equal(text(await db.get(k, { snapshot: s.snap })), s.model.get(k), `seed ${seed} step ${step} snapshot get ${k}`)
       }
     }
     for (const s of snaps) s.snap.release()
     snaps = []
     await db.waitForCompactions()
+    if (KEYS > 200) assert.ok(maxLevels >= 3, `seed ${seed}: data on ${maxLevels} levels at most`)
     const report = checkDatabase('/db', { fileSystem: fs })
     assert.ok(report.ok, `seed ${seed}: ${JSON.stringify(report.files.filter((f) => f.status !== 'ok'))}`)
-    for (let i = 0; i < 210; i++) assert.equal(text(await db.get(key(i))), model.get(key(i)), `seed ${seed} ${key(i)}`)
+    for (let i = 0; i < KEYS + 10; i++) assert.equal(text(await db.get(key(i))), model.get(key(i)), `seed ${seed} ${key(i)}`)
     await db.close()
   }
 })
