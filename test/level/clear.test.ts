@@ -167,3 +167,20 @@ test('clear() on a read-only handle is refused with LEVEL_READONLY and deletes n
     await reader.close()
   }
 })
+
+test('clear({ snapshot }) deletes the keys the snapshot sees, not those written after it', async () => {
+  const { db } = await filled()
+  try {
+    const snap = db.snapshot()
+    await db.put('aa', 'after the snapshot')
+    await db.put('b', 'rewritten after the snapshot')
+    await db.clear({ snapshot: snap, gte: 'a', lt: 'c' } as object)
+    await snap.close()
+    // a and b as the snapshot saw them are deleted; aa was never seen. b's newer value is
+    // deleted too: clear deletes keys, and b was in the snapshot.
+    assert.deepEqual((await keysOf(db)).slice(0, 2), ['aa', 'c'])
+    assert.equal(await db.get('aa'), 'after the snapshot')
+  } finally {
+    await db.close()
+  }
+})
