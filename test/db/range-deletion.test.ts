@@ -501,3 +501,39 @@ test('entries ingested after a range deletion over their keys are visible; the r
   assert.deepEqual(scan(again), [`${key(10)}=ingested`, `${key(20)}=ingested`])
   await again.close()
 })
+
+test('deleteRange(gte) without an end: covers unawaited puts issued before it, a flush in progress, and no write issued after', async () => {
+  const fs = new MemoryFileSystem()
+  const db = await Shale.open('/db', opts(fs))
+  await db.put('a', '1')
+  await db.put('m', '1')
+  const writes = [
+    db.put('x', '1', { sync: true }),
+    db.put('y', '1'),
+    db.write([
+      { type: 'put', key: 'zz', value: '1' },
+      { type: 'del', key: 'zzz' },
+    ]),
+    db.deleteRange('b'),
+    db.put('zzzz', 'after'),
+    db.put('c', 'after'),
+  ]
+  await Promise.all(writes)
+  assert.deepEqual(scan(db), ['a=1', 'c=after', 'zzzz=after'])
+  // Keys only in a memtable being flushed, and in tables below.
+  for (let i = 0; i < 200; i++) await db.put(key(i), 'v'.repeat(30))
+  await db.flush()
+  for (let i = 200; i < 300; i++) await db.put(key(i), 'v'.repeat(30))
+  const flushing = db.flush()
+  const deleting = db.deleteRange(key(100))
+  const after = db.put(key(299), 'after')
+  await Promise.all([flushing, deleting, after])
+  const want = ['a=1', 'c=after', ...Array.from({ length: 100 }, (_, i) => `${key(i)}=${'v'.repeat(30)}`), `${key(299)}=after`]
+  assert.deepEqual(scan(db), want)
+  await db.close()
+  const again = await Shale.open('/db', opts(fs))
+  assert.deepEqual(scan(again), want)
+  await again.compactRange()
+  assert.deepEqual(scan(again, { reverse: true }), [...want].reverse())
+  await again.close()
+})
