@@ -9,8 +9,9 @@ import { joinPath } from '#runtime'
 import { ShaleError } from '../errors.js'
 import { lockFileName, logFileName, parseFileName } from '../base/file-names.js'
 import type { InternalIterator } from '../base/internal-iterator.js'
-import { ValueKind } from '../base/internal-key.js'
+import { MAX_SEQUENCE, ValueKind } from '../base/internal-key.js'
 import { NUM_LEVELS } from '../base/levels.js'
+import { RangeTombstoneSet, type RangeTombstone } from '../base/range-tombstones.js'
 import { resolveOptions, type Options } from '../base/options.js'
 import { OutputSplitter } from '../compaction/output-splitter.js'
 import { MergingIterator } from '../iterators/merging-iterator.js'
@@ -82,12 +83,14 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
   // Entries from damaged tables and from logs; intact tables are merged as they are.
   const recovered = new Memtable(0)
   const intact: TableReader[] = []
+  const salvagedRanges: RangeTombstone[] = []
 
   for (const { name, parsed } of files) {
     if (parsed?.kind !== 'table') continue
     const path = joinPath(dir, name)
+    let reader: TableReader | undefined
     try {
-      const reader = openUncachedTable(fs, path)
+      reader = openUncachedTable(fs, path)
       const it = reader.iterator()
       try {
         for (it.seekToFirst(); it.valid(); it.next()) if (it.seq() > lastSequence) lastSequence = it.seq()
@@ -97,6 +100,12 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
       intact.push(reader)
       report.tablesIntact++
     } catch {
+      // Opened, but a data block is damaged: its range deletions were read and checked at
+      // open, and still delete what they covered.
+      if (reader !== undefined) {
+        salvagedRanges.push(...reader.rangeTombstones().tombstones())
+        reader.close()
+      }
       report.tablesDamaged++
       const file = fs.openRead(path)
       try {
@@ -150,6 +159,9 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
   // Merge everything; keep the newest version of each key, and drop tombstones (nothing
   // lies below the last level, and no snapshot can exist during a repair).
   const sources: InternalIterator[] = [recovered.iterator(), ...intact.map((t) => t.iterator())]
+  // Range deletions (logged, or in tables) are applied here, like point tombstones: a
+  // key whose newest version one of them covers is dropped; the output needs none of them.
+  const ranges = RangeTombstoneSet.build([...recovered.rawRangeTombstones(), ...salvagedRanges, ...intact.flatMap((t) => t.rangeTombstones().tombstones())])
   const merged = new MergingIterator(sources)
   const splitter = new OutputSplitter(fs, dir, opts, () => nextNumber++)
   let outputs: FileMetadata[] = []
@@ -159,7 +171,7 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
       const key = merged.key()
       if (previous !== undefined && bytesEqual(key, previous)) continue
       previous = copyBytes(key)
-      if (merged.kind() === ValueKind.Deletion) continue
+      if (merged.kind() === ValueKind.Deletion || ranges.maxCovering(key, MAX_SEQUENCE) > merged.seq()) continue
       if (splitter.full) await splitter.cut()
       splitter.add(key, merged.seq(), merged.kind(), merged.value())
       report.keys++
