@@ -537,3 +537,37 @@ test('deleteRange(gte) without an end: covers unawaited puts issued before it, a
   assert.deepEqual(scan(again, { reverse: true }), [...want].reverse())
   await again.close()
 })
+
+test('tables at the edges of range deletions: an exclusive end at the largest key, adjacent tombstones, a one-key gap', async () => {
+  const cases: { name: string; ranges: [string, string][]; gone: (i: number) => boolean }[] = [
+    { name: 'end at the largest key', ranges: [[key(10), key(20)]], gone: (i) => i >= 10 && i < 20 },
+    { name: 'end just past the largest key', ranges: [[key(10), `${key(20)}\0`]], gone: (i) => i >= 10 && i <= 20 },
+    { name: 'start at the smallest key, from below', ranges: [[key(0), `${key(20)}\0`]], gone: (i) => i <= 20 },
+    { name: 'two adjacent tombstones', ranges: [[key(5), key(15)], [key(15), key(25)]], gone: (i) => i >= 5 && i < 25 },
+    { name: 'two tombstones with a one-key gap', ranges: [[key(5), key(15)], [`${key(15)}\0`, key(25)]], gone: (i) => i >= 5 && i < 25 && i !== 15 },
+    { name: 'a start just past the smallest key', ranges: [[`${key(10)}\0`, key(40)]], gone: (i) => i > 10 && i < 40 },
+  ]
+  for (const c of cases) {
+    const fs = new MemoryFileSystem()
+    const db = await Shale.open('/db', opts(fs))
+    // Tables of their own: k000-k009 and k030-k039 below, k010-k020 in the middle.
+    for (let i = 0; i < 10; i++) await db.put(key(i), 'low')
+    for (let i = 30; i < 40; i++) await db.put(key(i), 'low')
+    await db.flush()
+    await db.compactRange()
+    for (let i = 10; i <= 20; i++) await db.put(key(i), 'mid')
+    await db.flush()
+    for (const [a, b] of c.ranges) await db.deleteRange(a, b)
+    const want = (): string[] => [...Array.from({ length: 10 }, (_, i) => i), ...Array.from({ length: 11 }, (_, i) => 10 + i), ...Array.from({ length: 10 }, (_, i) => 30 + i)].filter((i) => !c.gone(i)).map(key)
+    for (const stage of ['memtable', 'flushed', 'compacted']) {
+      if (stage === 'flushed') await db.flush()
+      if (stage === 'compacted') await db.compactRange()
+      assert.deepEqual(scan(db).map((e) => e.split('=')[0]), want(), `${c.name}, ${stage}`)
+      for (let i = 0; i < 40; i++) if (!(i > 20 && i < 30)) assert.equal(await db.has(key(i)), !c.gone(i), `${c.name}, ${stage}: ${key(i)}`)
+    }
+    await db.close()
+    const again = await Shale.open('/db', opts(fs))
+    assert.deepEqual(scan(again).map((e) => e.split('=')[0]), want(), `${c.name}, reopened`)
+    await again.close()
+  }
+})
