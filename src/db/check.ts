@@ -8,6 +8,7 @@ import { joinPath } from '#runtime'
 import { ShaleError, errorMessage } from '../errors.js'
 import { lockFileName, parseFileName, tableFileName } from '../base/file-names.js'
 import { compareInternal } from '../base/internal-key.js'
+import { keySuccessor } from '../base/range-tombstones.js'
 import { compareBytes } from '../util/bytes.js'
 import type { TableReader } from '../table/table-reader.js'
 import { openUncachedTable } from '../table/uncached-table.js'
@@ -217,6 +218,18 @@ function checkTable(fs: FileSystem, dir: string, name: string, meta: FileMetadat
     }
     it.close()
     if (result.items !== reader.properties().entries) throw new Error(`holds ${result.items} entries, its properties say ${reader.properties().entries}`)
+    // The range-deletion block was checksummed and checked against the properties at open;
+    // what is left is agreeing with the MANIFEST, which reads rely on to find tombstones.
+    const tombstones = reader.rangeTombstones()
+    if (meta !== undefined) {
+      if (tombstones.count !== (meta.rangeDeletions ?? 0)) throw new Error(`holds ${tombstones.count} range deletions, the MANIFEST records ${meta.rangeDeletions ?? 0}`)
+      const first = tombstones.fragments[0]
+      const last = tombstones.fragments.at(-1)
+      // An end is exclusive: one just past the largest key (its successor) is inside the range.
+      if ((first !== undefined && compareBytes(first.start, meta.smallestKey) < 0) || (last !== undefined && compareBytes(last.end, keySuccessor(meta.largestKey)) > 0)) {
+        throw new Error('a range deletion lies outside the key range the MANIFEST records')
+      }
+    }
   } catch (err) {
     result.status = 'corrupt'
     result.detail = `${errorMessage(err)}; ${salvageSummary(fs, path)}`

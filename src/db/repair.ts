@@ -87,8 +87,9 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
   for (const { name, parsed } of files) {
     if (parsed?.kind !== 'table') continue
     const path = joinPath(dir, name)
+    let reader: TableReader | undefined
     try {
-      const reader = openUncachedTable(fs, path)
+      reader = openUncachedTable(fs, path)
       const it = reader.iterator()
       try {
         for (it.seekToFirst(); it.valid(); it.next()) if (it.seq() > lastSequence) lastSequence = it.seq()
@@ -99,6 +100,8 @@ async function repair(dir: string, fs: FileSystem, opts: ReturnType<typeof resol
       intact.push(reader)
       report.tablesIntact++
     } catch {
+      // Opened, but a data block is damaged: salvage reads it (range deletions included) anew.
+      reader?.close()
       report.tablesDamaged++
       const file = fs.openRead(path)
       try {

@@ -12,6 +12,7 @@
 import { corruption, invalidArgument } from '../errors.js'
 import { type ByteWriter, getU32, getU64, getVarint } from '../util/coding.js'
 import { ValueKind } from '../base/internal-key.js'
+import { compareBytes } from '../util/bytes.js'
 
 export type BatchOp = { kind: ValueKind; key: Uint8Array; value: Uint8Array | undefined }
 
@@ -26,6 +27,7 @@ const hasValue = (kind: number): boolean => kind === ValueKind.Value || kind ===
 function checkOp(op: BatchOp): void {
   if (hasValue(op.kind)) {
     if (op.value === undefined) throw invalidArgument(`A ${op.kind === ValueKind.Value ? 'Value' : 'RangeDeletion'} operation in a write batch needs a value`)
+    if (op.kind === ValueKind.RangeDeletion && compareBytes(op.key, op.value) >= 0) throw invalidArgument('A RangeDeletion operation in a write batch needs its start before its end')
   } else if (op.kind !== ValueKind.Deletion) {
     throw invalidArgument(`Unknown operation kind ${String(op.kind)} in a write batch`)
   }
@@ -77,6 +79,11 @@ export function decodeBatch(payload: Uint8Array, where: string): { seq: number; 
     ;[key, at] = field(payload, at, where, ops.length, 'key')
     let value: Uint8Array | undefined
     if (hasValue(kind)) [value, at] = field(payload, at, where, ops.length, kind === ValueKind.Value ? 'value' : 'range end')
+    // Writers never log an empty range (deleteRange(a, a) writes nothing); one that is there
+    // was damaged, and replaying it would leave a memtable no table can be built from.
+    if (kind === ValueKind.RangeDeletion && compareBytes(key, value!) >= 0) {
+      throw corruption(where, `write batch operation ${ops.length} at byte ${opAt} is a range deletion whose start is not before its end`)
+    }
     ops.push({ kind: kind as ValueKind, key, value })
   }
   if (at !== payload.length) {

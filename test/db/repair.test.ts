@@ -159,3 +159,47 @@ test('repair applies range deletions from intact tables, damaged tables and logs
     await again.close()
   }
 })
+
+test('repair keeps range deletions: from intact tables and from the log, what they deleted stays deleted', async () => {
+  const fs = new MemoryFileSystem()
+  const db = await Shale.open('/db', { fileSystem: fs, memtableSize: 16 * 1024, blockSize: 512, l0CompactionTrigger: 100, l0SlowdownTrigger: 100, l0StopTrigger: 100 })
+  for (let i = 0; i < 300; i++) await db.put(key(i), value(i))
+  await db.flush()
+  // In a table of its own, over keys in the older table; and one only in the log.
+  await db.deleteRange(key(10), key(100))
+  await db.put(key(50), 'after the range deletion')
+  await db.flush()
+  await db.deleteRange(key(200), key(250), { sync: true })
+  await db.put(key(220), 'after the logged range deletion', { sync: true })
+  const want = new Map<string, string>()
+  for (const [k, v] of db.iterator()) want.set(k.toString(), v.toString())
+  assert.equal(want.size, 300 - 90 + 1 - 50 + 1)
+  const image = fs.crash()
+  await db.close()
+  const report = await repairDatabase('/db', { fileSystem: image })
+  assert.equal(report.keys, want.size)
+  const repaired = await Shale.open('/db', { fileSystem: image })
+  const got = new Map<string, string>()
+  for (const [k, v] of repaired.iterator()) got.set(k.toString(), v.toString())
+  assert.deepEqual(got, want)
+  await repaired.close()
+})
+
+test('repair keeps the range deletions of a table whose data block is damaged', async () => {
+  const fs = new MemoryFileSystem()
+  const db = await Shale.open('/db', { fileSystem: fs, memtableSize: 64 * 1024, blockSize: 512, l0CompactionTrigger: 100, l0SlowdownTrigger: 100, l0StopTrigger: 100 })
+  for (let i = 0; i < 300; i++) await db.put(key(i), value(i))
+  await db.flush()
+  const older = tables(fs)
+  await db.deleteRange(key(10), key(100))
+  for (let i = 1000; i < 1200; i++) await db.put(key(i), value(i))
+  await db.flush()
+  await db.close()
+  const newer = tables(fs).find((t) => !older.includes(t))!
+  fs.bytesOf(newer)[10]! ^= 0xff // inside its first data block
+  const report = await repairDatabase('/db', { fileSystem: fs })
+  assert.equal(report.tablesDamaged, 1)
+  const repaired = await Shale.open('/db', { fileSystem: fs })
+  for (let i = 0; i < 300; i++) assert.equal((await repaired.get(key(i)))?.toString(), i >= 10 && i < 100 ? undefined : value(i), key(i))
+  await repaired.close()
+})
