@@ -58,9 +58,10 @@ test('checkpoint: taken during writes, flushes and compactions, each equals a sn
   try {
     const taken: { snap: Snapshot; result: Promise<Awaited<ReturnType<Shale['checkpoint']>>>; path: string }[] = []
     const compactionsSoFar = () => db.stats().levels.reduce((n, l) => n + l.compactions, 0)
-    // Eight at least, and on until some were taken after compactions had run (a loaded machine is slow to start one).
+    // Eight at least, and on until some were taken after compactions had run and the load
+    // wrote enough (a loaded machine is slow to start a compaction, and writes slowly).
     let after = 0
-    for (let n = 0; n < 8 || (after < 3 && n < 40); n++) {
+    for (let n = 0; n < 8 || ((after < 3 || written <= 500) && n < 60); n++) {
       await new Promise((resolve) => setTimeout(resolve, 40 + r.int(60)))
       if (compactionsSoFar() > 0) after++
       // A write acknowledged just before the call is in the checkpoint.
