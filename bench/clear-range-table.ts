@@ -24,6 +24,8 @@ export interface ClearRun {
   clearWrittenMiB: number | null
   /** ...and the bytes the process passed to write() (/proc/self/io wchar), every thread. */
   clearWcharMiB: number | null
+  /** Tables dropped unread, in that window, because the clear's tombstone hid them (Shale's delete-only compactions). */
+  clearDroppedTables: number | null
   diskAfterClearMiB: number
   settleSeconds: number
   diskSettledMiB: number
@@ -100,6 +102,7 @@ const ROWS: [label: string, cell: (r: ClearRun) => string][] = [
   ['loop delay during the clear, p99 / max ms', (r) => pair(formatMs(r.clearLoopP99Ms), formatMs(r.clearLoopMaxMs))],
   ['peak RSS during the clear / whole run, MiB', (r) => pair(r.clearPeakRssMiB === null ? 'n/a' : String(Math.round(r.clearPeakRssMiB)), String(Math.round(r.peakRssMiB)))],
   ['written by the clear until settled: engine count / write() bytes, MiB', (r) => pair(formatMiB(r.clearWrittenMiB), formatMiB(r.clearWcharMiB))],
+  ['tables dropped unread (hidden by the tombstone) until settled', (r) => (r.clearDroppedTables === null ? 'n/a' : String(r.clearDroppedTables))],
   ['disk right after the clear / settled, MiB', (r) => pair(formatMiB(r.diskAfterClearMiB), formatMiB(r.diskSettledMiB))],
   ['random gets of a\'s keys (see below): before the clear / right after, ms', (r) => pair(formatMs(r.getsBeforeMs), formatMs(r.getsAfterMs))],
   ['iterate a (0 entries) right after: time / loop max, ms', (r) => pair(formatMs(r.iterSubMs), formatMs(r.iterSubLoopMaxMs))],
