@@ -9,6 +9,8 @@ export interface ClearRun {
   engine: string
   num: number
   neighbours: number
+  /** b's keys were written among a's (--interleave) rather than after them. */
+  interleaved: boolean
   fillSeconds: number
   diskBeforeMiB: number
   clearMs: number
@@ -51,7 +53,7 @@ export interface ClearRun {
   loadAfter: number
 }
 
-type Figure = Exclude<keyof ClearRun, 'engine' | 'num'>
+type Figure = Exclude<keyof ClearRun, 'engine' | 'num' | 'interleaved'>
 
 /** One row per engine and key count, in order of first appearance: the median of each figure. */
 export function summarize(runs: readonly ClearRun[]): ClearRun[] {
@@ -64,9 +66,9 @@ export function summarize(runs: readonly ClearRun[]): ClearRun[] {
   }
   return [...groups.values()].map((group) => {
     const first = group[0]!
-    const out: Record<string, unknown> = { engine: first.engine, num: first.num }
+    const out: Record<string, unknown> = { engine: first.engine, num: first.num, interleaved: first.interleaved }
     for (const figure of Object.keys(first) as (keyof ClearRun)[]) {
-      if (figure === 'engine' || figure === 'num') continue
+      if (figure === 'engine' || figure === 'num' || figure === 'interleaved') continue
       const values = group.map((r) => r[figure as Figure]).filter((v): v is number => typeof v === 'number')
       out[figure] = values.length === 0 ? null : median(values)
     }

@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     engines: { type: 'string', default: 'shale,classic-level' },
     repeat: { type: 'string', default: '1' },
     neighbours: { type: 'string', default: '10000' },
+    /** Writes b's keys among a's batches rather than after them. */
+    interleave: { type: 'boolean', default: false },
     reads: { type: 'string', default: '10000' },
     out: { type: 'string' },
     /** Writes a CPU profile of the reads right after the clear to this directory. */
@@ -200,7 +202,7 @@ function checkNeighbour(list: [string, Uint8Array][], count: number, when: strin
 
 const NEIGHBOUR_SALT = 7
 
-async function runChild(engineName: string, num: number, neighbours: number, reads: number, profileDir: string | undefined): Promise<ClearRun> {
+async function runChild(engineName: string, num: number, neighbours: number, reads: number, interleave: boolean, profileDir: string | undefined): Promise<ClearRun> {
   const loadBefore = loadavg()[0]!
   const dir = mkdtempSync(join(tmpdir(), `shale-clear-bench-${engineName}-`))
   const location = join(dir, 'db')
@@ -209,15 +211,22 @@ async function runChild(engineName: string, num: number, neighbours: number, rea
     let engine = await openEngine(engineName, location)
     const fillStart = performance.now()
     const order = shuffled(num, 1)
-    const fill = async (sub: ReturnType<Db['sublevel']>, keys: Uint32Array, salt: number): Promise<void> => {
-      for (let i = 0; i < keys.length; i += 1000) {
-        const batch = []
-        for (let j = i; j < Math.min(keys.length, i + 1000); j++) batch.push({ type: 'put' as const, key: dbKey(keys[j]!), value: dbValue(keys[j]! + salt) })
-        await sub.batch(batch)
+    const put = (keys: Uint32Array, from: number, to: number, salt: number) =>
+      Array.from(keys.subarray(from, to), (k) => ({ type: 'put' as const, key: dbKey(k), value: dbValue(k + salt) }))
+    const subA = engine.db.sublevel<string, Uint8Array>('a', { valueEncoding: 'view' })
+    const subB = engine.db.sublevel<string, Uint8Array>('b', { valueEncoding: 'view' })
+    const bKeys = shuffled(neighbours, 2)
+    const batches = Math.ceil(num / 1000)
+    for (let i = 0; i < batches; i++) {
+      await subA.batch(put(order, i * 1000, Math.min(num, (i + 1) * 1000), 0))
+      // Interleaved: b's keys arrive among a's, so the flushed tables span both sublevels.
+      if (interleave) {
+        const from = Math.floor((i * neighbours) / batches)
+        const to = Math.floor(((i + 1) * neighbours) / batches)
+        if (to > from) await subB.batch(put(bKeys, from, to, NEIGHBOUR_SALT))
       }
     }
-    await fill(engine.db.sublevel('a', { valueEncoding: 'view' }), order, 0)
-    await fill(engine.db.sublevel('b', { valueEncoding: 'view' }), shuffled(neighbours, 2), NEIGHBOUR_SALT)
+    if (!interleave) for (let i = 0; i < neighbours; i += 1000) await subB.batch(put(bKeys, i, Math.min(neighbours, i + 1000), NEIGHBOUR_SALT))
     // Reopen, so the clear meets the store as after a restart, then let compactions finish.
     await engine.db.close()
     engine = await openEngine(engineName, location)
@@ -302,6 +311,7 @@ async function runChild(engineName: string, num: number, neighbours: number, rea
       engine: engineName,
       num,
       neighbours,
+      interleaved: interleave,
       fillSeconds,
       diskBeforeMiB,
       clearMs: clear.ms,
@@ -344,6 +354,7 @@ function spawnChild(engine: string, num: number): Promise<ClearRun> {
   const script = fileURLToPath(import.meta.url)
   const childArgs = [script, '--child', engine, '--num', String(num), '--neighbours', args.neighbours, '--reads', args.reads]
   if (args.profile !== undefined) childArgs.push('--profile', args.profile)
+  if (args.interleave) childArgs.push('--interleave')
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, childArgs, { stdio: ['ignore', 'pipe', 'inherit'] })
     let out = ''
@@ -357,7 +368,7 @@ function spawnChild(engine: string, num: number): Promise<ClearRun> {
 }
 
 if (args.child !== undefined) {
-  const run = await runChild(args.child, Number(args.num), Number(args.neighbours), Number(args.reads), args.profile)
+  const run = await runChild(args.child, Number(args.num), Number(args.neighbours), Number(args.reads), args.interleave, args.profile)
   process.stdout.write(`${JSON.stringify(run)}\n`)
 } else {
   const nums = args.num.split(',').map(Number)

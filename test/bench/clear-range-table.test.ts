@@ -6,7 +6,7 @@ import { type ClearRun, clearTable, formatMiB, formatMs, summarize } from '../..
 
 function run(engine: string, num: number, clearMs: number, written: number | null): ClearRun {
   const figures = {
-    neighbours: 10_000, fillSeconds: 1, diskBeforeMiB: 40, clearLoopP99Ms: 1, clearLoopMaxMs: 2, clearLoopSamples: 3, clearPeakRssMiB: null, peakRssMiB: 200,
+    neighbours: 10_000, interleaved: false, fillSeconds: 1, diskBeforeMiB: 40, clearLoopP99Ms: 1, clearLoopMaxMs: 2, clearLoopSamples: 3, clearPeakRssMiB: null, peakRssMiB: 200,
     clearWcharMiB: 0.25, clearDroppedTables: null, diskAfterClearMiB: 40, settleSeconds: 1, diskSettledMiB: 40, getsBeforeMs: 500, getsAfterMs: 100, getsCompactedMs: 50, reads: 10_000,
     iterSubMs: 1000, iterSubLoopMaxMs: 1000, iterNeighbourMs: 50, iterAllMs: 1000, iterAllLoopMaxMs: 900, compactMs: 2000, compactWrittenMiB: 1.2, compactWcharMiB: 1.2,
     diskCompactedMiB: 0.4, iterSubCompactedMs: 1, iterAllCompactedMs: 40, loadBefore: 5, loadAfter: 6,
