@@ -25,3 +25,16 @@ export function tableBytesWritten(stats: string): number {
   }
   return mb * 1048576
 }
+
+/**
+ * The log bytes of classic-level's clear() over `n` keys of `keyLength` bytes. Its native
+ * clear deletes key by key, writing a batch each time the keys read pass 16 KiB, so a batch
+ * holds floor(16384 / keyLength) + 1 deletions (a tag byte, a varint length and the key).
+ */
+export function clearLogBytes(n: number, keyLength: number): number {
+  const perBatch = Math.floor(16384 / keyLength) + 1
+  const deletion = 1 + varintBytes(keyLength) + keyLength
+  let bytes = 0
+  for (let left = n; left > 0; left -= perBatch) bytes += logRecordBytes(BATCH_HEADER + Math.min(left, perBatch) * deletion)
+  return bytes
+}
