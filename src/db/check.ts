@@ -72,8 +72,10 @@ export function checkDatabase(location: string, options: CheckOptions = {}): Che
   // one only under numbers an edit reserved, so a pass during which the MANIFEST did not
   // change saw one consistent state; a pass that overlapped a change is done again. A log it
   // appends to in place (preallocateLogs) can look damaged to a read that overlaps one of its
-  // writes, so a damaged log is read again in a later pass before it is reported.
+  // writes, so a damaged log is read again in a later pass, and reported only once two
+  // passes in a row find the same damage: an append in flight moves on, damage stays put.
   let logRechecks = 0
+  let logDamage: string | undefined
   for (let pass = 1; pass <= MAX_LIVE_PASSES; pass++) {
     const before = manifestState(location, fs)
     let report: Omit<CheckReport, 'live'>
@@ -85,15 +87,19 @@ export function checkDatabase(location: string, options: CheckOptions = {}): Che
       throw err
     }
     if (manifestState(location, fs) !== before) continue
-    if (report.files.some((f) => f.kind === 'log' && f.status === 'corrupt') && logRechecks++ < LIVE_LOG_RECHECKS) continue
+    const damage = report.files.filter((f) => f.kind === 'log' && f.status === 'corrupt').map((f) => `${f.name}: ${f.detail ?? ''}`).join('\n')
+    if (damage !== '' && damage !== logDamage && logRechecks++ < LIVE_LOG_RECHECKS) {
+      logDamage = damage
+      continue
+    }
     return { ...report, live: true }
   }
   throw new ShaleError('LOCKED', `Cannot check ${location}: its writer changed the MANIFEST during each of ${MAX_LIVE_PASSES} passes; try again when it is quieter`)
 }
 
 const MAX_LIVE_PASSES = 20
-/** Extra passes, beside a live writer, before a damaged log is reported (see checkDatabase). */
-const LIVE_LOG_RECHECKS = 2
+/** Extra passes, at most, beside a live writer, before a damaged log is reported (see checkDatabase). */
+const LIVE_LOG_RECHECKS = 5
 
 /** CURRENT's content and the size of the MANIFEST it names: what a writer's edit changes. */
 function manifestState(dir: string, fs: FileSystem): string {
