@@ -5,7 +5,7 @@
 
 import { AbstractIterator, AbstractLevel, AbstractSnapshot } from 'abstract-level'
 import type { AbstractDatabaseOptions, AbstractOpenOptions } from 'abstract-level'
-import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type CheckpointResult, type IteratorOptions, type Options, type Snapshot } from '../index.js'
+import { MAX_KEY_SIZE, OPTION_NAMES, Shale, ShaleError, type ChangeBatch, type ChangesOptions, type CheckpointResult, type IteratorOptions, type Options, type Snapshot } from '../index.js'
 import { nativeBuffer, utf8Decode, utf8Length } from '#runtime'
 import { levelError } from './level-errors.js'
 import { misspeltOption } from './misspelt-option.js'
@@ -184,7 +184,7 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
         errorIfExists: true,
         has: true,
         ...({ getSync: true } as object), // newer than the manifest's type declarations
-        additionalMethods: { compactRange: true, stats: true, refresh: true, checkpoint: true },
+        additionalMethods: { compactRange: true, stats: true, refresh: true, checkpoint: true, changes: true },
       },
       level as AbstractDatabaseOptions<K, V>,
     )
@@ -384,6 +384,27 @@ export class ShaleLevel<K = string, V = string> extends AbstractLevel<Format, K,
     if (this.status !== 'open') throw Object.assign(new Error('Database is not open'), { code: 'LEVEL_DATABASE_NOT_OPEN' })
     try {
       return await this.#engine.checkpoint(dir)
+    } catch (err) {
+      throw levelError(err)
+    }
+  }
+
+  /**
+   * The change feed (see Shale#changes): committed batches from `since` on, then new ones as
+   * they commit. Operations are the engine's, below the adapter: keys and values are the
+   * stored bytes (a sublevel's keys carry its prefix), not decoded by any encoding. Errors
+   * are LEVEL_* codes, as the adapter's others.
+   */
+  async *changes(options?: ChangesOptions): AsyncGenerator<ChangeBatch, void, undefined> {
+    if (this.status !== 'open') throw Object.assign(new Error('Database is not open'), { code: 'LEVEL_DATABASE_NOT_OPEN' })
+    let feed
+    try {
+      feed = this.#engine.changes(options)
+    } catch (err) {
+      throw levelError(err)
+    }
+    try {
+      for await (const batch of feed) yield batch
     } catch (err) {
       throw levelError(err)
     }
