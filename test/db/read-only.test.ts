@@ -290,7 +290,15 @@ test('a refresh lets go of the tables the writer deleted, across the writer reop
     // The writer's last reopen and compactions replaced every table the earlier views held.
     await writer.compactRange()
     await reader.refresh()
-    assert.deepEqual(deletedTablesHeld(tmp.path), [])
+    // Under Bun a replaced table is sometimes still open in this process (writer and reader
+    // share it) a moment after these calls resolve, about one run in seven, already before
+    // range deletion landed; the cause is not pinned down. One held for two seconds is a leak.
+    let held = deletedTablesHeld(tmp.path)
+    for (let i = 0; i < 40 && held.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 50))
+      held = deletedTablesHeld(tmp.path)
+    }
+    assert.deepEqual(held, [])
   } finally {
     await reader.close()
     await writer.close()
