@@ -88,11 +88,13 @@ test('open: damage that stays is CORRUPTION; a write that completes while open r
       '-e',
       `const fs = require('node:fs'); process.stdout.write('ready'); setTimeout(() => { const fd = fs.openSync(${JSON.stringify(log)}, 'r+'); fs.writeSync(fd, Buffer.from(${JSON.stringify(Buffer.from(bytes.subarray(s1, e1)).toString('base64'))}, 'base64'), 0, ${e1 - s1}, ${s1}); fs.closeSync(fd) }, 50)`,
     ])
+    // Listened for at once: the child may be gone before the open below returns.
+    const exited = new Promise((r) => child.once('exit', r))
     await new Promise<void>((resolve) => child.stdout.once('data', () => resolve()))
     const reader = await Shale.open(dir.path, { readOnly: true })
     for (let i = 0; i < 4; i++) assert.equal(text(await reader.get(`k${i}`))?.startsWith(`v${i}`), true, `k${i}`)
     await reader.close()
-    await new Promise((r) => child.once('exit', r))
+    await exited
   } finally {
     dir.remove()
   }
