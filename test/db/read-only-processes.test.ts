@@ -49,6 +49,9 @@ test('three read-only processes follow a live writer through flushes and compact
     )
     // A failed assertion below must not leave a rejection unhandled: the test reports it.
     for (const r of reports) r.catch(() => {})
+    // The writer's timed run begins once every reader is open and following.
+    await Promise.race([Promise.all(readers.map((r) => new Promise((resolve) => r.once('message', resolve)))), Promise.all(reports)])
+    writer.send('go')
     // Meanwhile `check` runs beside the writer too: without its lock, yet on one consistent state.
     let checks = 0
     for (let stop = Date.now() + DURATION / 2; Date.now() < stop; checks++) {

@@ -30,6 +30,7 @@ function check(db: Shale, q: number, snapshot: ReturnType<Shale['snapshot']> | u
 }
 
 const db = await Shale.open(dir!, { readOnly: true })
+process.send?.('open')
 for (;;) {
   const before = progress()
   const snap = db.snapshot()

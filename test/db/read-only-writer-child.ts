@@ -1,7 +1,7 @@
-// Writer of the cross-process read-only test: applies the history of follow-history.ts with
-// synced batches under tiny memtables and levels (so flushes and compactions never stop),
-// and after each acknowledgement publishes how far it got in a progress file (atomically,
-// by rename). At the end it closes the store and publishes "done N".
+// Writer of the cross-process read-only test: once the test says 'go', applies the history of
+// follow-history.ts with synced batches under tiny memtables and levels (so flushes and
+// compactions never stop), and after each acknowledgement publishes how far it got in a
+// progress file (atomically, by rename). At the end it closes the store and publishes "done N".
 
 import { renameSync, writeFileSync } from 'node:fs'
 import { Shale } from '../../src/index.js'
@@ -15,6 +15,9 @@ const publish = (text: string): void => {
 const db = await Shale.open(dir!, { memtableSize: 16 * 1024, blockSize: 512, l1TargetSize: 64 * 1024, targetFileSize: 16 * 1024, levelMultiplier: 4 })
 publish('0')
 process.send?.('ready')
+// The clock starts once the readers are open (the test says 'go'): on a loaded machine their
+// start-up alone can outlast the run, and they would then see only the finished store.
+await new Promise((resolve) => process.once('message', resolve))
 const until = Date.now() + Number(durationArg)
 // Several batches in flight share each fsync (group commit); progress is published only up
 // to the last write whose predecessors are all acknowledged too.
