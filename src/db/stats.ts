@@ -124,7 +124,10 @@ export interface DbStats {
   space:
     | { logicalBytes: number; diskBytes: number; storedBytes: number; amplification: number; uncompressedAmplification: number }
     | undefined
-  /** Writes that waited for a full memtable's flush, were slowed, or stopped by level 0. */
+  /**
+   * Writes that waited for a full memtable's flush (once per flush waited for), were slowed,
+   * or stopped by level 0 (once per write); a write queued behind one held up counts too.
+   */
   writeStalls: number
   writeSlowdowns: number
   writeStops: number

@@ -42,6 +42,16 @@ function ownBuffers(ops: PendingOp[], from = 0): void {
   }
 }
 
+/** A write's progress through its waits (WritePath.#nextWait). */
+interface Admission {
+  /** Whether the write has a range deletion whose end is the end of the keyspace. */
+  readonly openRangeEnd: boolean
+  /** The turn of the event loop a write slowed down by level 0 still waits for. */
+  slowdown: Promise<void> | undefined
+  /** Whether it has met level 0's stop trigger (counted once per write). */
+  stopped: boolean
+}
+
 /** Operations applied between looks at the event-loop gate while a write fills the memtable. */
 const OPS_PER_GATE_CHECK = 16
 
@@ -68,6 +78,13 @@ export class WritePath {
   #applying: Promise<void> | undefined
   /** An ingest in progress: the sequence it takes, and whether it holds writes until `done`. */
   #ingest: { sequence: number; held: boolean; done: Promise<void>; end: () => void } | undefined
+  /** Writes waiting to be logged, and the promise the last of them settles once it is logged. */
+  #inLine = 0
+  #line: Promise<void> | undefined
+  /** What the first write in line is waiting for, when it is a flush or level 0's stop trigger (for the counters). */
+  #holdUp: 'stall' | 'stop' | undefined
+  /** Settles at the next turn of the event loop (writes slowed down by level 0 wait for it). */
+  #thisTurn: Promise<void> | undefined
 
   constructor(core: DbCore, commit: GroupCommit, compactions: CompactionScheduler, gate: EventLoopGate, mem: Memtable, log: LogWriter) {
     this.#core = core
@@ -130,91 +147,36 @@ export class WritePath {
     return undefined
   }
 
+  /**
+   * Writes are numbered in the order they are called. One that finds nothing in its way is
+   * logged at once, within the call; one that must wait (see #nextWait) joins the line, and
+   * while anyone is in the line every later write queues behind it, so none overtakes an
+   * earlier one that is waiting: unawaited puts of one key leave the last call's value, and
+   * the log (what a crash leaves, what the change feed replays) is a prefix of the calls.
+   */
   async write(ops: PendingOp[], sync: boolean): Promise<void> {
-    const openRangeEnd = hasOpenRangeEnd(ops)
     const { versions, options, counters, errors } = this.#core
-    if (errors.resumable && errors.error && !this.#core.isClosed()) {
-      ownBuffers(ops)
-      await this.#tryResume()
-    }
-    const rejected = this.checkWritable()
-    if (rejected) return rejected
-    // Backpressure from level 0: past the stop trigger wait for compaction; past the
-    // slowdown trigger give it one turn of the event loop per write.
+    const admission: Admission = { openRangeEnd: hasOpenRangeEnd(ops), slowdown: undefined, stopped: false }
+    // Past level 0's slowdown trigger, each write waits for the event loop to turn once
+    // (every write called in the same turn shares that one turn), giving compaction a go.
     const l0 = versions.current.fileCount(0)
-    if (l0 >= options.l0SlowdownTrigger) {
-      ownBuffers(ops)
-      if (l0 >= options.l0StopTrigger) {
+    if (l0 >= options.l0SlowdownTrigger && l0 < options.l0StopTrigger) {
+      counters.writeSlowdowns++
+      admission.slowdown = this.#turnEnd()
+    }
+    let wait: Promise<void> | undefined
+    if (this.#inLine === 0) wait = this.#nextWait(ops, admission)
+    else {
+      wait = this.#line
+      // Queued behind a write held up by a flush or by level 0: this one is held up too.
+      if (this.#holdUp === 'stall') counters.writeStalls++
+      else if (this.#holdUp === 'stop') {
         counters.writeStops++
-        while (versions.current.fileCount(0) >= options.l0StopTrigger && !errors.error && !this.#core.isClosed()) {
-          await this.#compactions.schedule()
-        }
-      } else {
-        counters.writeSlowdowns++
-        await yieldToLoop()
+        admission.stopped = true
       }
-      const again = this.checkWritable()
-      if (again) return again
     }
-    // Make room: freeze a full memtable; if the previous one is still flushing, wait. A
-    // memtable is frozen only once every write logged for it is applied.
-    for (;;) {
-      // An ingest being installed holds writes; one being built owns its sequence number,
-      // so a write that would reach it waits for the ingest too (see ingest.ts).
-      const ingest = this.#ingest
-      if (ingest !== undefined && (ingest.held || versions.lastSequence + ops.length >= ingest.sequence)) {
-        ownBuffers(ops)
-        await ingest.done
-        const again = this.checkWritable()
-        if (again) return again
-        continue
-      }
-      // An open range end is fixed from the memtable's keys: every earlier write must be in it.
-      if (openRangeEnd && this.#applying !== undefined) {
-        ownBuffers(ops)
-        await this.#applied()
-        const again = this.checkWritable()
-        if (again) return again
-        continue
-      }
-      if (this.#mem.approximateBytes < options.memtableSize) break
-      if (this.#applying !== undefined) {
-        ownBuffers(ops)
-        await this.#applied()
-        const again = this.checkWritable()
-        if (again) return again
-        continue
-      }
-      if (this.#imm === undefined) {
-        this.#rotateMemtable()
-        break
-      }
-      counters.writeStalls++
-      ownBuffers(ops)
-      await this.#flushes.idle()
-      const again = this.checkWritable()
-      if (again) return again
-    }
-    if (openRangeEnd) {
-      // Nothing can run between this and the numbering below: the end covers every key
-      // written before, and none after.
-      ops = resolveOpenRangeEnds(ops, this.#largestStoredKey())
-      if (ops.length === 0) return
-    }
-    const seq = versions.lastSequence + 1
-    try {
-      // Encoded into one reused buffer; the log writer copies it into its own.
-      this.#batchBuffer.reset()
-      writeBatch(this.#batchBuffer, seq, ops)
-      this.#log.addRecord(this.#batchBuffer.view())
-    } catch (err) {
-      throw errors.fail('append to the write-ahead log', err)
-    }
-    versions.advanceLastSequence(seq + ops.length - 1)
-    for (const op of ops) counters.userBytes += op.key.length + (op.value?.length ?? 0)
-    counters.writes += ops.length
-    const applying = this.#apply(this.#mem, ops, seq)
-    this.#flushForRangeDeletions(ops)
+    const applying = wait === undefined ? this.#logAndApply(ops, admission.openRangeEnd) : (await this.#waitInLine(ops, admission, wait)).applying
+    if (applying === false) return
     if (sync) {
       counters.syncWrites++
       try {
@@ -231,6 +193,120 @@ export class WritePath {
       const turn = this.#gate.pass()
       if (turn !== undefined) await turn
     }
+  }
+
+  /**
+   * Waits behind `ahead` (the write before in the line, or this write's first wait), then
+   * for whatever else is in the way, and logs (and starts applying) the write before
+   * letting the next one go.
+   */
+  async #waitInLine(ops: PendingOp[], admission: Admission, ahead: Promise<void>): Promise<{ applying: Promise<void> | undefined | false }> {
+    ownBuffers(ops)
+    let letNextGo!: () => void
+    const mine = new Promise<void>((resolve) => (letNextGo = resolve))
+    this.#line = mine
+    this.#inLine++
+    try {
+      await ahead
+      // A long line released at once would log write after write in one turn of the event
+      // loop; the gate shared with reads turns it every millisecond or so.
+      for (;;) {
+        const wait = this.#nextWait(ops, admission) ?? this.#gate.pass()
+        if (wait === undefined) break
+        await wait
+      }
+      // Boxed: an async function returning a promise would wait for it (the whole apply).
+      return { applying: this.#logAndApply(ops, admission.openRangeEnd) }
+    } finally {
+      this.#inLine--
+      if (this.#line === mine) this.#line = undefined
+      letNextGo()
+    }
+  }
+
+  /**
+   * What a write must wait for before it may be logged, or undefined when nothing is in the
+   * way; throws when writes cannot go on. Freezes a full memtable when it can.
+   */
+  #nextWait(ops: PendingOp[], admission: Admission): Promise<void> | undefined {
+    const { versions, options, counters, errors } = this.#core
+    if (errors.resumable && errors.error && !this.#core.isClosed()) {
+      const resuming = this.#tryResume()
+      if (resuming !== undefined) return resuming
+    }
+    if (this.#core.isClosed()) throw closedError('database', 'Database is closed')
+    if (errors.error) throw errors.error
+    if (admission.slowdown !== undefined) {
+      const slowdown = admission.slowdown
+      admission.slowdown = undefined
+      return slowdown
+    }
+    // Past the stop trigger, wait for compaction to bring level 0 back under it.
+    if (versions.current.fileCount(0) >= options.l0StopTrigger) {
+      if (!admission.stopped) counters.writeStops++
+      admission.stopped = true
+      return this.#heldUpBy('stop', this.#compactions.schedule())
+    }
+    // An ingest being installed holds writes; one being built owns its sequence number,
+    // so a write that would reach it waits for the ingest too (see ingest.ts).
+    const ingest = this.#ingest
+    if (ingest !== undefined && (ingest.held || versions.lastSequence + ops.length >= ingest.sequence)) return ingest.done
+    // An open range end is fixed from the memtable's keys: every earlier write must be in it.
+    if (admission.openRangeEnd && this.#applying !== undefined) return this.#applied()
+    // Make room: freeze a full memtable; if the previous one is still flushing, wait. A
+    // memtable is frozen only once every write logged for it is applied.
+    if (this.#mem.approximateBytes < options.memtableSize) return undefined
+    if (this.#applying !== undefined) return this.#applied()
+    if (this.#imm === undefined) {
+      this.#rotateMemtable()
+      return undefined
+    }
+    counters.writeStalls++
+    return this.#heldUpBy('stall', this.#flushes.idle())
+  }
+
+  /** Marks the line as held up by `cause` until `wait` settles. */
+  #heldUpBy(cause: 'stall' | 'stop', wait: Promise<void>): Promise<void> {
+    this.#holdUp = cause
+    return wait.finally(() => {
+      this.#holdUp = undefined
+    })
+  }
+
+  /** Settles once the event loop has turned: one promise for every caller in this turn. */
+  #turnEnd(): Promise<void> {
+    this.#thisTurn ??= yieldToLoop().then(() => {
+      this.#thisTurn = undefined
+    })
+    return this.#thisTurn
+  }
+
+  /**
+   * Numbers the write, appends it to the log and starts applying it to the memtable, all in
+   * one synchronous step: nothing may run between a write's last wait and this, and the
+   * memtable a write is logged for is the one it goes into. Returns what #apply does (the
+   * rest of a large write still being applied), or false when nothing was left to log.
+   */
+  #logAndApply(ops: PendingOp[], openRangeEnd: boolean): Promise<void> | undefined | false {
+    const { versions, counters, errors } = this.#core
+    // The end covers every key written before, and none after.
+    if (openRangeEnd) ops = resolveOpenRangeEnds(ops, this.#largestStoredKey())
+    if (ops.length === 0) return false
+    const seq = versions.lastSequence + 1
+    try {
+      // Encoded into one reused buffer; the log writer copies it into its own.
+      this.#batchBuffer.reset()
+      writeBatch(this.#batchBuffer, seq, ops)
+      this.#log.addRecord(this.#batchBuffer.view())
+    } catch (err) {
+      throw errors.fail('append to the write-ahead log', err)
+    }
+    versions.advanceLastSequence(seq + ops.length - 1)
+    for (const op of ops) counters.userBytes += op.key.length + (op.value?.length ?? 0)
+    counters.writes += ops.length
+    const applying = this.#apply(this.#mem, ops, seq)
+    this.#flushForRangeDeletions(ops)
+    return applying
   }
 
   /**
