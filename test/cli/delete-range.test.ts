@@ -1,5 +1,5 @@
 // `shale delete-range` run as a user would, then scan and get; bad bounds exit 1 with one
-// `shale: INVALID_ARGUMENT` line; dump-sst and dump-wal show the range deletion.
+// `shale: INVALID_ARGUMENT` line; dump-sst, dump-wal and dump-manifest show the range deletion.
 
 import assert from 'node:assert/strict'
 import { spawnSync } from 'node:child_process'
@@ -75,6 +75,11 @@ test('cli: dump-wal shows a range deletion record and dump-sst a table\'s range 
     const json = JSON.parse(shale('dump-sst', sst, '--json').out) as { rangeDeletions: unknown; properties: { rangeDeletions?: number } }
     assert.deepEqual(json.rangeDeletions, [{ start: 'b', end: 'k', seq: 3 }])
     assert.equal(json.properties.rangeDeletions, 1)
+    // The MANIFEST records how many each table holds; dump-manifest shows it.
+    const edits = shale('dump-manifest', db, '--json').out.trim().split('\n').map((l) => JSON.parse(l) as { added: { number: number; rangeDeletions?: number }[] })
+    const added = edits.flatMap((e) => e.added)
+    assert.deepEqual(added.map((a) => a.rangeDeletions), [1])
+    assert.match(shale('dump-manifest', db).out, /\+ L0:\d+ \d+ bytes \[a \.\. m\], 1 range deletion\n/)
   } finally {
     dir.remove()
   }

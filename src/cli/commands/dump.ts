@@ -182,13 +182,23 @@ export function registerDump(program: Command): void {
           ...(e.nextFileNumber !== undefined ? { nextFileNumber: e.nextFileNumber } : {}),
           ...(e.lastSequence !== undefined ? { lastSequence: e.lastSequence } : {}),
           deleted: e.deletedFiles.map((d) => `L${d.level}:${d.number}`),
-          added: e.newFiles.map(({ level, file: f }) => ({ level, number: f.number, size: f.size, smallest: showBytes(f.smallestKey, 'utf8'), largest: showBytes(f.largestKey, 'utf8') })),
+          added: e.newFiles.map(({ level, file: f }) => ({
+            level,
+            number: f.number,
+            size: f.size,
+            smallest: showBytes(f.smallestKey, 'utf8'),
+            largest: showBytes(f.largestKey, 'utf8'),
+            ...(f.rangeDeletions !== undefined ? { rangeDeletions: f.rangeDeletions } : {}),
+          })),
         }
         if (o.json) return void process.stdout.write(`${JSON.stringify(edit)}\n`)
         const head = Object.entries(edit).filter(([k]) => !['offset', 'deleted', 'added'].includes(k)).map(([k, v]) => `${k}=${String(v)}`)
         process.stdout.write(`@${edit.offset} ${head.join(' ')}\n`)
         for (const d of edit.deleted) process.stdout.write(`  - ${d}\n`)
-        for (const a of edit.added) process.stdout.write(`  + L${a.level}:${a.number} ${a.size} bytes [${a.smallest} .. ${a.largest}]\n`)
+        for (const a of edit.added) {
+          const tombstones = a.rangeDeletions !== undefined ? `, ${a.rangeDeletions} range deletion${a.rangeDeletions === 1 ? '' : 's'}` : ''
+          process.stdout.write(`  + L${a.level}:${a.number} ${a.size} bytes [${a.smallest} .. ${a.largest}]${tombstones}\n`)
+        }
       })
     })
 }
