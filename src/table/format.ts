@@ -27,6 +27,11 @@ export type CompressionType = (typeof CompressionType)[keyof typeof CompressionT
  */
 export const TABLE_FORMAT_VERSION = 3
 export const MIN_TABLE_FORMAT_VERSION = 1
+/**
+ * What a table without range deletions is written as: its layout is version 2's, and a store
+ * that never deletes a range then stays readable by a Shale from before range deletions.
+ */
+export const PLAIN_TABLE_FORMAT_VERSION = 2
 
 /** Compression type byte plus masked CRC-32 (see tableCrc), after every block's stored bytes. */
 export const BLOCK_TRAILER_SIZE = 5
@@ -203,12 +208,12 @@ function putHandle(buf: Uint8Array, at: number, h: BlockHandle): void {
   putU32(buf, at + 8, h.size)
 }
 
-export function encodeFooter(footer: Omit<Footer, 'version'>): Uint8Array {
+export function encodeFooter(footer: Omit<Footer, 'version'>, version = TABLE_FORMAT_VERSION): Uint8Array {
   const buf = new Uint8Array(FOOTER_SIZE)
   putHandle(buf, 0, footer.filter)
   putHandle(buf, 12, footer.index)
   putHandle(buf, 24, footer.properties)
-  putU32(buf, 36, TABLE_FORMAT_VERSION)
+  putU32(buf, 36, version)
   putU32(buf, FOOTER_CHECKSUM_AT, maskCrc(tableCrc(buf, 0, FOOTER_CHECKSUM_AT)))
   putU32(buf, FOOTER_MAGIC_AT, TABLE_MAGIC_LO)
   putU32(buf, FOOTER_MAGIC_AT + 4, TABLE_MAGIC_HI)

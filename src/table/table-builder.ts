@@ -10,7 +10,7 @@ import { ByteWriter } from '../util/coding.js'
 import { bytesEqual, compareBytes } from '../util/bytes.js'
 import { BlockBuilder } from './block-builder.js'
 import { bloomHash, buildBloomFilter } from './bloom.js'
-import { type BlockHandle, CompressionType, compressForStorage, encodeBlockHandle, encodeFooter, encodeProperties, writeBlockTrailer } from './format.js'
+import { type BlockHandle, CompressionType, compressForStorage, encodeBlockHandle, encodeFooter, encodeProperties, PLAIN_TABLE_FORMAT_VERSION, TABLE_FORMAT_VERSION, writeBlockTrailer } from './format.js'
 
 export interface TableBuilderOptions {
   /** Target size of a data block's contents, in bytes. */
@@ -217,7 +217,8 @@ export class TableBuilder {
       }
       const properties = this.#writeBlock(this.#propertiesBlock(rangeDeletions), false)
       const index = this.#writeBlock(this.#index.finish(), false)
-      this.#pending.bytes(encodeFooter({ filter, index, properties }))
+      const version = rangeDeletions === undefined ? PLAIN_TABLE_FORMAT_VERSION : TABLE_FORMAT_VERSION
+      this.#pending.bytes(encodeFooter({ filter, index, properties }, version))
       this.#flushPending()
       this.#state = 'finished'
     } catch (err) {

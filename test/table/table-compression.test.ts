@@ -129,7 +129,7 @@ test('a compressed table round-trips, and its data blocks take about half the di
   // Handles point at the stored bytes: consecutive blocks are back to back on disk.
   for (let i = 1; i < blocks.length; i++) assert.equal(blocks[i]!.offset, blocks[i - 1]!.offset + blocks[i - 1]!.size + BLOCK_TRAILER_SIZE)
   const reader = open(lz4)
-  assert.equal(reader.formatVersion, 3)
+  assert.equal(reader.formatVersion, 2)
   assertHolds(reader, entries)
   reader.close()
 })
@@ -154,7 +154,7 @@ test("a table written with compression 'none' stores every block as type 0 and r
   const bytes = build(entries, { compression: 'none' })
   assert.ok(dataBlocksOf(bytes).every((b) => b.type === CompressionType.None && b.size === b.uncompressed))
   const reader = open(bytes)
-  assert.equal(reader.formatVersion, 3)
+  assert.equal(reader.formatVersion, 2)
   assertHolds(reader, entries)
   reader.close()
   assert.throws(() => new TableBuilder(new MemoryWritableFile(), { blockSize: 4096, restartInterval: 16, bloomBitsPerKey: 10, compression: 'zstd' as never }, FILE), RangeError)
