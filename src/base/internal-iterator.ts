@@ -13,6 +13,18 @@
 
 import type { ValueKind } from './internal-key.js'
 
+/**
+ * What a cursor knows of the entries it reaches without leaving the table (or memtable) it
+ * is in: none has a sequence above `maxSeq`, and their keys lie within [smallest, largest]
+ * (undefined: the source's own ends). A range tombstone newer than maxSeq hides every one of
+ * them inside its range, so a reader may seek over them rather than step through them.
+ */
+export interface CursorSpan {
+  readonly maxSeq: number
+  readonly smallest: Uint8Array | undefined
+  readonly largest: Uint8Array | undefined
+}
+
 export interface InternalIterator {
   valid(): boolean
   key(): Uint8Array
@@ -29,4 +41,6 @@ export interface InternalIterator {
   prev(): void
   /** Releases what the cursor pins (table references). Idempotent. */
   close(): void
+  /** Optional: the span the cursor is positioned in (see CursorSpan); only while valid(). */
+  span?(): CursorSpan | undefined
 }

@@ -2,11 +2,17 @@
 // range, the newest version visible at the read sequence, skipping keys whose newest
 // visible version is a tombstone. Works forward or in reverse, with bounds and a limit.
 
-import type { InternalIterator } from '../base/internal-iterator.js'
+import type { CursorSpan, InternalIterator } from '../base/internal-iterator.js'
 import { MAX_SEQUENCE, ValueKind } from '../base/internal-key.js'
 import { bytesEqual, compareBytes, copyBytes, toBuffer } from '../util/bytes.js'
-import type { RangeTombstoneSet } from '../base/range-tombstones.js'
+import { keySuccessor, type RangeTombstoneSet, type TombstoneFragment } from '../base/range-tombstones.js'
 import { sharedEntrySlab } from './entry-slab.js'
+
+/**
+ * What a seek over hidden entries counts for against next()'s budget: it may open the next
+ * table and read its index, the work of many steps through one block.
+ */
+const SKIP_COST = 8
 
 /** What DbIterator.next() returns when its budget ran out before a visible entry. */
 export const PAUSED: unique symbol = Symbol('paused')
@@ -24,6 +30,18 @@ export interface RangeOptions {
   limit: number
 }
 
+/**
+ * A merged cursor that can move the source of its current entry alone past a range (see
+ * MergingIterator): how a walk passes over what a range tombstone hides a table at a time.
+ */
+export interface SkippingIterator extends InternalIterator {
+  span(): CursorSpan | undefined
+  skipCurrentTo(key: Uint8Array): void
+  skipCurrentBefore(key: Uint8Array): void
+}
+
+const canSkip = (it: InternalIterator): it is SkippingIterator => 'skipCurrentTo' in it
+
 export class DbIterator {
   readonly #iter: InternalIterator
   readonly #seq: number
@@ -38,6 +56,11 @@ export class DbIterator {
   #skipKey: Uint8Array | undefined
   /** The range tombstones of every source that has some (each set applies the read sequence itself); empty when none. */
   readonly #tombstones: readonly RangeTombstoneSet[]
+  /** Set by #deleted when a range tombstone hides the cursor's entry: the fragment, and the tombstone's sequence. */
+  #cover: TombstoneFragment | undefined
+  #coverSeq = 0
+  /** Seeks over hidden entries made so far (a table, or the part of one, at a time); for tests. */
+  skips = 0
 
   constructor(iter: InternalIterator, seq: number, range: RangeOptions, tombstones: readonly RangeTombstoneSet[] = []) {
     this.#iter = iter
@@ -46,15 +69,53 @@ export class DbIterator {
     this.#tombstones = tombstones
   }
 
-  /** Whether the version at the cursor is deleted: a tombstone, or under a newer range tombstone. */
+  /**
+   * Whether the version at the cursor is deleted: a tombstone, or under a newer range
+   * tombstone (then #cover and #coverSeq say which).
+   */
   #deleted(key: Uint8Array): boolean {
     const it = this.#iter
+    this.#cover = undefined
     if (it.kind() === ValueKind.Deletion) return true
     const sets = this.#tombstones
     if (sets.length === 0) return false
     const seq = it.seq()
-    for (let i = 0; i < sets.length; i++) if (sets[i]!.maxCovering(key, this.#seq) > seq) return true
+    for (let i = 0; i < sets.length; i++) {
+      const fragment = sets[i]!.fragmentAt(key)
+      if (fragment === undefined) continue
+      for (const s of fragment.seqs) {
+        if (s > this.#seq) continue
+        if (s > seq) {
+          this.#cover = fragment
+          this.#coverSeq = s
+          return true
+        }
+        break
+      }
+    }
     return false
+  }
+
+  /**
+   * After #deleted found the cursor's entry under a range tombstone: when nothing its source
+   * holds in the current table is as new as the tombstone, every entry of that table inside
+   * the fragment is hidden too, so that source alone is moved past them (to the fragment's
+   * end, or the table's, whichever is nearer) in one seek. Returns whether it moved.
+   */
+  #skipCovered(reverse: boolean): boolean {
+    const cover = this.#cover
+    const it = this.#iter
+    if (cover === undefined || !canSkip(it)) return false
+    const span = it.span()
+    if (span === undefined || span.maxSeq >= this.#coverSeq) return false
+    this.skips++
+    if (!reverse) {
+      const past = span.largest !== undefined && compareBytes(span.largest, cover.end) < 0 ? keySuccessor(span.largest) : cover.end
+      it.skipCurrentTo(past)
+    } else {
+      it.skipCurrentBefore(span.smallest !== undefined && compareBytes(span.smallest, cover.start) > 0 ? span.smallest : cover.start)
+    }
+    return true
   }
 
   /**
@@ -140,17 +201,25 @@ export class DbIterator {
     const it = this.#iter
     const upper = this.#range.upper
     // Stops only between versions, before looking at one: the next call starts there.
-    for (let passed = 0; it.valid(); it.next(), passed++) {
+    for (let passed = 0; it.valid(); passed++) {
       if (passed >= budget) return PAUSED
-      if (it.seq() > this.#seq) continue
+      if (it.seq() > this.#seq) {
+        it.next()
+        continue
+      }
       const key = it.key()
-      if (this.#skipKey !== undefined && bytesEqual(key, this.#skipKey)) continue
+      if (this.#skipKey !== undefined && bytesEqual(key, this.#skipKey)) {
+        it.next()
+        continue
+      }
       if (upper !== undefined) {
         const c = compareBytes(key, upper.key)
         if (c > 0 || (c === 0 && !upper.inclusive)) return undefined
       }
       if (this.#deleted(key)) {
         this.#skipKey = copyBytes(key)
+        if (this.#skipCovered(false)) passed += SKIP_COST - 1
+        else it.next()
         continue
       }
       const entry = sharedEntrySlab.entry(key, it.value())
@@ -170,13 +239,16 @@ export class DbIterator {
     let savedKey = this.#savedKey
     let savedValue = this.#savedValue
     this.#savedKey = this.#savedValue = undefined
-    for (let passed = 0; it.valid(); it.prev(), passed++) {
+    for (let passed = 0; it.valid(); passed++) {
       if (passed >= budget) {
         this.#savedKey = savedKey
         this.#savedValue = savedValue
         return PAUSED
       }
-      if (it.seq() > this.#seq) continue
+      if (it.seq() > this.#seq) {
+        it.prev()
+        continue
+      }
       const key = it.key()
       if (savedKey !== undefined && !bytesEqual(key, savedKey)) {
         if (savedValue !== undefined) break
@@ -187,7 +259,14 @@ export class DbIterator {
         if (c < 0 || (c === 0 && !lower.inclusive)) break
       }
       savedKey ??= copyBytes(key)
-      savedValue = this.#deleted(key) ? undefined : copyBytes(it.value())
+      if (this.#deleted(key)) {
+        savedValue = undefined
+        if (this.#skipCovered(true)) {
+          passed += SKIP_COST - 1
+          continue
+        }
+      } else savedValue = copyBytes(it.value())
+      it.prev()
     }
     if (savedKey === undefined || savedValue === undefined) return undefined
     // Both are copies already (the cursor moved past them): hand them out, not copies of them.

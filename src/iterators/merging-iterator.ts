@@ -2,8 +2,8 @@
 // version from every source comes out, in internal-key order. Sources are given newest
 // first, and an exact tie (which correct trees never produce) goes to the newer source.
 
-import type { InternalIterator } from '../base/internal-iterator.js'
-import { compareInternal, type ValueKind } from '../base/internal-key.js'
+import type { CursorSpan, InternalIterator } from '../base/internal-iterator.js'
+import { compareInternal, MAX_SEQUENCE, type ValueKind } from '../base/internal-key.js'
 
 type Direction = 'forward' | 'backward'
 
@@ -86,6 +86,27 @@ export class MergingIterator implements InternalIterator {
       this.#direction = 'backward'
     }
     cur.prev()
+    this.#findLargest()
+  }
+
+  /** The span of the source the current entry comes from, if that source knows it. */
+  span(): CursorSpan | undefined {
+    return this.#current!.span?.()
+  }
+
+  /**
+   * Moving forward: takes the source of the current entry on to its first entry at or after
+   * `key` (greater than the current one), passing over the rest of its entries before that;
+   * the other sources stay where they are. For range tombstones (DbIterator).
+   */
+  skipCurrentTo(key: Uint8Array): void {
+    this.#current!.seek(key, MAX_SEQUENCE)
+    this.#findSmallest()
+  }
+
+  /** Moving backward: takes the source of the current entry back to its last entry before `key`. */
+  skipCurrentBefore(key: Uint8Array): void {
+    this.#current!.seekForPrev(key, MAX_SEQUENCE)
     this.#findLargest()
   }
 

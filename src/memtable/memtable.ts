@@ -2,7 +2,7 @@
 // full, frozen and flushed to an SSTable. Readers see it through get() and a cursor.
 
 import type { FoundEntry } from '../base/found-entry.js'
-import type { InternalIterator } from '../base/internal-iterator.js'
+import type { CursorSpan, InternalIterator } from '../base/internal-iterator.js'
 import { ValueKind } from '../base/internal-key.js'
 import { RangeTombstoneSet, type RangeTombstone } from '../base/range-tombstones.js'
 import { binaryString } from '../util/bytes.js'
@@ -119,7 +119,16 @@ export class Memtable {
   }
 
   iterator(): InternalIterator {
-    return new MemtableCursor(this.#list)
+    // Read live: a write added after the cursor was made may raise it.
+    const memtable = this
+    const span: CursorSpan = {
+      get maxSeq() {
+        return memtable.largestSeq
+      },
+      smallest: undefined,
+      largest: undefined,
+    }
+    return new MemtableCursor(this.#list, span)
   }
 }
 
@@ -128,9 +137,15 @@ class MemtableCursor implements InternalIterator {
   #node = NONE
   /** View of the current node's key, made once per position: merging compares it often. */
   #key: Uint8Array | undefined
+  readonly #span: CursorSpan
 
-  constructor(list: SkipList) {
+  constructor(list: SkipList, span: CursorSpan) {
     this.#list = list
+    this.#span = span
+  }
+
+  span(): CursorSpan {
+    return this.#span
   }
 
   valid(): boolean {

@@ -2,7 +2,7 @@
 // it opens one table at a time through the table cache and moves to the neighbouring
 // table at either end. The table it is positioned in stays acquired until it moves on.
 
-import type { InternalIterator } from '../base/internal-iterator.js'
+import type { CursorSpan, InternalIterator } from '../base/internal-iterator.js'
 import type { ValueKind } from '../base/internal-key.js'
 import { compareBytes } from '../util/bytes.js'
 import type { TableCache } from '../table/table-cache.js'
@@ -15,6 +15,8 @@ export class LevelIterator implements InternalIterator {
   readonly #tables: TableCache
   #index = -1
   #cursor: InternalIterator | undefined
+  /** The current table's span, made when first asked for. */
+  #span: CursorSpan | undefined
   readonly #fill: CacheFill
 
   constructor(files: readonly FileMetadata[], tables: TableCache, fill: CacheFill = 'all') {
@@ -34,10 +36,24 @@ export class LevelIterator implements InternalIterator {
     return this.#cursor
   }
 
+  /** The current table's: its key bounds, and the newest sequence in it (from its properties). */
+  span(): CursorSpan {
+    if (this.#span !== undefined) return this.#span
+    const f = this.#files[this.#index]!
+    const reader = this.#tables.acquire(f.number)
+    try {
+      this.#span = { maxSeq: reader.properties().largestSeq, smallest: f.smallestKey, largest: f.largestKey }
+    } finally {
+      this.#tables.release(reader)
+    }
+    return this.#span
+  }
+
   #closeCursor(): void {
     if (this.#cursor === undefined) return
     this.#cursor.close()
     this.#cursor = undefined
+    this.#span = undefined
     this.#index = -1
   }
 

@@ -196,9 +196,10 @@ test('an async read across a long stretch of range-deleted entries lets the even
   const db = await Shale.open('/db', { fileSystem: new MemoryFileSystem() })
   for (let i = 0; i < 40000; i += 1000) await db.write(Array.from({ length: 1000 }, (_, j) => ({ type: 'put' as const, key: `a${String(i + j).padStart(6, '0')}`, value: 'x' })))
   await db.put('b', 'kept')
-  await db.flush()
-  const snap = db.snapshot() // keeps the covered tables (no delete-only drop)
+  // Left in the memtable with the tombstone, where a walk must step through them: a table
+  // older than the tombstone is passed in one seek (db-iterator-range-skip.test.ts).
   await db.deleteRange('a', 'a~')
+  assert.equal(db.stats().levels.reduce((n, l) => n + l.files, 0), 0, 'no table was written')
   const turns = async (read: () => Promise<unknown> | unknown): Promise<number> => {
     let n = 0
     let on = true
@@ -223,6 +224,5 @@ test('an async read across a long stretch of range-deleted entries lets the even
     assert.equal(await turns(() => (seen = db.iterator({ reverse }).nextvSync(10).map(([k]) => k.toString()))), 0)
     assert.deepEqual(seen, ['b'])
   }
-  snap.release()
   await db.close()
 })
