@@ -179,10 +179,12 @@ export class Shale {
   }
 
   /**
-   * Resolves once no compaction is running or queued: the tree is settled (every level
-   * below its target) and the tables compactions replaced are deleted, unless an open
-   * iterator still reads them (they go soon after it closes). For tools, tests and
-   * benchmarks that want to measure or inspect a quiet store; normal use never needs it.
+   * Resolves once no flush or compaction is running or queued (a flush already started,
+   * say by a large range deletion, is waited for, with the compactions it leads to): the
+   * tree is settled (every level below its target) and the tables compactions replaced
+   * are deleted, unless an open iterator still reads them (they go soon after it closes).
+   * For tools, tests and benchmarks that want to measure or inspect a quiet store; normal
+   * use never needs it.
    */
   async waitForCompactions(): Promise<void> {
     this.#checkOpen()

@@ -67,8 +67,12 @@ export class Writer {
     void this.compactions.schedule()
   }
 
-  /** For waitForCompactions: no compaction running or owed, and the files they left obsolete deleted. */
+  /**
+   * For waitForCompactions: no flush or compaction running or owed, and the files they left
+   * obsolete deleted. Flushes first: one in progress owes the compactions it will schedule.
+   */
   async waitForCompactions(): Promise<void> {
+    await this.writes.idle()
     await this.compactions.waitUntilIdle()
     await this.#files.settled()
   }
