@@ -1,6 +1,6 @@
 // Shale's public surface. Everything a user imports comes from here.
 
-export { Shale, type BatchOperation, type ReadOptions } from './db/shale.js'
+export { Shale, type BatchOperation, type LoggedOperation, type ReadOptions } from './db/shale.js'
 export { ShaleIterator, type IteratorOptions, type Entry } from './db/shale-iterator.js'
 export { Snapshot } from './db/snapshot.js'
 export type { DbStats, LevelStats, LifetimeStats } from './db/stats.js'

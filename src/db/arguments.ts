@@ -73,8 +73,13 @@ export function valueArg(x: unknown): Uint8Array {
 /**
  * One operation of db.write(). `delRange` deletes every key k with gte <= k < lt (a range
  * tombstone, as db.deleteRange); gte equal to lt deletes nothing, gte after lt is INVALID_ARGUMENT.
+ * Without lt, every key from gte on, as db.deleteRange(gte): the end is fixed as the batch is
+ * numbered, past every key then stored and every earlier operation of the batch.
  */
-export type BatchOperation = { type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes } | { type: 'delRange'; gte: Bytes; lt: Bytes }
+export type BatchOperation = { type: 'put'; key: Bytes; value: Bytes } | { type: 'del'; key: Bytes } | { type: 'delRange'; gte: Bytes; lt?: Bytes }
+
+/** An operation as the log holds it (what the change feed delivers): a range deletion has its end. */
+export type LoggedOperation = Exclude<BatchOperation, { type: 'delRange' }> | { type: 'delRange'; gte: Bytes; lt: Bytes }
 
 /** A validated operation, with its key also as the memtable's binary string. */
 export type PendingOp = BatchOp & { skey: string }
@@ -113,7 +118,7 @@ export function batchArg(operations: unknown, allowEmptyKeys: boolean): PendingO
     if (op.type === 'put') out.push(pendingOp(ValueKind.Value, op.key, op.value, allowEmptyKeys, `key of operation ${i}`))
     else if (op.type === 'del') out.push(pendingOp(ValueKind.Deletion, op.key, undefined, allowEmptyKeys, `key of operation ${i}`))
     else if (op.type === 'delRange') {
-      const r = rangeDeletionOp(op.gte, op.lt, `operation ${i}`)
+      const r = rangeDeletionOp(op.gte, op.lt, `operation ${i}`, true)
       if (r !== undefined) out.push(r)
     } else throw invalidArgument(`Invalid batch operation ${i}: type must be 'put', 'del' or 'delRange', got ${String((o as { type: unknown }).type)}`)
   })

@@ -5,20 +5,20 @@ import { bufferView } from '#runtime'
 import { corruption } from '../errors.js'
 import { ValueKind } from '../base/internal-key.js'
 import type { BatchOp } from '../wal/write-batch.js'
-import type { BatchOperation } from './arguments.js'
+import type { LoggedOperation } from './arguments.js'
 
 /** One committed write, as the feed delivers it. */
 export interface ChangeBatch {
   /** The sequence number of the batch's first operation; operation i has `sequence + i`. */
   sequence: number
-  operations: BatchOperation[]
+  operations: LoggedOperation[]
 }
 
 /**
  * The public form of one logged operation. Keys and values are views of the bytes the feed
  * read from the log (not shared with the engine), so the caller may keep them.
  */
-export function changeOperation(op: BatchOp, where: string): BatchOperation {
+export function changeOperation(op: BatchOp, where: string): LoggedOperation {
   const kind = op.kind as number
   if (kind === ValueKind.Value) return { type: 'put', key: bufferView(op.key), value: bufferView(op.value!) }
   if (kind === ValueKind.Deletion) return { type: 'del', key: bufferView(op.key) }

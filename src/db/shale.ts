@@ -32,7 +32,7 @@ import { SnapshotList, type Snapshot } from './snapshot.js'
 import { StatsCounters, type DbStats } from './stats.js'
 import { Writer } from './writer.js'
 
-export type { BatchOperation, ReadOptions } from './arguments.js'
+export type { BatchOperation, LoggedOperation, ReadOptions } from './arguments.js'
 
 const databaseClosed = (): ShaleError => closedError('database', 'Database is closed')
 

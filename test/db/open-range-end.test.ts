@@ -81,6 +81,30 @@ test('deleteRange(gte) covers writes issued before it and not yet applied, and n
   await db.close()
 })
 
+test('delRange without lt in a batch: past earlier operations of the batch, not later ones; the feed gets the concrete end', async () => {
+  const db = await Shale.open('/db', small())
+  await db.put('a', '1')
+  await db.put('m', '1')
+  const from = db.stats().lastSequence + 1
+  await db.write([
+    { type: 'put', key: 'z', value: 'earlier in the batch' },
+    { type: 'delRange', gte: 'b' },
+    { type: 'put', key: 'zz', value: 'later in the batch' },
+  ])
+  assert.deepEqual(await keys(db), ['a', 'zz'])
+  // Nothing at or after gte: the operation is dropped and the rest of the batch applies.
+  await db.write([{ type: 'delRange', gte: 'zzz' }, { type: 'put', key: 'c', value: '1' }])
+  assert.deepEqual(await keys(db), ['a', 'c', 'zz'])
+  const ac = new AbortController()
+  const seen: string[] = []
+  for await (const batch of db.changes({ since: from, signal: ac.signal })) {
+    for (const o of batch.operations) seen.push(`${batch.sequence} ${o.type} ${o.type === 'delRange' ? `${text(o.gte as Uint8Array)}-${text(o.lt as Uint8Array)}` : text(o.key as Uint8Array)}`)
+    if (seen.length >= 4) ac.abort()
+  }
+  assert.deepEqual(seen, [`${from} put z`, `${from} delRange b-z\0`, `${from} put zz`, `${from + 3} put c`])
+  await db.close()
+})
+
 test('deleteRange: bad arguments are INVALID_ARGUMENT', async () => {
   const db = await Shale.open('/db', small())
   await assert.rejects(db.deleteRange('b', 'a'), { code: 'INVALID_ARGUMENT' })

@@ -219,7 +219,7 @@ test('deleteRange arguments: gte > lt is INVALID_ARGUMENT, gte == lt writes noth
   await db.put('b', '2')
   await assert.rejects(db.deleteRange('b', 'a'), { code: 'INVALID_ARGUMENT' })
   await assert.rejects(db.write([{ type: 'delRange', gte: 'b', lt: 'a' }]), { code: 'INVALID_ARGUMENT' })
-  await assert.rejects(db.write([{ type: 'delRange', gte: 'a' } as never]), { code: 'INVALID_ARGUMENT' })
+  await assert.rejects(db.write([{ type: 'delRange', gte: 'a', lt: 42 } as never]), { code: 'INVALID_ARGUMENT' })
   await assert.rejects(db.deleteRange(undefined as never, 'a'), { code: 'INVALID_ARGUMENT' })
   // Refused writes changed nothing, in this batch or before.
   assert.deepEqual(scan(db), ['a=1', 'b=2'])
