@@ -2,8 +2,8 @@
 // keys, 100-byte values) in batches, flushed and compacted until settled, then more writes
 // left in the memtable and log; then db.checkpoint() with tables hard-linked, again with
 // links failing (as across devices, so every table is copied), and once more while a writer
-// keeps writing. Each checkpoint is opened and its keys counted. Not a test: run
-// `npm run build && node dist/bench/checkpoint.js --num 1000000`.
+// keeps writing. Each checkpoint is opened and its keys counted; the event-loop delay is
+// sampled during each. Not a test: run `npm run build && node dist/bench/checkpoint.js`.
 
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -13,6 +13,7 @@ import { Shale, type CheckpointResult } from '../src/index.js'
 import { dbValue, dbKey, shuffled } from '../src/cli/workload.js'
 import { ioError } from '../src/errors.js'
 import { NodeFileSystem } from '../src/vfs/node-file-system.js'
+import { timed } from './measure.js'
 
 const { values: args } = parseArgs({ options: { num: { type: 'string', default: '1000000' }, dir: { type: 'string' }, json: { type: 'boolean', default: false } } })
 const num = Number(args.num)
@@ -58,11 +59,10 @@ async function measure(name: string, whileWriting: boolean): Promise<Record<stri
         while (!stop) await db.put(dbKey(order[written % num]!), dbValue(written++))
       })()
     : undefined
-  if (writer !== undefined) await new Promise((resolve) => setTimeout(resolve, 200))
+  // The writer's own event-loop delay over a like stretch of time, beside the checkpoint's.
+  const alone = writer !== undefined ? await timed(() => new Promise((resolve) => setTimeout(resolve, 200))) : undefined
   const before = written
-  const start = performance.now()
-  const result: CheckpointResult = await db.checkpoint(target)
-  const seconds = (performance.now() - start) / 1000
+  const { value: result, ms, loopP99Ms, loopMaxMs } = await timed((): Promise<CheckpointResult> => db.checkpoint(target))
   const during = written - before
   stop = true
   await writer
@@ -73,14 +73,16 @@ async function measure(name: string, whileWriting: boolean): Promise<Record<stri
   if (keys !== num) throw new Error(`checkpoint ${name} holds ${keys} keys, not ${num}`)
   return {
     name,
-    ms: Math.round(seconds * 10000) / 10,
+    ms: Math.round(ms * 10) / 10,
+    loopP99Ms,
+    loopMaxMs,
     tables: result.tables,
     linked: result.linked,
     copied: result.copied,
     logs: result.logs,
     linkedMiB: mib(result.linkedBytes),
     writtenMiB: mib(result.bytes),
-    ...(whileWriting ? { putsDuringCheckpoint: during } : {}),
+    ...(alone !== undefined ? { putsDuringCheckpoint: during, writerAloneLoopP99Ms: alone.loopP99Ms, writerAloneLoopMaxMs: alone.loopMaxMs } : {}),
     keys,
   }
 }
@@ -99,8 +101,9 @@ for (const [name, writing, options] of [
 }
 if (args.dir === undefined) rmSync(dir, { recursive: true, force: true })
 
-if (args.json) process.stdout.write(`${JSON.stringify({ num, fillSeconds, storeMiB, rows }, null, 2)}\n`)
+if (args.json) process.stdout.write(`${JSON.stringify({ num, fillSeconds, storeMiB, peakRssMiB: mib(process.resourceUsage().maxRSS * 1024), rows }, null, 2)}\n`)
 else {
   process.stdout.write(`${num.toLocaleString()} keys (16 B keys, 100 B values), ${storeMiB} MiB of tables, filled and settled in ${fillSeconds.toFixed(1)} s\n`)
+  process.stdout.write(`peak RSS of the whole run ${mib(process.resourceUsage().maxRSS * 1024)} MiB\n`)
   for (const r of rows) process.stdout.write(`${JSON.stringify(r)}\n`)
 }

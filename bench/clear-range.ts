@@ -13,13 +13,12 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, wr
 import { Session } from 'node:inspector/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { monitorEventLoopDelay } from 'node:perf_hooks'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import type { AbstractLevel } from 'abstract-level'
 import { ShaleLevel } from '../src/level/shale-level.js'
 import { dbKey, dbValue, shuffled } from '../src/cli/workload.js'
-import { diskBytes } from './measure.js'
+import { diskBytes, timed } from './measure.js'
 import { clearLogBytes, tableBytesWritten } from './engines/leveldb-stats.js'
 import { peerVersion, requirePeer } from './engines/peer.js'
 import { type ClearRun, clearTable, summarize } from './clear-range-table.js'
@@ -46,7 +45,6 @@ const MiB = 1048576
 const round = (x: number, digits = 2): number => Math.round(x * 10 ** digits) / 10 ** digits
 // Six places, so a write of a few bytes (one range tombstone) still shows.
 const mib = (bytes: number): number => round(bytes / MiB, 6)
-const ns2ms = (ns: number): number => round(ns / 1e6)
 
 type Db = AbstractLevel<string | Uint8Array, string, Uint8Array>
 /** What the run needs beyond the Level API: compaction and the engine's count of bytes written. */
@@ -126,25 +124,6 @@ function resetPeakRss(): boolean {
 }
 
 const peakRssMiB = (): number => round(Number(/^VmHWM:\s+(\d+)/m.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024, 1)
-
-/** Runs `work` while sampling event-loop delay (1 ms resolution). */
-async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; loopSamples: number; loopP99Ms: number; loopMaxMs: number }> {
-  const delay = monitorEventLoopDelay({ resolution: 1 })
-  delay.enable()
-  // Until its timer has fired once the histogram has no start time, and a stall before that
-  // goes unrecorded (a 300 ms block right after enable() reads as 1 ms): wait for it.
-  for (let i = 0; i < 100 && delay.count === 0; i++) await new Promise((resolve) => setTimeout(resolve, 1))
-  const start = performance.now()
-  const value = await work()
-  const ms = performance.now() - start
-  // The histogram's timer records a stall when it next fires; work that held the thread to
-  // its end would otherwise resolve, and be disabled, before the timer saw it.
-  await new Promise((resolve) => setTimeout(resolve, 5))
-  delay.disable()
-  // No sample at all (work shorter than the resolution): no delay was seen.
-  const seen = delay.count > 0
-  return { value, ms: round(ms, 3), loopSamples: delay.count, loopP99Ms: seen ? ns2ms(delay.percentile(99)) : 0, loopMaxMs: seen ? ns2ms(delay.max) : 0 }
-}
 
 /** Every entry of an iterator, read 1,000 at a time (classic-level's fast path; Shale's nextv). */
 async function entries(db: Pick<Db, 'iterator'>): Promise<[string, Uint8Array][]> {

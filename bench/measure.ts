@@ -3,6 +3,7 @@
 
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 
 /** How often the harness lets the event loop run, as an application serving other work would. */
 const YIELD_EVERY_MS = 1
@@ -90,4 +91,24 @@ export function diskBytes(dir: string): number {
     else if (entry.isFile()) total += statSync(path).blocks * 512
   }
   return total
+}
+
+/** Runs `work` while sampling event-loop delay (1 ms resolution); times in ms. */
+export async function timed<T>(work: () => Promise<T>): Promise<{ value: T; ms: number; loopSamples: number; loopP99Ms: number; loopMaxMs: number }> {
+  const delay = monitorEventLoopDelay({ resolution: 1 })
+  delay.enable()
+  // Until its timer has fired once the histogram has no start time, and a stall before that
+  // goes unrecorded (a 300 ms block right after enable() reads as 1 ms): wait for it.
+  for (let i = 0; i < 100 && delay.count === 0; i++) await new Promise((resolve) => setTimeout(resolve, 1))
+  const start = performance.now()
+  const value = await work()
+  const ms = performance.now() - start
+  // The histogram's timer records a stall when it next fires; work that held the thread to
+  // its end would otherwise resolve, and be disabled, before the timer saw it.
+  await new Promise((resolve) => setTimeout(resolve, 5))
+  delay.disable()
+  // No sample at all (work shorter than the resolution): no delay was seen.
+  const seen = delay.count > 0
+  const toMs = (ns: number): number => Math.round(ns / 1e4) / 100
+  return { value, ms: Math.round(ms * 1000) / 1000, loopSamples: delay.count, loopP99Ms: seen ? toMs(delay.percentile(99)) : 0, loopMaxMs: seen ? toMs(delay.max) : 0 }
 }

@@ -22,6 +22,7 @@ import type { FileLock, FileSystem, RandomAccessFile } from '../vfs/file-system.
 import { getU32, getU64 } from '../util/coding.js'
 import { LogReader } from '../wal/log-reader.js'
 import { LogWriter } from '../wal/log-writer.js'
+import { TimeSlicer } from '../util/time-slicer.js'
 import { CHECKPOINT_MARKER } from './checkpoint-marker.js'
 import type { DbHandle } from './db-handle.js'
 
@@ -44,7 +45,7 @@ export interface CheckpointResult {
 }
 
 /** A log as captured at the call: `size` bytes of it hold every write applied before the call. */
-interface CapturedLog {
+export interface CapturedLog {
   readonly number: number
   readonly size: number
   readonly file: RandomAccessFile
@@ -64,7 +65,7 @@ interface Capture {
 /** Errors of link(2) that mean "not here", not "broken": the table is copied instead. */
 const LINK_UNSUPPORTED = new Set(['EXDEV', 'EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EMLINK', 'ENOSYS', 'EACCES'])
 /** Bytes read and written per step of a copy; the event loop turns between steps. */
-const COPY_CHUNK = 1 << 20
+const COPY_CHUNK = 1 << 18
 
 /** The temporary directory a checkpoint to `target` is built in. */
 export function checkpointTempDir(target: string): string {
@@ -165,8 +166,12 @@ async function build(handle: DbHandle, location: string, fs: FileSystem, target:
     marker.append(new TextEncoder().encode(`checkpoint of ${location} in progress\n`))
     marker.close()
 
+    // Links are quick, but a large store has thousands of tables: the loop turns between slices.
+    const slicer = new TimeSlicer(1, 1)
     let maxNumber = 0
     for (const file of capture.version.allFiles()) {
+      const turn = slicer.tick()
+      if (turn !== undefined) await turn
       checkOpen()
       maxNumber = Math.max(maxNumber, file.number)
       const how = await placeTable(handle, location, fs, temp, file, checkOpen)
@@ -188,7 +193,7 @@ async function build(handle: DbHandle, location: string, fs: FileSystem, target:
       checkOpen()
       maxNumber = Math.max(maxNumber, log.number)
       // Once a log holds a record past the sequence, later logs hold only later ones.
-      const end = more ? logEnd(log, location, capture.sequence) : { length: 0, past: true }
+      const end = more ? await logEnd(log, location, capture.sequence, slicer) : { length: 0, past: true }
       if (end.past) more = false
       result.bytes += await copyFile(log.file, end.length, fs, logFileName(temp, log.number), checkOpen)
       result.logs++
@@ -266,11 +271,14 @@ async function placeTable(handle: DbHandle, location: string, fs: FileSystem, te
  * when a later record was seen). Only the captured bytes are read, so a preallocated log's
  * zeros and records appended since the call are never reached.
  */
-function logEnd(log: CapturedLog, location: string, sequence: number): { length: number; past: boolean } {
+export async function logEnd(log: CapturedLog, location: string, sequence: number, slicer: TimeSlicer): Promise<{ length: number; past: boolean }> {
   const path = logFileName(location, log.number)
   const reader = new LogReader(sizedView(log.file, Math.min(log.size, log.file.size)), path)
   let length = 0
+  // A live log holds up to a memtable's worth of records: read them a time slice at a time.
   for (let r = reader.next(); r.type !== 'eof'; r = reader.next()) {
+    const turn = slicer.tick()
+    if (turn !== undefined) await turn
     if (r.type === 'damage') throw corruption(`${path} at offset ${r.offset}`, `${r.reason} (while checkpointing it)`)
     const first = getU64(r.record, 0)
     const count = getU32(r.record, 8)

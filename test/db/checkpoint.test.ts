@@ -9,7 +9,9 @@ import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'nod
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { Shale, ShaleError, type Snapshot } from '../../src/index.js'
-import { checkpointTempDir } from '../../src/db/checkpoint.js'
+import { checkpointTempDir, logEnd } from '../../src/db/checkpoint.js'
+import { logFileName, parseFileName } from '../../src/base/file-names.js'
+import { TimeSlicer } from '../../src/util/time-slicer.js'
 import { CHECKPOINT_MARKER } from '../../src/db/checkpoint-marker.js'
 import { ioError } from '../../src/errors.js'
 import { NodeFileSystem } from '../../src/vfs/node-file-system.js'
@@ -347,4 +349,40 @@ test('checkpoint: a power loss at any directory sync of a checkpoint leaves the 
     }
   }
   assert.ok(complete > 0 && refused > 0, `images with the checkpoint complete (${complete}) and unfinished (${refused})`)
+})
+
+test('checkpoint: the live log is read for its end a time slice at a time, and the end is the last record at or below the sequence', async () => {
+  const fs = new MemoryFileSystem()
+  const db = await Shale.open('/db', { fileSystem: fs, memtableSize: 64 * 1024 * 1024 })
+  const records = 2000
+  for (let i = 0; i < records; i++) await db.put(`k${i}`, 'v')
+  await db.close()
+  // close() does not flush the memtable: the log still holds every record.
+  const number = Math.max(...fs.list('/db').filter((n) => n.endsWith('.log')).map((n) => parseFileName(n)!.number))
+  const file = fs.openRead(logFileName('/db', number))
+  const log = { number, size: file.size, file }
+  try {
+    // A slice of no time: every record is followed by a turn of the event loop.
+    let turns = 0
+    let counting = true
+    const count = (): void => {
+      turns++
+      if (counting) setImmediate(count)
+    }
+    setImmediate(count)
+    const whole = await logEnd(log, '/db', records, new TimeSlicer(0, 1))
+    counting = false
+    // Every record (the file may run on past them, preallocated).
+    assert.equal(whole.past, false)
+    assert.ok(whole.length > 0 && whole.length <= file.size)
+    assert.equal((await logEnd(log, '/db', records - 1, new TimeSlicer())).past, true)
+    assert.ok(turns >= records / 2, `the loop turned ${turns} times while ${records} records were read`)
+    // Cut after the record of sequence 1000: the first half, and a later record was seen.
+    const half = await logEnd(log, '/db', 1000, new TimeSlicer())
+    assert.equal(half.past, true)
+    assert.ok(half.length > 0 && half.length < whole.length)
+    assert.deepEqual(await logEnd({ ...log, size: half.length }, '/db', records, new TimeSlicer()), { length: half.length, past: false })
+  } finally {
+    file.close()
+  }
 })
