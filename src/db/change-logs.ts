@@ -94,6 +94,11 @@ export class ChangeLogs implements ChangeSource {
     }
   }
 
+  /** Feeds waiting at the end of the newest log for more. */
+  get waiting(): number {
+    return this.#waiters.size
+  }
+
   /** For close: feeds waiting wake up and end (with CLOSED). */
   close(): void {
     this.#closed = true

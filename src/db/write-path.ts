@@ -505,6 +505,9 @@ export class WritePath {
   // so a burst of puts costs one write() system call, not one each.
   #scheduleLogFlush(): void {
     if (this.#flushTimer !== undefined) return
+    // Unref'd: a buffered write alone does not keep the process alive (close() syncs it).
+    // A feed waiting for it does: its loop must get the write, even if nothing else is left.
+    const keepAlive = this.#core.changes.waiting > 0
     this.#flushTimer = later(() => {
       this.#flushTimer = undefined
       if (this.#core.isClosed() || this.#core.errors.error) return
@@ -513,7 +516,7 @@ export class WritePath {
       } catch (err) {
         this.#core.errors.fail('write the write-ahead log', err)
       }
-    }, true)
+    }, !keepAlive)
   }
 
   /** Freezes the memtable and starts a new log; `abandonLog` skips flushing a log whose write failed. */

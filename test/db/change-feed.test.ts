@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { Shale, ShaleError, SequenceUnavailableError, type BatchOperation, type ChangeBatch, type Options } from '../../src/index.js'
 import { MemoryFileSystem } from '../helpers/memory-file-system.js'
 import { Random } from '../helpers/random.js'
+import { runModule } from '../helpers/module-child.js'
 import { tempDir } from '../helpers/temp-dir.js'
 
 const DIR = '/db'
@@ -275,4 +276,31 @@ test('changes: repair does not replay retained logs, so a key deleted since (its
   const again = await Shale.open(DIR, options)
   assert.equal(await again.get('gone'), undefined)
   await again.close()
+})
+
+test('changes: a feed waiting on the writer keeps the process alive for a write still buffered, when nothing else does', async () => {
+  const dir = tempDir()
+  try {
+    // The program's last act is three puts without sync, left in the log writer's buffer; the
+    // feed must still get them (and then close the store) before the process may exit.
+    const script = `import { Shale } from '${new URL('../../src/index.js', import.meta.url).href}'
+const db = await Shale.open(${JSON.stringify(dir.path)})
+void (async () => {
+  for await (const b of db.changes()) {
+    console.log('batch', b.sequence)
+    if (b.sequence >= 3) break
+  }
+  await db.close()
+  console.log('closed')
+})()
+await new Promise((resolve) => setTimeout(resolve, 20))
+await db.put('a', '1')
+await db.put('b', '2')
+await db.put('c', '3')`
+    const out = runModule(script)
+    assert.equal(out.status, 0, out.stderr)
+    assert.deepEqual(out.stdout.trim().split('\n'), ['batch 1', 'batch 2', 'batch 3', 'closed'], out.stderr)
+  } finally {
+    dir.remove()
+  }
 })
