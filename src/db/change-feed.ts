@@ -17,8 +17,9 @@
 import { closedError, invalidArgument, SequenceUnavailableError, ShaleError } from '../errors.js'
 import { logFileName, parseFileName } from '../base/file-names.js'
 import { getU32, getU64 } from '../util/coding.js'
-import type { FileSystem } from '../vfs/file-system.js'
+import { sizedView, type FileSystem } from '../vfs/file-system.js'
 import { LogReader } from '../wal/log-reader.js'
+import { TimeSlicer } from '../util/time-slicer.js'
 import { BATCH_HEADER_SIZE, decodeBatch, type BatchOp } from '../wal/write-batch.js'
 import { changeOperation, type ChangeBatch } from './change-operations.js'
 
@@ -43,6 +44,12 @@ export interface ChangeSource {
   pin(log: number): LogPin | undefined
   /** Hands records still buffered in memory to the log file, so that reading the files sees every committed write. */
   flushLog(): void
+  /**
+   * How many bytes of log `log` its file holds, when this handle is writing it; undefined
+   * otherwise (read to the file's end). A feed at the end of the live log then reads no
+   * further than the writes, not into the zeros preallocated after them.
+   */
+  bytesInFile(log: number): number | undefined
 }
 
 export interface ChangesOptions {
@@ -57,9 +64,11 @@ export interface ChangesOptions {
   signal?: AbortSignal
 }
 
-/** Batches read per look at the log, and bytes of records: what one read holds in memory. */
+/** Batches read per look at the log, and bytes of records: what one read holds in memory (and how long it takes). */
 const READ_BATCHES = 64
-const READ_BYTES = 1024 * 1024
+const READ_BYTES = 256 * 1024
+/** Batches handed over between looks at the clock. */
+const BATCHES_PER_CLOCK_READ = 8
 
 /** The oldest sequence the logs on disk still hold, per log (its first record), oldest log first. */
 export interface ChangeRange {
@@ -133,6 +142,8 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
   /** The lowest sequence not yet delivered. */
   #next: number
   #log: number
+  /** The file name of #log (a feed at the end of the log looks at it on every write). */
+  #path: string
   #offset = 0
   /** The log being read had a newer one the last time it was read to its end. */
   #sawNewer = false
@@ -141,6 +152,8 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
   #done = false
   /** next() calls run one after the other. */
   #chain: Promise<unknown> = Promise.resolve()
+  /** Measures the slice of time since the loop last turned, the caller's work included. */
+  readonly #slicer = new TimeSlicer(1, BATCHES_PER_CLOCK_READ)
 
   /** Throws SEQUENCE_UNAVAILABLE when the logs no longer reach back to `since`. */
   constructor(source: ChangeSource, since: number, signal: AbortSignal | undefined) {
@@ -160,6 +173,7 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
     let start = range.logs.at(-1)?.number ?? 0
     for (const l of range.logs) if (l.first !== undefined && l.first <= since) start = l.number
     this.#log = start
+    this.#path = logFileName(source.dir, start)
     this.#pin = source.pin(start)
     signal?.addEventListener('abort', this.#onAbort, { once: true })
     if (signal?.aborted) this.#stop.abort()
@@ -198,10 +212,17 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
           return { done: true, value: undefined }
         }
         const batch = this.#queue.shift()
-        if (batch !== undefined) return { done: false, value: batch }
+        if (batch !== undefined) {
+          // A backlog is read from files without waiting for I/O, so each batch would be handed
+          // over within the same turn of the event loop: it turns once a time slice is used.
+          const turn = this.#slicer.tick()
+          if (turn !== undefined) await turn
+          return { done: false, value: batch }
+        }
         if (this.#source.closed()) throw closedError('database', 'Database is closed')
         if (this.#read()) continue
         await this.#source.wait(this.#stop.signal)
+        this.#slicer.restart()
       }
     } catch (err) {
       this.#end()
@@ -211,7 +232,7 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
 
   /** Reads what the logs hold past the feed's position; true when it queued batches or moved to a newer log. */
   #read(): boolean {
-    const path = logFileName(this.#source.dir, this.#log)
+    const path = this.#path
     let file
     try {
       file = this.#source.fs.openRead(path)
@@ -221,7 +242,8 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
     }
     let atEnd = false
     try {
-      const reader = new LogReader(file, path, this.#offset)
+      const written = this.#source.bytesInFile(this.#log)
+      const reader = new LogReader(written === undefined ? file : sizedView(file, Math.min(written, file.size)), path, this.#offset)
       let bytes = 0
       while (this.#queue.length < READ_BATCHES && bytes < READ_BYTES) {
         const r = reader.next()
@@ -275,6 +297,7 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
 
   #moveTo(log: number): void {
     this.#log = log
+    this.#path = logFileName(this.#source.dir, log)
     this.#offset = 0
     this.#sawNewer = false
     this.#pin?.move(log)

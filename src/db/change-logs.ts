@@ -22,6 +22,7 @@ export class ChangeLogs implements ChangeSource {
   readonly #lastSequence: () => number
   readonly #newestLog: () => number
   readonly flushLog: () => void
+  readonly bytesInFile: (log: number) => number | undefined
   readonly #waiters = new Set<() => void>()
   readonly #pins = new Set<{ log: number }>()
   /** Sizes of flushed logs (they no longer change) and when each was first seen flushed. */
@@ -33,7 +34,7 @@ export class ChangeLogs implements ChangeSource {
     fs: FileSystem,
     dir: string,
     retention: ChangesRetention,
-    parts: { liveLog: () => number; lastSequence: () => number; newestLog: () => number; flushLog: () => void },
+    parts: { liveLog: () => number; lastSequence: () => number; newestLog: () => number; flushLog: () => void; bytesInFile: (log: number) => number | undefined },
   ) {
     this.fs = fs
     this.dir = dir
@@ -42,6 +43,7 @@ export class ChangeLogs implements ChangeSource {
     this.#lastSequence = parts.lastSequence
     this.#newestLog = parts.newestLog
     this.flushLog = parts.flushLog
+    this.bytesInFile = parts.bytesInFile
   }
 
   /** Whether flushed logs are kept at all: then each is synced before it becomes one. */

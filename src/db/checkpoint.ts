@@ -18,7 +18,7 @@ import { writeCurrent } from '../version/current-file.js'
 import type { LifetimeCounters } from '../version/lifetime-counters.js'
 import { COMPARATOR_NAME, emptyEdit, encodeEdit, type VersionEdit } from '../version/version-edit.js'
 import type { Version } from '../version/version.js'
-import type { FileLock, FileSystem, RandomAccessFile } from '../vfs/file-system.js'
+import { sizedView, type FileLock, type FileSystem, type RandomAccessFile } from '../vfs/file-system.js'
 import { getU32, getU64 } from '../util/coding.js'
 import { LogReader } from '../wal/log-reader.js'
 import { LogWriter } from '../wal/log-writer.js'
@@ -347,11 +347,6 @@ function removeTempDir(fs: FileSystem, temp: string): void {
   } catch {
     // As above.
   }
-}
-
-/** `file` as if it ended at `size`. */
-function sizedView(file: RandomAccessFile, size: number): RandomAccessFile {
-  return { size, read: (offset, length) => file.read(offset, length), close: () => {} }
 }
 
 /** Bytes in memory as a RandomAccessFile. */

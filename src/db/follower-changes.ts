@@ -52,6 +52,11 @@ export class FollowerChanges implements ChangeSource {
   /** Nothing to flush: the writer's buffer is in another process. */
   flushLog(): void {}
 
+  /** Another process writes the logs: read each to the file's end. */
+  bytesInFile(): undefined {
+    return undefined
+  }
+
   pin(): LogPin | undefined {
     return undefined
   }

@@ -481,6 +481,13 @@ export class WritePath {
     await this.#flushes.idle()
   }
 
+  /** Bytes of log `number` in its file (for the change feed), when it is a log this path writes; undefined for any other. */
+  bytesInFile(number: number): number | undefined {
+    if (number === this.#mem.logNumber) return this.#log.size - this.#log.pendingBytes
+    if (this.#imm !== undefined && number === this.#imm.memtable.logNumber) return this.#imm.log.size - this.#imm.log.pendingBytes
+    return undefined
+  }
+
   /** Hands the log writer's buffered records to the file now (for a change feed waiting at the end). */
   flushLogBuffer(): void {
     if (this.#log.pendingBytes === 0 || this.#core.isClosed() || this.#core.errors.error) return

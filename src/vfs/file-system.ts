@@ -13,6 +13,11 @@ export interface RandomAccessFile {
   close(): void
 }
 
+/** `file` as if it ended at `size` (reads past it are the caller's bug); closing the view leaves `file` open. */
+export function sizedView(file: RandomAccessFile, size: number): RandomAccessFile {
+  return { size, read: (offset, length) => file.read(offset, length), close: () => {} }
+}
+
 export interface WritableFile {
   /** Bytes appended so far (including any that existed when opened for append). */
   readonly size: number

@@ -304,3 +304,25 @@ await db.put('c', '3')`
     dir.remove()
   }
 })
+
+test('changes: reading a long backlog lets the event loop turn (a timer runs), and delivers it all in order', async () => {
+  const db = await Shale.open(DIR, small({ changesRetention: KEEP_ALL, memtableSize: 256 * 1024 }))
+  const batches = 3000
+  for (let i = 0; i < batches; i++) await db.write([{ type: 'put', key: `k${i % 500}`, value: `v${i}`.padEnd(60, '.') }, { type: 'del', key: `d${i}` }])
+  await db.flush()
+  let ticks = 0
+  const timer = setInterval(() => ticks++, 1)
+  let expected = 1
+  try {
+    for await (const b of db.changes({ since: 1 })) {
+      assert.equal(b.sequence, expected)
+      expected += b.operations.length
+      if (expected > batches * 2) break
+    }
+  } finally {
+    clearInterval(timer)
+  }
+  assert.equal(expected, batches * 2 + 1)
+  assert.ok(ticks >= 2, `the timer ran ${ticks} times while ${batches} batches were read`)
+  await db.close()
+})
