@@ -67,8 +67,6 @@ export interface ChangesOptions {
 /** Batches read per look at the log, and bytes of records: what one read holds in memory (and how long it takes). */
 const READ_BATCHES = 64
 const READ_BYTES = 256 * 1024
-/** Batches handed over between looks at the clock. */
-const BATCHES_PER_CLOCK_READ = 8
 
 /** The oldest sequence the logs on disk still hold, per log (its first record), oldest log first. */
 export interface ChangeRange {
@@ -152,8 +150,8 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
   #done = false
   /** next() calls run one after the other. */
   #chain: Promise<unknown> = Promise.resolve()
-  /** Measures the slice of time since the loop last turned, the caller's work included. */
-  readonly #slicer = new TimeSlicer(1, BATCHES_PER_CLOCK_READ)
+  /** The time since the loop last turned, the caller's work included (a clock read per batch or look: microseconds of work each). */
+  readonly #slicer = new TimeSlicer(1, 1)
 
   /** Throws SEQUENCE_UNAVAILABLE when the logs no longer reach back to `since`. */
   constructor(source: ChangeSource, since: number, signal: AbortSignal | undefined) {
@@ -220,7 +218,12 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
           return { done: false, value: batch }
         }
         if (this.#source.closed()) throw closedError('database', 'Database is closed')
-        if (this.#read()) continue
+        if (this.#read()) {
+          // Logs read from their start pass over batches before `since` without delivering any.
+          const turn = this.#slicer.tick()
+          if (turn !== undefined) await turn
+          continue
+        }
         await this.#source.wait(this.#stop.signal)
         this.#slicer.restart()
       }
@@ -254,6 +257,12 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
         }
         bytes += r.record.length
         this.#offset = reader.position
+        // A batch that ends before the feed's position (a log is read from its start) is
+        // passed over on its header alone; an ingest marker (no operations) goes to #take.
+        if (r.record.length >= BATCH_HEADER_SIZE) {
+          const count = getU32(r.record, 8)
+          if (count > 0 && getU64(r.record, 0) + count - 1 < this.#next) continue
+        }
         this.#take(decodeBatch(r.record, `${path} at offset ${r.offset}`), `${path} at offset ${r.offset}`)
       }
     } finally {
