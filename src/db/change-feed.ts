@@ -50,6 +50,12 @@ export interface ChangeSource {
    * further than the writes, not into the zeros preallocated after them.
    */
   bytesInFile(log: number): number | undefined
+  /**
+   * Where the next write's record will begin, when this handle writes the logs and every
+   * record in them is of a sequence already handed out (not so while an ingest is under
+   * way: its marker is logged ahead of its sequence); undefined otherwise.
+   */
+  nextRecordStart(): { log: number; offset: number } | undefined
 }
 
 export interface ChangesOptions {
@@ -159,17 +165,26 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
     this.#next = since
     this.#signal = signal
     source.flushLog()
-    const range = changeRange(source.fs, source.dir, source.lastSequence())
-    if (since < range.first) {
-      throw new SequenceUnavailableError(
-        `Cannot read changes from sequence ${since}: the logs kept hold sequences ${range.first} to ${range.last} (keep more with the changesRetention option)`,
-        'retention',
-        { first: range.first, last: range.last },
-      )
+    const next = since > source.lastSequence() ? source.nextRecordStart() : undefined
+    let start: number
+    if (next !== undefined) {
+      // From the next write on (the default `since`): nothing the logs hold is owed, so the
+      // feed starts where the next write's record will, without reading any log.
+      start = next.log
+      this.#offset = next.offset
+    } else {
+      const range = changeRange(source.fs, source.dir, source.lastSequence())
+      if (since < range.first) {
+        throw new SequenceUnavailableError(
+          `Cannot read changes from sequence ${since}: the logs kept hold sequences ${range.first} to ${range.last} (keep more with the changesRetention option)`,
+          'retention',
+          { first: range.first, last: range.last },
+        )
+      }
+      // The newest log whose first record is at or before `since`: earlier ones end before it.
+      start = range.logs.at(-1)?.number ?? 0
+      for (const l of range.logs) if (l.first !== undefined && l.first <= since) start = l.number
     }
-    // The newest log whose first record is at or before `since`: earlier ones end before it.
-    let start = range.logs.at(-1)?.number ?? 0
-    for (const l of range.logs) if (l.first !== undefined && l.first <= since) start = l.number
     this.#log = start
     this.#path = logFileName(source.dir, start)
     this.#pin = source.pin(start)

@@ -23,6 +23,7 @@ export class ChangeLogs implements ChangeSource {
   readonly #newestLog: () => number
   readonly flushLog: () => void
   readonly bytesInFile: (log: number) => number | undefined
+  readonly nextRecordStart: () => { log: number; offset: number } | undefined
   readonly #waiters = new Set<() => void>()
   readonly #pins = new Set<{ log: number }>()
   /** Sizes of flushed logs (they no longer change) and when each was first seen flushed. */
@@ -34,7 +35,14 @@ export class ChangeLogs implements ChangeSource {
     fs: FileSystem,
     dir: string,
     retention: ChangesRetention,
-    parts: { liveLog: () => number; lastSequence: () => number; newestLog: () => number; flushLog: () => void; bytesInFile: (log: number) => number | undefined },
+    parts: {
+      liveLog: () => number
+      lastSequence: () => number
+      newestLog: () => number
+      flushLog: () => void
+      bytesInFile: (log: number) => number | undefined
+      nextRecordStart: () => { log: number; offset: number } | undefined
+    },
   ) {
     this.fs = fs
     this.dir = dir
@@ -44,6 +52,7 @@ export class ChangeLogs implements ChangeSource {
     this.#newestLog = parts.newestLog
     this.flushLog = parts.flushLog
     this.bytesInFile = parts.bytesInFile
+    this.nextRecordStart = parts.nextRecordStart
   }
 
   /** Whether flushed logs are kept at all: then each is synced before it becomes one. */

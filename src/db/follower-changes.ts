@@ -57,6 +57,11 @@ export class FollowerChanges implements ChangeSource {
     return undefined
   }
 
+  /** Another process writes the logs: a feed finds its start by reading them. */
+  nextRecordStart(): undefined {
+    return undefined
+  }
+
   pin(): LogPin | undefined {
     return undefined
   }

@@ -488,6 +488,18 @@ export class WritePath {
     return undefined
   }
 
+  /**
+   * Where the next write's record will begin in the log (for a change feed from the next
+   * write on), once the buffer is in the file; undefined while an ingest is under way, whose
+   * marker record is logged ahead of its sequence.
+   */
+  nextRecordStart(): { log: number; offset: number } | undefined {
+    if (this.#ingest !== undefined) return undefined
+    this.flushLogBuffer()
+    if (this.#log.pendingBytes > 0) return undefined
+    return { log: this.#mem.logNumber, offset: this.#log.size }
+  }
+
   /** Hands the log writer's buffered records to the file now (for a change feed waiting at the end). */
   flushLogBuffer(): void {
     if (this.#log.pendingBytes === 0 || this.#core.isClosed() || this.#core.errors.error) return

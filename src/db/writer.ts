@@ -50,6 +50,7 @@ export class Writer {
       newestLog: () => this.writes.memtable.logNumber,
       flushLog: () => this.writes.flushLogBuffer(),
       bytesInFile: (log) => this.writes.bytesInFile(log),
+      nextRecordStart: () => this.writes.nextRecordStart(),
     })
     // Flushed logs stay while the change feed keeps them (changesRetention, open feeds).
     this.#files = new ObsoleteFileCollector(fs, location, versions, tables, () => Math.min(this.writes.unflushedLog, this.changes.keepFrom()))

@@ -237,6 +237,39 @@ test('changes: an ingest ends the feed with SEQUENCE_UNAVAILABLE (reason ingest)
   await again.close()
 })
 
+test('changes: a feed from the next write, opened while an ingest is being installed (its marker logged), still ends at the ingest', async () => {
+  // The marker is logged, and the store's directory synced, before the ingest's sequence is
+  // handed out: a feed opened at that sync must find the marker, not start past it.
+  let onSyncDir: (() => void) | undefined
+  class Hooked extends MemoryFileSystem {
+    override async syncDir(dir: string): Promise<void> {
+      const hook = onSyncDir
+      onSyncDir = undefined
+      hook?.()
+      return super.syncDir(dir)
+    }
+  }
+  const db = await Shale.open(DIR, small({ changesRetention: KEEP_ALL }, new Hooked()))
+  await db.put('a', '1')
+  // Flushed now, so the ingest has no memtable to flush first: its first directory sync is
+  // the one after its marker.
+  await db.flush()
+  const before = db.stats().lastSequence
+  let feed: AsyncIterator<ChangeBatch> | undefined
+  onSyncDir = () => (feed = db.changes()[Symbol.asyncIterator]())
+  await db.ingest([{ key: 'i1', value: 'x' }])
+  const ingestSequence = db.stats().lastSequence
+  assert.ok(feed !== undefined && ingestSequence > before)
+  await db.put('b', '2')
+  await assert.rejects(feed.next(), (err: unknown) => err instanceof SequenceUnavailableError && err.reason === 'ingest' && err.sequence === ingestSequence)
+  // Opened after the ingest, the default feed starts at the next write and sees it.
+  const after = db.changes()[Symbol.asyncIterator]()
+  await db.put('c', '3')
+  assert.deepEqual(plain((await after.next()).value as ChangeBatch), { sequence: ingestSequence + 2, operations: [{ type: 'put', key: 'c', value: '3' }] })
+  await after.return!()
+  await db.close()
+})
+
 test('changes: a read-only handle follows the writer\'s logs', async () => {
   const dir = tempDir('shale-changes-ro-')
   try {
