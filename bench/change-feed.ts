@@ -64,10 +64,20 @@ const scan = await timed(async () => {
   return entries
 })
 
-// The same puts with no feed, for the writer's own event-loop delay.
-const alone = await timed(async () => {
-  for (let i = 0; i < live; i++) await db.put(dbKey(order[i]!), dbValue(i))
-})
+/** Times `live` single puts; returns each one's latency (call to resolve), sorted. */
+async function timedPuts(onCall?: (i: number) => void): Promise<number[]> {
+  const latencies: number[] = []
+  for (let i = 0; i < live; i++) {
+    const start = performance.now()
+    onCall?.(i)
+    await db.put(dbKey(order[i]!), dbValue(i))
+    latencies.push(performance.now() - start)
+  }
+  return latencies.sort((a, b) => a - b)
+}
+
+// The same puts with no feed, for the writer's own latency and event-loop delay.
+const alone = await timed(() => timedPuts())
 
 // The live tail: each put's sequence is its batch's; the delay runs from the put's call (a
 // batch may be delivered before its put's caller resumes).
@@ -81,10 +91,7 @@ const tail = timed(() =>
   }),
 )
 const writeStart = performance.now()
-for (let i = 0; i < live; i++) {
-  calledAt.set(first + i, performance.now())
-  await db.put(dbKey(order[i]!), dbValue(i))
-}
+const tailPuts = await timedPuts((i) => calledAt.set(first + i, performance.now()))
 const writeSeconds = (performance.now() - writeStart) / 1000
 const tailRun = await tail
 await db.close()
@@ -108,6 +115,7 @@ const result = {
   liveTail: {
     puts: live,
     putsPerSecond: Math.round(live / writeSeconds),
+    putP99Ms: round(percentile(tailPuts, 99), 2),
     delivered: delays.length,
     delayP50Ms: round(percentile(delays, 50), 2),
     delayP99Ms: round(percentile(delays, 99), 2),
@@ -115,7 +123,7 @@ const result = {
     loopP99Ms: tailRun.loopP99Ms,
     loopMaxMs: tailRun.loopMaxMs,
   },
-  writerAlone: { putsPerSecond: Math.round(live / (alone.ms / 1000)), loopP99Ms: alone.loopP99Ms, loopMaxMs: alone.loopMaxMs },
+  writerAlone: { putsPerSecond: Math.round(live / (alone.ms / 1000)), putP99Ms: round(percentile(alone.value, 99), 2), loopP99Ms: alone.loopP99Ms, loopMaxMs: alone.loopMaxMs },
   peakRssMiB: round(process.resourceUsage().maxRSS / 1024),
 }
 if (delays.length !== live) throw new Error(`the feed delivered ${delays.length} of the ${live} live puts`)
