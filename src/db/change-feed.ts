@@ -229,7 +229,11 @@ export class ChangeFeed implements AsyncIterableIterator<ChangeBatch> {
           // A backlog is read from files without waiting for I/O, so each batch would be handed
           // over within the same turn of the event loop: it turns once a time slice is used.
           const turn = this.#slicer.tick()
-          if (turn !== undefined) await turn
+          if (turn !== undefined) {
+            await turn
+            // Ended or aborted meanwhile: nothing more is delivered (the top of the loop ends it).
+            if (this.#done || this.#stop.signal.aborted) continue
+          }
           return { done: false, value: batch }
         }
         if (this.#source.closed()) throw closedError('database', 'Database is closed')

@@ -359,3 +359,23 @@ test('changes: reading a long backlog lets the event loop turn (a timer runs), a
   assert.ok(ticks >= 2, `the timer ran ${ticks} times while ${batches} batches were read`)
   await db.close()
 })
+
+test('changes: an abort that fires while the feed lets the loop turn over a backlog delivers nothing after it', async () => {
+  const db = await Shale.open(DIR, small({ changesRetention: KEEP_ALL, memtableSize: 256 * 1024 }))
+  for (let i = 0; i < 3000; i++) await db.write([{ type: 'put', key: `k${i % 500}`, value: `v${i}`.padEnd(60, '.') }])
+  await db.flush()
+  // Where the yield falls (with a batch in hand, or between looks) depends on timing: rounds.
+  for (let round = 0; round < 8; round++) {
+    const stop = new AbortController()
+    let delivered = 0
+    let afterAbort = 0
+    for await (const _ of db.changes({ since: 1, signal: stop.signal })) {
+      // A timer runs only when the loop turns: inside one of the feed's yields.
+      if (delivered++ === 0) setTimeout(() => stop.abort(), 0)
+      if (stop.signal.aborted) afterAbort++
+    }
+    assert.ok(delivered > 0 && delivered < 3000, `${delivered} batches delivered before the abort`)
+    assert.equal(afterAbort, 0, `round ${round}`)
+  }
+  await db.close()
+})
