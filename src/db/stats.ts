@@ -103,7 +103,12 @@ export interface DbStats {
   /** Tables dropped whole, unread, because range tombstones hide all they hold (delete-only compactions), and their bytes. */
   deleteOnlyTables: number
   deleteOnlyBytes: number
+  /** Entries compactions dropped because a newer version, or a range tombstone, hides them from every snapshot. */
   droppedShadowed: number
+  /**
+   * Deletion markers compactions dropped: point tombstones, and range tombstones counted by
+   * fragment (a range deletion cut by others, or by table boundaries, counts once per piece).
+   */
   droppedTombstones: number
   /** (WAL + flush + ingest + compaction bytes written) / user bytes written (ingested ones included), by this process; see lifetime.writeAmplification. */
   writeAmplification: number
