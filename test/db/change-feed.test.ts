@@ -340,7 +340,7 @@ await db.put('c', '3')`
 
 test('changes: reading a long backlog lets the event loop turn (a timer runs), and delivers it all in order', async () => {
   const db = await Shale.open(DIR, small({ changesRetention: KEEP_ALL, memtableSize: 256 * 1024 }))
-  const batches = 3000
+  const batches = 10_000
   for (let i = 0; i < batches; i++) await db.write([{ type: 'put', key: `k${i % 500}`, value: `v${i}`.padEnd(60, '.') }, { type: 'del', key: `d${i}` }])
   await db.flush()
   let ticks = 0
@@ -362,7 +362,7 @@ test('changes: reading a long backlog lets the event loop turn (a timer runs), a
 
 test('changes: an abort that fires while the feed lets the loop turn over a backlog delivers nothing after it', async () => {
   const db = await Shale.open(DIR, small({ changesRetention: KEEP_ALL, memtableSize: 256 * 1024 }))
-  for (let i = 0; i < 3000; i++) await db.write([{ type: 'put', key: `k${i % 500}`, value: `v${i}`.padEnd(60, '.') }])
+  for (let i = 0; i < 10_000; i++) await db.write([{ type: 'put', key: `k${i % 500}`, value: `v${i}`.padEnd(60, '.') }])
   await db.flush()
   // Where the yield falls (with a batch in hand, or between looks) depends on timing: rounds.
   for (let round = 0; round < 8; round++) {
@@ -374,7 +374,7 @@ test('changes: an abort that fires while the feed lets the loop turn over a back
       if (delivered++ === 0) setTimeout(() => stop.abort(), 0)
       if (stop.signal.aborted) afterAbort++
     }
-    assert.ok(delivered > 0 && delivered < 3000, `${delivered} batches delivered before the abort`)
+    assert.ok(delivered > 0 && delivered < 10_000, `${delivered} batches delivered before the abort`)
     assert.equal(afterAbort, 0, `round ${round}`)
   }
   await db.close()
