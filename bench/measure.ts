@@ -1,5 +1,7 @@
 // What a child records while it runs a workload: per-call latency, the time-slice yields
-// every engine gets alike, and the deadline; plus the small statistics the report needs.
+// every engine gets alike, and the deadline; plus the small statistics the report needs, and
+// timed(), the event-loop delay around one piece of work (the clear, checkpoint and change-feed
+// measurements).
 
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
