@@ -1,6 +1,7 @@
 // db.changes(): every committed batch from `since` on, whole and in commit order, across the
 // backlog in retained logs and the live tail, flushes and log switches; break, abort, close;
-// changesRetention's limits and reopen; SEQUENCE_UNAVAILABLE; ingests; read-only handles.
+// changesRetention's limits and reopen; SEQUENCE_UNAVAILABLE; ingests; read-only handles; the
+// event loop turning over a long backlog; a waiting feed keeping the process alive.
 
 import assert from 'node:assert/strict'
 import { test } from 'node:test'

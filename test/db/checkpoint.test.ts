@@ -1,8 +1,8 @@
 // db.checkpoint(dir): checkpoints taken while writes, flushes and compactions go on equal a
 // snapshot taken at the call; tables are hard links (copies when a link fails); the target
 // rules; an unfinished checkpoint directory is refused and cleared; read-only handles
-// checkpoint what they see, even after the writer deleted those files. The kill -9 and
-// cross-process cases are in checkpoint-processes.test.ts.
+// checkpoint what they see, even after the writer deleted those files; the live log is read a
+// time slice at a time. The kill -9 and cross-process cases are in checkpoint-processes.test.ts.
 
 import assert from 'node:assert/strict'
 import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs'
@@ -372,11 +372,11 @@ test('checkpoint: the live log is read for its end a time slice at a time, and t
     setImmediate(count)
     const whole = await logEnd(log, '/db', records, new TimeSlicer(0, 1))
     counting = false
+    assert.ok(turns >= records / 2, `the loop turned ${turns} times while ${records} records were read`)
     // Every record (the file may run on past them, preallocated).
     assert.equal(whole.past, false)
     assert.ok(whole.length > 0 && whole.length <= file.size)
     assert.equal((await logEnd(log, '/db', records - 1, new TimeSlicer())).past, true)
-    assert.ok(turns >= records / 2, `the loop turned ${turns} times while ${records} records were read`)
     // Cut after the record of sequence 1000: the first half, and a later record was seen.
     const half = await logEnd(log, '/db', 1000, new TimeSlicer())
     assert.equal(half.past, true)
