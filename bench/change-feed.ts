@@ -105,6 +105,7 @@ const result = {
   retainedLogs: retained.retainedLogs,
   retainedMiB: round(retained.retainedBytes / MiB),
   backlog: {
+    batches: backlog.value.batches,
     ms: round(backlog.ms),
     operationsPerSecond: Math.round(num / (backlog.ms / 1000)),
     payloadMiBPerSecond: round(backlog.value.bytes / MiB / (backlog.ms / 1000)),

@@ -51,9 +51,10 @@ export interface ChangeSource {
    */
   bytesInFile(log: number): number | undefined
   /**
-   * Where the next write's record will begin, when this handle writes the logs and every
-   * record in them is of a sequence already handed out (not so while an ingest is under
-   * way: its marker is logged ahead of its sequence); undefined otherwise.
+   * Where the next write's record will begin, when this handle writes the logs, nothing is
+   * left in its buffer (after flushLog) and every record in them is of a sequence already
+   * handed out (not so while an ingest is under way: its marker is logged ahead of its
+   * sequence); undefined otherwise.
    */
   nextRecordStart(): { log: number; offset: number } | undefined
 }

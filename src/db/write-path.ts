@@ -483,21 +483,19 @@ export class WritePath {
 
   /** Bytes of log `number` in its file (for the change feed), when it is a log this path writes; undefined for any other. */
   bytesInFile(number: number): number | undefined {
-    if (number === this.#mem.logNumber) return this.#log.size - this.#log.pendingBytes
-    if (this.#imm !== undefined && number === this.#imm.memtable.logNumber) return this.#imm.log.size - this.#imm.log.pendingBytes
+    if (number === this.#mem.logNumber) return this.#log.appendedBytes
+    if (this.#imm !== undefined && number === this.#imm.memtable.logNumber) return this.#imm.log.appendedBytes
     return undefined
   }
 
   /**
    * Where the next write's record will begin in the log (for a change feed from the next
-   * write on), once the buffer is in the file; undefined while an ingest is under way, whose
-   * marker record is logged ahead of its sequence.
+   * write on); undefined while records are still buffered (flushLogBuffer first), or while
+   * an ingest is under way, whose marker record is logged ahead of its sequence.
    */
   nextRecordStart(): { log: number; offset: number } | undefined {
-    if (this.#ingest !== undefined) return undefined
-    this.flushLogBuffer()
-    if (this.#log.pendingBytes > 0) return undefined
-    return { log: this.#mem.logNumber, offset: this.#log.size }
+    if (this.#ingest !== undefined || this.#log.pendingBytes > 0) return undefined
+    return { log: this.#mem.logNumber, offset: this.#log.appendedBytes }
   }
 
   /** Hands the log writer's buffered records to the file now (for a change feed waiting at the end). */

@@ -62,6 +62,11 @@ export class LogWriter {
     return this.#appended + this.#pending
   }
 
+  /** Bytes appended to the file: what a reader of the file sees of the log. */
+  get appendedBytes(): number {
+    return this.#appended
+  }
+
   /** Framed bytes held in memory, not yet appended to the file. */
   get pendingBytes(): number {
     return this.#pending
